@@ -1,0 +1,91 @@
+/**
+ * Runtime configuration of the Lambda handlers, parsed once at cold start from the environment the
+ * stack (or local mode) sets. A required variable that is missing or malformed fails fast, naming it.
+ */
+import type { RetryPolicyInput } from './core/model';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The environment variable names, shared by the CDK constructs and local mode. */
+export const ENV = {
+  tableName: 'HERALD_TABLE_NAME',
+  deliveryQueueUrl: 'HERALD_DELIVERY_QUEUE_URL',
+  deliveryQueueArn: 'HERALD_DELIVERY_QUEUE_ARN',
+  deadLetterQueueUrl: 'HERALD_DLQ_URL',
+  alertTopicArn: 'HERALD_ALERT_TOPIC_ARN',
+  scheduleGroup: 'HERALD_SCHEDULE_GROUP',
+  schedulerRoleArn: 'HERALD_SCHEDULER_ROLE_ARN',
+  /** AWS: the Secrets Manager secret holding the API key. */
+  apiKeySecretArn: 'HERALD_API_KEY_SECRET_ARN',
+  /** Local mode: the API key itself (instead of a secret ARN). */
+  apiKey: 'HERALD_API_KEY',
+  allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',
+  retentionDays: 'HERALD_RETENTION_DAYS',
+  /** JSON of a RetryPolicyInput: the deployment's default policy. */
+  defaultRetryPolicy: 'HERALD_DEFAULT_RETRY_POLICY',
+  shortDelaySeconds: 'HERALD_SHORT_DELAY_SECONDS',
+  maxPayloadBytes: 'HERALD_MAX_PAYLOAD_BYTES',
+  disableAfterSeconds: 'HERALD_DISABLE_AFTER_SECONDS',
+  alertWindowSeconds: 'HERALD_ALERT_WINDOW_SECONDS',
+  sweepGraceSeconds: 'HERALD_SWEEP_GRACE_SECONDS',
+} as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function requireString(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(`missing required environment variable ${name}`);
+  }
+  return value;
+}
+
+export function optionalInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`environment variable ${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+export function optionalBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`environment variable ${name} must be true or false, got "${raw}"`);
+}
+
+export function optionalJson(env: Env, name: string): unknown {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`environment variable ${name} is not valid JSON`);
+  }
+}
+
+/** Settings every handler shares. */
+export interface CommonConfig {
+  readonly tableName: string;
+  readonly deliveryQueueUrl: string;
+  readonly allowPrivateTargets: boolean;
+  readonly retentionDays: number;
+  /** Raw default policy input; validated by the core's policy schema where it is used. */
+  readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+}
+
+export function parseCommonConfig(env: Env): CommonConfig {
+  return {
+    tableName: requireString(env, ENV.tableName),
+    deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
+    allowPrivateTargets: optionalBool(env, ENV.allowPrivateTargets, false),
+    retentionDays: optionalInt(env, ENV.retentionDays, 30, 1, 3650),
+    defaultRetryPolicy: optionalJson(env, ENV.defaultRetryPolicy) as RetryPolicyInput | undefined,
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Herald's domain model: the shapes every layer agrees on.
+ *
+ * Pure types only (no I/O). Times are epoch milliseconds (`number`) inside the domain; the HTTP API
+ * and the DynamoDB items render them as ISO-8601 strings.
+ */
+
+/** How one delivery attempt ended. Exactly one kind per attempt; transport failures are data, not exceptions. */
+export type Outcome =
+  | {
+      readonly kind: 'http';
+      readonly status: number;
+      /** Raw `Retry-After` header value, when the response had one. */
+      readonly retryAfter?: string;
+    }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'connect_refused' }
+  | { readonly kind: 'connect_reset' }
+  | { readonly kind: 'dns' }
+  | { readonly kind: 'tls' }
+  | { readonly kind: 'invalid_response' }
+  /** The target resolved to an address the deployment's target rules forbid (SSRF guard at connect time). */
+  | { readonly kind: 'blocked' };
+
+export type OutcomeKind = Outcome['kind'];
+
+export const OUTCOME_KINDS: readonly OutcomeKind[] = [
+  'http',
+  'timeout',
+  'connect_refused',
+  'connect_reset',
+  'dns',
+  'tls',
+  'invalid_response',
+  'blocked',
+];
+
+/** What the classifier makes of one outcome under a policy. */
+export type Classification = 'delivered' | 'retry' | 'cancel' | 'permanent';
+
+export type Jitter = 'full' | 'equal' | 'none';
+export type On410 = 'cancel' | 'cancel_and_disable' | 'permanent';
+
+/** A complete retry policy: every field resolved (presets and defaults already merged). */
+export interface RetryPolicy {
+  /** Fixed delays in seconds between attempts; when present it replaces `backoff` and sets maxAttempts = delays.length + 1. */
+  readonly delays?: readonly number[];
+  readonly backoff: {
+    readonly baseSeconds: number;
+    readonly maxDelaySeconds: number;
+    readonly jitter: Jitter;
+  };
+  /** Counts every attempt, the first included. */
+  readonly maxAttempts: number;
+  /** No retry is scheduled later than this many seconds after the event was accepted (or the manual redelivery started). */
+  readonly maxAgeSeconds: number;
+  /** Retry 4xx other than 408/410/425/429 instead of failing permanently. */
+  readonly retryClientErrors: boolean;
+  readonly retryAfter: {
+    readonly statuses: readonly number[];
+    readonly minSeconds: number;
+    readonly maxSeconds: number;
+  };
+  readonly on410: On410;
+}
+
+/** The user-facing, partial form of a policy (as sent in `retryPolicy` on an endpoint or in config). */
+export interface RetryPolicyInput {
+  readonly preset?: string;
+  /** Durations: `"90s"`, `"5m"`, `"1h"`, `"1d"` or a number of seconds. */
+  readonly delays?: readonly (string | number)[];
+  readonly backoff?: Partial<RetryPolicy['backoff']>;
+  readonly maxAttempts?: number;
+  readonly maxAgeSeconds?: number;
+  readonly retryClientErrors?: boolean;
+  readonly retryAfter?: Partial<RetryPolicy['retryAfter']>;
+  readonly on410?: On410;
+}
+
+/** The retry decision after an attempt. */
+export type Decision =
+  | { readonly kind: 'delivered' }
+  | {
+      readonly kind: 'retry';
+      /** Absolute time (epoch ms) of the next attempt. */
+      readonly at: number;
+      /** Why this time: backoff, fixed delay list, or the receiver's Retry-After. */
+      readonly basis: 'backoff' | 'delays' | 'retry_after';
+    }
+  | {
+      readonly kind: 'dead';
+      readonly reason: 'permanent' | 'exhausted' | 'expired';
+      /** Human-readable detail, e.g. "HTTP 400 is not retried" or "8 of 8 attempts made". */
+      readonly detail: string;
+    }
+  | { readonly kind: 'canceled'; readonly disableEndpoint: boolean };
+
+/**
+ * Delivery status.
+ * - pending: stored, waiting for its first attempt (or a manual redelivery).
+ * - retrying: at least one failed attempt, the next one is scheduled.
+ * - delivered, dead, canceled: final.
+ * - skipped: final; the endpoint was disabled when the event was published, so nothing was queued.
+ */
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'dead' | 'canceled' | 'skipped';
+
+export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'dead', 'canceled', 'skipped']);
+
+export function isFinal(status: DeliveryStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+export interface SigningSecret {
+  /** `whsec_` + base64 of the key bytes. */
+  readonly secret: string;
+  readonly createdAt: number;
+  /** Set on a rotated-out secret: it keeps signing until then (24 h after rotation). */
+  readonly expiresAt?: number;
+}
+
+export interface EndpointHealth {
+  readonly consecutiveFailures: number;
+  /** Start of the current failing streak (no success since). */
+  readonly failingSince?: number;
+  readonly lastSuccessAt?: number;
+  readonly lastFailureAt?: number;
+}
+
+export interface Endpoint {
+  readonly id: string; // ep_...
+  readonly url: string;
+  readonly description: string;
+  /** `["*"]`, exact types, or `prefix.*` wildcards. */
+  readonly eventTypes: readonly string[];
+  /** Empty string = no tenant. An event fans out only to endpoints of its own tenant. */
+  readonly tenant: string;
+  readonly retryPolicy: RetryPolicyInput;
+  readonly timeoutMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly disabled: boolean;
+  readonly disabledReason?: string;
+  /** Newest first. Expired entries are ignored when signing. */
+  readonly secrets: readonly SigningSecret[];
+  readonly health: EndpointHealth;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface HeraldEvent {
+  readonly id: string; // evt_...
+  readonly type: string;
+  readonly tenant: string;
+  readonly data: unknown;
+  readonly createdAt: number;
+  readonly idempotencyKey?: string;
+  readonly deliveryIds: readonly string[];
+}
+
+export interface Delivery {
+  readonly id: string; // dlv_...
+  readonly eventId: string;
+  readonly endpointId: string;
+  readonly tenant: string;
+  readonly eventType: string;
+  readonly status: DeliveryStatus;
+  /** Attempts made so far, over the delivery's whole life (manual redeliveries included). */
+  readonly attemptCount: number;
+  /**
+   * A manual redelivery (retry route, recover) starts a new round: the retry policy's attempt count
+   * and maximum age are measured from the round's start, so an old dead delivery gets a full schedule.
+   */
+  readonly roundStartedAt: number;
+  readonly roundFirstAttempt: number;
+  /** When the next attempt is due; absent on final deliveries. The sweep re-enqueues overdue ones. */
+  readonly nextAttemptAt?: number;
+  readonly lastOutcome?: Outcome;
+  readonly finalReason?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface Attempt {
+  readonly deliveryId: string;
+  /** 1-based, over the delivery's whole life. */
+  readonly number: number;
+  readonly startedAt: number;
+  readonly latencyMs: number;
+  readonly outcome: Outcome;
+  /** Error text for transport outcomes (never a secret). */
+  readonly error?: string;
+  /** First bytes of the response body (capped, 4 KiB by default). */
+  readonly responseExcerpt?: string;
+  readonly next: Decision;
+}
+
+/** The body of every message on the delivery queue (and of every Scheduler target input). */
+export interface DeliveryMessage {
+  readonly deliveryId: string;
+  /** The attempt number this message asks for (attemptCount + 1 when it was sent). Stale numbers are dropped. */
+  readonly attempt: number;
+}

@@ -1,0 +1,46 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { QUEUE_SPEC } from '../spec';
+
+/**
+ * The delivery queue (one message per delivery attempt that is due) and its dead-letter queue.
+ *
+ * Both ways of failing end in the dead-letter queue: the deliver Lambda sends a delivery there when
+ * it gives up, and the redrive policy moves a poison message there after `maxReceiveCount` crashed
+ * receives. Both queues are encrypted (SQS-managed keys, no KMS cost), refuse plain HTTP, and are
+ * retained with the stack, since they may hold undelivered work.
+ */
+export class DeliveryQueues extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(QUEUE_SPEC.deadLetter.retentionSeconds),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.queue = new sqs.Queue(this, 'DeliveryQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(QUEUE_SPEC.delivery.retentionSeconds),
+      visibilityTimeout: Duration.seconds(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Lets a function send (single or batch) to the delivery queue, and nothing else on it. */
+  grantSendToDeliveryQueue(grantee: iam.IGrantable): void {
+    this.queue.grant(grantee, 'sqs:SendMessage');
+  }
+
+  /** Lets a function send to the dead-letter queue, and nothing else on it. */
+  grantSendToDeadLetterQueue(grantee: iam.IGrantable): void {
+    this.deadLetterQueue.grant(grantee, 'sqs:SendMessage');
+  }
+}

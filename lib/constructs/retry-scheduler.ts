@@ -1,0 +1,91 @@
+import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { NagSuppressions } from 'cdk-nag';
+
+export interface RetrySchedulerProps {
+  /** Where a schedule puts the retry when it fires. */
+  readonly deliveryQueue: sqs.IQueue;
+}
+
+/**
+ * Where long retries wait: one one-time EventBridge Scheduler schedule per retry, in a schedule
+ * group of this stack, firing `SendMessage` into the delivery queue through a role that allows
+ * exactly that. The deliver Lambda may manage schedules in this group only, and pass this role
+ * only to the Scheduler.
+ */
+export class RetryScheduler extends Construct {
+  readonly group: scheduler.CfnScheduleGroup;
+  /** The generated, stack-unique group name (a literal, so policies and env hold no token). */
+  readonly groupName: string;
+  /** The role the Scheduler assumes to deliver a schedule's message. */
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: RetrySchedulerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    // CloudFormation does not generate a name for a schedule group; this one is derived from the
+    // construct path, so it is stable across deployments and unique per stack.
+    this.groupName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    this.group = new scheduler.CfnScheduleGroup(this, 'Group', { name: this.groupName });
+    // Deleting the group deletes its pending schedules; nothing is lost, because every non-final
+    // delivery is also in the table's work index, and the sweep re-enqueues it when it is overdue.
+    this.group.applyRemovalPolicy(RemovalPolicy.DESTROY);
+
+    this.role = new iam.Role(this, 'Role', {
+      description: 'Assumed by EventBridge Scheduler to put a due retry on the Herald delivery queue',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          // Confused-deputy guard: only schedules of this account and this group may use the role.
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': this.group.attrArn },
+        },
+      }),
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deliveryQueue.queueArn] }),
+    );
+  }
+
+  /** ARN pattern of the schedules in this group (schedule names are only known at run time). */
+  get scheduleArnPattern(): string {
+    return Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.groupName}/*` });
+  }
+
+  /**
+   * Lets a function create, read and delete schedules of this group (and no other group), and pass
+   * the Scheduler role, to the Scheduler only, when it creates one.
+   */
+  grantManageSchedules(grantee: iam.IGrantable): void {
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+        resources: [this.scheduleArnPattern],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    if (principal instanceof iam.Role) {
+      NagSuppressions.addResourceSuppressions(
+        principal,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Retry schedules get deterministic names at run time (delivery id + attempt); the wildcard covers only the schedules of Herald\'s own schedule group.',
+            appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:scheduler:.*:schedule\\/.+\\/\\*$/g' }],
+          },
+        ],
+        true,
+      );
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The deployment's settings, read from CDK context (`cdk deploy -c key=value` or `cdk.json`) and
+ * validated before any resource is defined. A typo fails `cdk synth` with a message naming the key,
+ * instead of deploying a stack whose Lambdas then fail at cold start or behave unexpectedly.
+ *
+ * Values given with `-c` arrive as strings; values from `cdk.json` keep their JSON type. Both forms
+ * are accepted. An empty string counts as "not given".
+ */
+import type { Node } from 'constructs';
+import type { RetryPolicyInput } from '../lambdas/core/model';
+import { SQS_MAX_DELAY_SECONDS } from './spec';
+
+/** A context value is missing its expected form; the message names the key and the value. */
+export class ContextError extends Error {
+  override readonly name = 'ContextError';
+}
+
+/** The context keys Herald reads, as documented in the README. */
+export const CONTEXT_KEYS = {
+  alertEmail: 'alertEmail',
+  allowPrivateTargets: 'allowPrivateTargets',
+  retentionDays: 'retentionDays',
+  shortDelaySeconds: 'shortDelaySeconds',
+  defaultRetryPolicy: 'defaultRetryPolicy',
+  disableAfterDays: 'disableAfterDays',
+} as const;
+
+export const CONTEXT_DEFAULTS = {
+  allowPrivateTargets: false,
+  retentionDays: 30,
+  shortDelaySeconds: SQS_MAX_DELAY_SECONDS,
+  disableAfterDays: 5,
+} as const;
+
+/** The validated deployment settings. */
+export interface HeraldContext {
+  /** Where alerts are e-mailed; no subscription when absent (the topic can still be subscribed by hand). */
+  readonly alertEmail: string | undefined;
+  /** Whether endpoints may target loopback, private or link-local addresses. */
+  readonly allowPrivateTargets: boolean;
+  /** Days an event, its deliveries and attempts are kept before DynamoDB TTL removes them. */
+  readonly retentionDays: number;
+  /** Retries due within this many seconds use an SQS message timer instead of the Scheduler. */
+  readonly shortDelaySeconds: number;
+  /** The deployment's default retry policy, merged under every endpoint's own. */
+  readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+  /** An endpoint whose deliveries have failed for this many days without a success is disabled. */
+  readonly disableAfterDays: number;
+}
+
+/** Returns the raw context value of a key, `undefined` when not set. */
+export type ContextLookup = (key: string) => unknown;
+
+/**
+ * Validates the deployment settings and applies the defaults.
+ *
+ * Throws a {@link ContextError} naming the first invalid key, so `cdk synth` stops before it
+ * produces a template that would deploy a misconfigured system.
+ */
+export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
+  const value = (key: string): unknown => {
+    const raw = lookup(key);
+    return raw === '' || raw === null ? undefined : raw;
+  };
+  return {
+    alertEmail: parseEmail(CONTEXT_KEYS.alertEmail, value(CONTEXT_KEYS.alertEmail)),
+    allowPrivateTargets: parseBoolean(
+      CONTEXT_KEYS.allowPrivateTargets,
+      value(CONTEXT_KEYS.allowPrivateTargets),
+      CONTEXT_DEFAULTS.allowPrivateTargets,
+    ),
+    retentionDays: parseInteger(CONTEXT_KEYS.retentionDays, value(CONTEXT_KEYS.retentionDays), {
+      fallback: CONTEXT_DEFAULTS.retentionDays,
+      min: 1,
+      max: 3650,
+    }),
+    // The upper bound is the longest SQS message timer: a retry beyond it cannot wait in the queue.
+    shortDelaySeconds: parseInteger(CONTEXT_KEYS.shortDelaySeconds, value(CONTEXT_KEYS.shortDelaySeconds), {
+      fallback: CONTEXT_DEFAULTS.shortDelaySeconds,
+      min: 0,
+      max: SQS_MAX_DELAY_SECONDS,
+    }),
+    defaultRetryPolicy: parseRetryPolicy(CONTEXT_KEYS.defaultRetryPolicy, value(CONTEXT_KEYS.defaultRetryPolicy)),
+    disableAfterDays: parseInteger(CONTEXT_KEYS.disableAfterDays, value(CONTEXT_KEYS.disableAfterDays), {
+      fallback: CONTEXT_DEFAULTS.disableAfterDays,
+      min: 1,
+      max: 365,
+    }),
+  };
+}
+
+/** Reads and validates the deployment settings from a construct node's context (see {@link parseHeraldContext}). */
+export function readHeraldContext(node: Node): HeraldContext {
+  return parseHeraldContext((key) => node.tryGetContext(key));
+}
+
+// Deliberately simple: one `@`, no whitespace, a dot in the domain. SNS confirms the address anyway.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function parseEmail(key: string, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.length > 254 || !EMAIL.test(raw.trim())) {
+    throw new ContextError(`context ${key} must be an e-mail address, got ${show(raw)}`);
+  }
+  return raw.trim();
+}
+
+function parseBoolean(key: string, raw: unknown, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new ContextError(`context ${key} must be true or false, got ${show(raw)}`);
+}
+
+function parseInteger(
+  key: string,
+  raw: unknown,
+  range: { readonly fallback: number; readonly min: number; readonly max: number },
+): number {
+  if (raw === undefined) return range.fallback;
+  const parsed = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) {
+    throw new ContextError(`context ${key} must be an integer from ${range.min} to ${range.max}, got ${show(raw)}`);
+  }
+  return parsed;
+}
+
+function parseRetryPolicy(key: string, raw: unknown): RetryPolicyInput | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ContextError(`context ${key} must be a JSON object (a retry policy), got invalid JSON ${show(raw)}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ContextError(`context ${key} must be a JSON object (a retry policy), got ${show(raw)}`);
+  }
+  return parsed as RetryPolicyInput;
+}
+
+function show(raw: unknown): string {
+  return typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw) ?? String(raw);
+}

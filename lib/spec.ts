@@ -1,0 +1,59 @@
+/**
+ * The one definition of Herald's stateful resources, read by the CDK constructs (AWS) and by local
+ * mode and the test harness (dynalite, fauxqs), so the two can never drift apart.
+ *
+ * Pure data: no CDK or SDK imports.
+ */
+
+/** Single-table design: every entity lives in one table under `pk`/`sk`, with three sparse GSIs. */
+export const TABLE_SPEC = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB TTL removes the item after `retentionDays`. Code never relies on it having happened. */
+  ttlAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    /** Endpoints by tenant (`EPS#<tenant>`), deliveries by endpoint (`EPDLV#<endpointId>`), newest last. */
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** Deliveries by endpoint and status (`EPDLV#<endpointId>#<status>`). */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /** Work index: non-final deliveries by due time (`DUE#<shard>`) for the sweep; dead letters (`DEAD`). */
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  ],
+} as const;
+
+/** Number of `DUE#<n>` partitions the sweep reads; spreads the write load of the work index. */
+export const DUE_SHARDS = 8;
+
+/** Deliver Lambda timeout; the per-endpoint HTTP timeout must stay below it. */
+export const DELIVER_TIMEOUT_SECONDS = 60;
+
+export const QUEUE_SPEC = {
+  delivery: {
+    /**
+     * AWS asks for at least six times the function timeout on a queue that feeds a Lambda, so a
+     * message is not redelivered while a slow batch (plus the poller's retries) is still running.
+     */
+    visibilityTimeoutSeconds: DELIVER_TIMEOUT_SECONDS * 6,
+    /** 4 days: retries longer than 15 minutes wait in the Scheduler, not in the queue. */
+    retentionSeconds: 4 * 24 * 3600,
+    /** A message that crashed the worker this many times is a poison message: redriven to the DLQ. */
+    maxReceiveCount: 5,
+  },
+  deadLetter: {
+    retentionSeconds: 14 * 24 * 3600,
+  },
+} as const;
+
+/** Names used by local mode and tests (AWS generates its own physical names). */
+export const LOCAL_NAMES = {
+  table: 'herald',
+  deliveryQueue: 'herald-delivery',
+  deadLetterQueue: 'herald-dead-letter',
+  alertTopic: 'herald-alerts',
+  /** Local only: subscribed to the alert topic so alerts can be printed or asserted. */
+  alertInbox: 'herald-alert-inbox',
+  scheduleGroup: 'herald',
+} as const;
+
+/** Largest SQS message timer; a retry due sooner than this can skip the Scheduler. */
+export const SQS_MAX_DELAY_SECONDS = 900;

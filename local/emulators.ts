@@ -1,0 +1,87 @@
+/**
+ * Starts the local stand-ins for AWS in this process: dynalite (DynamoDB) and fauxqs (SQS + SNS), each on a
+ * loopback port, and builds real AWS SDK v3 clients pointed at them. Used by local mode and by the tests.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import dynalite from 'dynalite';
+import { startFauxqs, type FauxqsServer } from 'fauxqs';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'herald-local', secretAccessKey: 'herald-local' } as const;
+
+export interface EmulatorOptions {
+  /** dynalite data directory; in memory when absent. */
+  readonly dataDir?: string;
+  /** Ports; 0 (default) picks free ones. */
+  readonly dynamoPort?: number;
+  readonly sqsPort?: number;
+}
+
+export interface Emulators {
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly fauxqs: FauxqsServer;
+  readonly clients: AwsClients;
+  stop(): Promise<void>;
+}
+
+export interface AwsClients {
+  readonly dynamo: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+}
+
+/** SDK clients for the given local endpoints (the same client classes the Lambdas use in AWS). */
+export function localClients(dynamoEndpoint: string, sqsEndpoint: string): AwsClients {
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 };
+  const dynamo = new DynamoDBClient({ ...common, endpoint: dynamoEndpoint });
+  return {
+    dynamo,
+    doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    sqs: new SQSClient({ ...common, endpoint: sqsEndpoint }),
+    sns: new SNSClient({ ...common, endpoint: sqsEndpoint }),
+  };
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const dyn = dynalite({
+    ...(options.dataDir === undefined ? {} : { path: options.dataDir }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    dyn.once('error', reject);
+    dyn.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());
+  });
+  const dynamoPort = (dyn.address() as AddressInfo).port;
+  let fauxqs: FauxqsServer;
+  try {
+    fauxqs = await startFauxqs({ port: options.sqsPort ?? 0, host: '127.0.0.1', logger: false, defaultRegion: LOCAL_REGION });
+  } catch (error) {
+    await new Promise((r) => dyn.close(r));
+    throw error;
+  }
+  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+  const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const clients = localClients(dynamoEndpoint, sqsEndpoint);
+  return {
+    dynamoEndpoint,
+    sqsEndpoint,
+    fauxqs,
+    clients,
+    async stop() {
+      clients.dynamo.destroy();
+      clients.sqs.destroy();
+      clients.sns.destroy();
+      await fauxqs.stop();
+      await new Promise<void>((resolve) => dyn.close(() => resolve()));
+    },
+  };
+}

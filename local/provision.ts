@@ -1,0 +1,118 @@
+/**
+ * Creates Herald's stateful resources on the local emulators from the same spec the CDK stack uses
+ * (lib/spec.ts), through the real SDK APIs. Idempotent: existing resources are kept (dynalite keeps its data on disk).
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { LOCAL_NAMES, QUEUE_SPEC, TABLE_SPEC } from '../lib/spec';
+import type { AwsClients } from './emulators';
+
+export interface LocalResources {
+  readonly tableName: string;
+  readonly deliveryQueueUrl: string;
+  readonly deliveryQueueArn: string;
+  readonly deadLetterQueueUrl: string;
+  readonly deadLetterQueueArn: string;
+  readonly alertTopicArn: string;
+  /** Queue subscribed to the alert topic: what would be e-mailed lands here. */
+  readonly alertInboxUrl: string;
+  readonly scheduleGroup: string;
+}
+
+export async function ensureTable(clients: AwsClients, tableName: string): Promise<void> {
+  try {
+    await clients.dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException) && (error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+  }
+  const names = new Set<string>([TABLE_SPEC.partitionKey, TABLE_SPEC.sortKey]);
+  for (const gsi of TABLE_SPEC.globalSecondaryIndexes) {
+    names.add(gsi.partitionKey);
+    names.add(gsi.sortKey);
+  }
+  const attributeDefinitions: AttributeDefinition[] = [...names].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+  await clients.dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: attributeDefinitions,
+      KeySchema: [
+        { AttributeName: TABLE_SPEC.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_SPEC.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: TABLE_SPEC.globalSecondaryIndexes.map((gsi) => ({
+        IndexName: gsi.indexName,
+        KeySchema: [
+          { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
+          { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+}
+
+async function queueArn(clients: AwsClients, url: string): Promise<string> {
+  const out = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const arn = out.Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${url} has no ARN`);
+  return arn;
+}
+
+/** Creates (or finds) the table, the delivery queue with its redrive to the dead-letter queue, the alert topic and its inbox. */
+export async function provisionLocal(clients: AwsClients, names: typeof LOCAL_NAMES = LOCAL_NAMES): Promise<LocalResources> {
+  await ensureTable(clients, names.table);
+  const dlq = await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: names.deadLetterQueue,
+      Attributes: { MessageRetentionPeriod: String(QUEUE_SPEC.deadLetter.retentionSeconds) },
+    }),
+  );
+  const deadLetterQueueUrl = dlq.QueueUrl!;
+  const deadLetterQueueArn = await queueArn(clients, deadLetterQueueUrl);
+  const dq = await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: names.deliveryQueue,
+      Attributes: {
+        MessageRetentionPeriod: String(QUEUE_SPEC.delivery.retentionSeconds),
+        VisibilityTimeout: String(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: deadLetterQueueArn,
+          maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  const deliveryQueueUrl = dq.QueueUrl!;
+  const deliveryQueueArn = await queueArn(clients, deliveryQueueUrl);
+  const topic = await clients.sns.send(new CreateTopicCommand({ Name: names.alertTopic }));
+  const alertTopicArn = topic.TopicArn!;
+  const inbox = await clients.sqs.send(new CreateQueueCommand({ QueueName: names.alertInbox }));
+  const alertInboxUrl = inbox.QueueUrl!;
+  const alertInboxArn = await queueArn(clients, alertInboxUrl);
+  await clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: alertTopicArn,
+      Protocol: 'sqs',
+      Endpoint: alertInboxArn,
+      Attributes: { RawMessageDelivery: 'false' },
+    }),
+  );
+  return {
+    tableName: names.table,
+    deliveryQueueUrl,
+    deliveryQueueArn,
+    deadLetterQueueUrl,
+    deadLetterQueueArn,
+    alertTopicArn,
+    alertInboxUrl,
+    scheduleGroup: names.scheduleGroup,
+  };
+}
