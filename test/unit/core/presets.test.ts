@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../../lambdas/core/decide';
+import type { Decision, Outcome, RetryPolicy } from '../../../lambdas/core/model';
+import { PRESETS, resolvePolicy } from '../../../lambdas/core/policy';
+
+const START = Date.UTC(2024, 0, 1, 0, 0, 0);
+
+/**
+ * Plays a delivery whose every attempt ends in `outcome`, each attempt made exactly when scheduled.
+ * Returns the attempt times as seconds after the first attempt, and the final decision.
+ */
+function schedule(policy: RetryPolicy, outcome: Outcome, random: () => number): { at: number[]; end: Decision } {
+  const at: number[] = [];
+  let now = START;
+  for (let attempt = 1; attempt <= 100; attempt++) {
+    at.push((now - START) / 1000);
+    const decision = decide({ outcome, attempt, policy, startedAt: START, now, random });
+    if (decision.kind !== 'retry') return { at, end: decision };
+    now = decision.at;
+  }
+  throw new Error('no end after 100 attempts');
+}
+
+const FAIL: Outcome = { kind: 'http', status: 503 };
+
+describe('preset schedules (every attempt fails with 503, random fixed)', () => {
+  it.each([
+    // preset, random, attempt times in seconds after the first, final decision
+    ['default', 0.5, [0, 15, 45, 105, 225, 465, 945, 1905], '8 of 8 attempts made, last: HTTP 503'],
+    ['default', 0, [0, 1, 2, 3, 4, 5, 6, 7], '8 of 8 attempts made, last: HTTP 503'],
+    ['default', 0.999_999, [0, 30, 90, 210, 450, 930, 1890, 3810], '8 of 8 attempts made, last: HTTP 503'],
+    ['cryptr', 0.5, [0, 300, 900, 2100, 5700, 12_900], '6 of 6 attempts made, last: HTTP 503'],
+    ['dashboard', 0.5, [0, 30, 3630, 25_230, 68_430, 154_830], '6 of 6 attempts made, last: HTTP 503'],
+    ['virtuous', 0.5, [0, 45, 135, 315, 675, 1395, 2835, 5715, 11_475, 22_275], '10 of 10 attempts made, last: HTTP 503'],
+    ['virtuous', 0, [0, 30, 90, 210, 450, 930, 1890, 3810, 7650, 14_850], '10 of 10 attempts made, last: HTTP 503'],
+  ] as const)('%s with random %d', (preset, random, times, detail) => {
+    const { at, end } = schedule(resolvePolicy({ preset }), FAIL, () => random);
+    // The worst case of full jitter (random → 1) sits just under the cap; round to the second for the table.
+    expect(at.map((t) => Math.round(t))).toEqual(times);
+    expect(end).toEqual({ kind: 'dead', reason: 'exhausted', detail });
+  });
+
+  it('gives every fixed-delay preset a maximum age that covers its whole list', () => {
+    for (const [name, input] of Object.entries(PRESETS)) {
+      const policy = resolvePolicy(input);
+      const total = (policy.delays ?? []).reduce((a, b) => a + b, 0);
+      expect([name, total <= policy.maxAgeSeconds]).toEqual([name, true]);
+    }
+  });
+
+  it('spreads virtuous retries over several hours with growing gaps, bounded', () => {
+    const { at } = schedule(resolvePolicy({ preset: 'virtuous' }), { kind: 'timeout' }, () => 0);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
+    expect(gaps.every((gap, i) => i === 0 || gap > (gaps[i - 1] ?? 0))).toBe(true);
+    expect(at.at(-1)).toBeGreaterThanOrEqual(4 * 3600);
+    expect(at).toHaveLength(10);
+  });
+});
+
+describe('preset behaviour per outcome', () => {
+  const first = (preset: string, outcome: Outcome): Decision =>
+    decide({ outcome, attempt: 1, policy: resolvePolicy({ preset }), startedAt: START, now: START, random: () => 0.5 });
+
+  it.each([
+    // preset, outcome, expected kind
+    ['default', { kind: 'http', status: 404 }, 'dead'],
+    ['default', { kind: 'http', status: 408 }, 'retry'],
+    ['default', { kind: 'http', status: 429 }, 'retry'],
+    ['default', { kind: 'http', status: 301 }, 'retry'],
+    ['default', { kind: 'http', status: 410 }, 'canceled'],
+    ['cryptr', { kind: 'http', status: 200 }, 'delivered'],
+    ['cryptr', { kind: 'http', status: 400 }, 'retry'],
+    ['cryptr', { kind: 'http', status: 404 }, 'retry'],
+    ['cryptr', { kind: 'http', status: 410 }, 'canceled'],
+    ['cryptr', { kind: 'http', status: 500 }, 'retry'],
+    ['cryptr', { kind: 'timeout' }, 'retry'],
+    ['dashboard', { kind: 'http', status: 301 }, 'retry'],
+    ['dashboard', { kind: 'http', status: 404 }, 'retry'],
+    ['dashboard', { kind: 'http', status: 500 }, 'retry'],
+    ['dashboard', { kind: 'tls' }, 'retry'],
+    ['dashboard', { kind: 'timeout' }, 'retry'],
+    ['dashboard', { kind: 'connect_refused' }, 'retry'],
+    ['dashboard', { kind: 'dns' }, 'retry'],
+    ['dashboard', { kind: 'http', status: 410 }, 'canceled'],
+    ['virtuous', { kind: 'http', status: 400 }, 'retry'],
+    ['virtuous', { kind: 'http', status: 500 }, 'retry'],
+    ['virtuous', { kind: 'timeout' }, 'retry'],
+    ['virtuous', { kind: 'connect_refused' }, 'retry'],
+    ['virtuous', { kind: 'http', status: 410 }, 'canceled'],
+    ['virtuous', { kind: 'blocked' }, 'dead'],
+  ] as [string, Outcome, Decision['kind']][])('%s: %o → %s', (preset, outcome, kind) => {
+    expect(first(preset, outcome).kind).toBe(kind);
+  });
+
+  it('cryptr: 503 with retry-after: 60 retries after 60 s', () => {
+    expect(first('cryptr', { kind: 'http', status: 503, retryAfter: '60' })).toEqual({
+      kind: 'retry',
+      at: START + 60_000,
+      basis: 'retry_after',
+    });
+  });
+
+  it('dashboard: keeps its fixed schedule whatever Retry-After says', () => {
+    expect(first('dashboard', { kind: 'http', status: 503, retryAfter: '600' })).toEqual({
+      kind: 'retry',
+      at: START + 30_000,
+      basis: 'delays',
+    });
+  });
+});
