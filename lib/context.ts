@@ -8,6 +8,7 @@
  */
 import type { Node } from 'constructs';
 import type { RetryPolicyInput } from '../lambdas/core/model';
+import { validatePolicyInput } from '../lambdas/core/policy';
 import { SQS_MAX_DELAY_SECONDS } from './spec';
 
 /** A context value is missing its expected form; the message names the key and the value. */
@@ -138,7 +139,14 @@ function parseRetryPolicy(key: string, raw: unknown): RetryPolicyInput | undefin
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ContextError(`context ${key} must be a JSON object (a retry policy), got ${show(raw)}`);
   }
-  return parsed as RetryPolicyInput;
+  // The same validation as an endpoint's retryPolicy in the API, so a policy the handlers would
+  // reject at cold start fails the synth instead.
+  const result = validatePolicyInput(parsed, key);
+  if (!result.ok) {
+    const problems = result.error.map((issue) => `${issue.path} ${issue.message}`).join('; ');
+    throw new ContextError(`context ${key} is not a valid retry policy: ${problems}`);
+  }
+  return result.value;
 }
 
 function show(raw: unknown): string {

@@ -44,8 +44,17 @@ export const QUEUE_SPEC = {
   },
 } as const;
 
-/** Names used by local mode and tests (AWS generates its own physical names). */
-export const LOCAL_NAMES = {
+/** Resource names local mode and the tests use (AWS generates its own physical names). */
+export interface LocalNames {
+  readonly table: string;
+  readonly deliveryQueue: string;
+  readonly deadLetterQueue: string;
+  readonly alertTopic: string;
+  readonly alertInbox: string;
+  readonly scheduleGroup: string;
+}
+
+export const LOCAL_NAMES: LocalNames = {
   table: 'herald',
   deliveryQueue: 'herald-delivery',
   deadLetterQueue: 'herald-dead-letter',
@@ -53,7 +62,7 @@ export const LOCAL_NAMES = {
   /** Local only: subscribed to the alert topic so alerts can be printed or asserted. */
   alertInbox: 'herald-alert-inbox',
   scheduleGroup: 'herald',
-} as const;
+};
 
 /** Largest SQS message timer; a retry due sooner than this can skip the Scheduler. */
 export const SQS_MAX_DELAY_SECONDS = 900;

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { LOCAL_NAMES, QUEUE_SPEC, TABLE_SPEC } from '../lib/spec';
+import { LOCAL_NAMES, QUEUE_SPEC, TABLE_SPEC, type LocalNames } from '../lib/spec';
 import type { AwsClients } from './emulators';
 
 export interface LocalResources {
@@ -67,7 +67,7 @@ async function queueArn(clients: AwsClients, url: string): Promise<string> {
 }
 
 /** Creates (or finds) the table, the delivery queue with its redrive to the dead-letter queue, the alert topic and its inbox. */
-export async function provisionLocal(clients: AwsClients, names: typeof LOCAL_NAMES = LOCAL_NAMES): Promise<LocalResources> {
+export async function provisionLocal(clients: AwsClients, names: LocalNames = LOCAL_NAMES): Promise<LocalResources> {
   await ensureTable(clients, names.table);
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({

@@ -1,9 +1,8 @@
-import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { NagSuppressions } from 'cdk-nag';
 
 export interface RetrySchedulerProps {
   /** Where a schedule puts the retry when it fires. */
@@ -18,7 +17,7 @@ export interface RetrySchedulerProps {
  */
 export class RetryScheduler extends Construct {
   readonly group: scheduler.CfnScheduleGroup;
-  /** The generated, stack-unique group name (a literal, so policies and env hold no token). */
+  /** The generated, stack-unique group name. */
   readonly groupName: string;
   /** The role the Scheduler assumes to deliver a schedule's message. */
   readonly role: iam.Role;
@@ -26,8 +25,8 @@ export class RetryScheduler extends Construct {
   constructor(scope: Construct, id: string, props: RetrySchedulerProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    // CloudFormation does not generate a name for a schedule group; this one is derived from the
-    // construct path, so it is stable across deployments and unique per stack.
+    // An explicit name derived from the construct path (as CDK's own ScheduleGroup does): stable
+    // across deployments, unique per stack, and a literal, so policies and env state it directly.
     this.groupName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     this.group = new scheduler.CfnScheduleGroup(this, 'Group', { name: this.groupName });
     // Deleting the group deletes its pending schedules; nothing is lost, because every non-final
@@ -73,19 +72,34 @@ export class RetryScheduler extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
-    if (principal instanceof iam.Role) {
-      NagSuppressions.addResourceSuppressions(
-        principal,
-        [
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              'Retry schedules get deterministic names at run time (delivery id + attempt); the wildcard covers only the schedules of Herald\'s own schedule group.',
-            appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:scheduler:.*:schedule\\/.+\\/\\*$/g' }],
-          },
-        ],
-        true,
-      );
+    if (Construct.isConstruct(principal)) {
+      Validations.of(principal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagFlatten(Stack.of(this).resolve(this.scheduleArnPattern))}]`,
+        reason:
+          "Retry schedules are named at run time (delivery id + attempt); the wildcard covers only the schedules of Herald's own schedule group.",
+      });
     }
   }
+}
+
+/**
+ * Renders a resolved CloudFormation value the way cdk-nag names a finding (`Ref` and `Fn::GetAtt`
+ * as `<Name>` / `<Name.Attr>`, `Fn::Join` joined), so an acknowledgment names exactly one finding
+ * instead of silencing the rule for the whole role.
+ */
+function nagFlatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) {
+    const node = value as Record<string, unknown>;
+    if (Array.isArray(node['Fn::Join'])) {
+      const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+      return parts.map(nagFlatten).join(delimiter);
+    }
+    if (node.Ref !== undefined) return `<${nagFlatten(node.Ref)}>`;
+    if (Array.isArray(node['Fn::GetAtt'])) {
+      const [resource, attribute] = node['Fn::GetAtt'] as [unknown, unknown];
+      return `<${nagFlatten(resource)}.${nagFlatten(attribute)}>`;
+    }
+  }
+  return JSON.stringify(value);
 }

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { LOCAL_NAMES } from '../../lib/spec';
+import { LOCAL_NAMES, type LocalNames } from '../../lib/spec';
 import { startEmulators, type Emulators } from '../../local/emulators';
 import { provisionLocal, type LocalResources } from '../../local/provision';
 
@@ -24,14 +24,14 @@ export interface TestEnvironment extends Emulators {
 export async function startTestEnvironment(): Promise<TestEnvironment> {
   const emulators = await startEmulators();
   const suffix = randomBytes(4).toString('hex');
-  const names = {
+  const names: LocalNames = {
     ...LOCAL_NAMES,
     table: `herald-test-${suffix}`,
     deliveryQueue: `herald-delivery-${suffix}`,
     deadLetterQueue: `herald-dlq-${suffix}`,
     alertTopic: `herald-alerts-${suffix}`,
     alertInbox: `herald-alert-inbox-${suffix}`,
-  } as typeof LOCAL_NAMES;
+  };
   const resources = await provisionLocal(emulators.clients, names);
   const { sqs } = emulators.clients;
   return {

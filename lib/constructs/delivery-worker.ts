@@ -1,0 +1,68 @@
+import { Duration } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { DELIVER_TIMEOUT_SECONDS } from '../spec';
+import type { Alerts } from './alerts';
+import type { DataStore } from './data-store';
+import type { DeliveryQueues } from './delivery-queues';
+import { HeraldFunction } from './herald-function';
+import type { RetryScheduler } from './retry-scheduler';
+
+export interface DeliveryWorkerProps {
+  readonly dataStore: DataStore;
+  readonly queues: DeliveryQueues;
+  readonly retryScheduler: RetryScheduler;
+  readonly alerts: Alerts;
+  /** The shared `HERALD_*` configuration. */
+  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Most concurrent deliver Lambdas the queue may drive.
+   *
+   * @default 20
+   */
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * The deliver Lambda on the delivery queue: POSTs each due delivery, records the attempt, and
+ * either finishes it, schedules the retry (an SQS message timer or a Scheduler schedule), or gives
+ * up (dead-letter queue + alert). It reports partial batch failures, so one failing record is
+ * retried alone and the others are not delivered twice.
+ */
+export class DeliveryWorker extends Construct {
+  readonly function: HeraldFunction;
+
+  constructor(scope: Construct, id: string, props: DeliveryWorkerProps) {
+    super(scope, id);
+    this.function = new HeraldFunction(this, 'Function', {
+      entry: 'lambdas/deliver/handler.ts',
+      description: 'Herald delivery worker: POSTs due deliveries to their endpoints',
+      // Signing and TLS handshakes are CPU work; more memory is more CPU and a faster cold start.
+      memorySize: 512,
+      // The queue's visibility timeout is six times this (lib/spec.ts).
+      timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
+      environment: props.environment,
+    });
+    this.function.addEventSource(
+      new SqsEventSource(props.queues.queue, {
+        // Ten records per invocation spreads the per-invocation cost over ten deliveries, keeps a
+        // batch well inside the function timeout, and limits what a crash re-drives to ten records.
+        batchSize: 10,
+        // Waits up to a second to fill a batch under load; adds at most that to a delivery's latency.
+        maxBatchingWindow: Duration.seconds(1),
+        // Caps the outbound load (and so the concurrent connections an endpoint can receive) at
+        // about maxConcurrency × batchSize requests in flight, and leaves the account's Lambda
+        // concurrency to the api. Messages above the cap wait in the queue; nothing is throttled
+        // into a retry.
+        maxConcurrency: props.maxConcurrency ?? 20,
+        reportBatchItemFailures: true,
+      }),
+    );
+    props.dataStore.grantReadWriteData(this.function);
+    // Short retries go back on the delivery queue with a message timer; give-ups go to the DLQ.
+    props.queues.grantSendToDeliveryQueue(this.function);
+    props.queues.grantSendToDeadLetterQueue(this.function);
+    props.alerts.grantPublish(this.function);
+    props.retryScheduler.grantManageSchedules(this.function);
+  }
+}

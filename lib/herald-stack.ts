@@ -1,0 +1,155 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/config';
+import { Alerts } from './constructs/alerts';
+import { DataStore } from './constructs/data-store';
+import { DeliveryQueues } from './constructs/delivery-queues';
+import { DeliveryWorker } from './constructs/delivery-worker';
+import type { HeraldFunction } from './constructs/herald-function';
+import { PublishApi } from './constructs/publish-api';
+import { RetryScheduler } from './constructs/retry-scheduler';
+import { Sweeper } from './constructs/sweeper';
+import type { HeraldContext } from './context';
+
+export interface HeraldStackProps extends StackProps {
+  /** The validated deployment settings (see `lib/context.ts`). */
+  readonly settings: HeraldContext;
+}
+
+/** Seconds after its time that a message may still legitimately wait in the queue before the age alarm fires. */
+const QUEUE_AGE_SLACK_SECONDS = 300;
+
+/**
+ * All of Herald in one stack: the HTTP API and its Lambda, the table, the delivery and dead-letter
+ * queues, the deliver Lambda, the retry Scheduler group and role, the sweep, and the alerts.
+ *
+ * Construct ids are part of the resources' logical ids; renaming one replaces the resource (and
+ * for the retained table and queues, orphans the old one). Do not rename them.
+ */
+export class HeraldStack extends Stack {
+  readonly dataStore: DataStore;
+  readonly queues: DeliveryQueues;
+  readonly retryScheduler: RetryScheduler;
+  readonly alerts: Alerts;
+  readonly api: PublishApi;
+  readonly worker: DeliveryWorker;
+  readonly sweeper: Sweeper;
+
+  constructor(scope: Construct, id: string, props: HeraldStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    this.dataStore = new DataStore(this, 'DataStore');
+    this.queues = new DeliveryQueues(this, 'Queues');
+    this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', { deliveryQueue: this.queues.queue });
+    this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
+
+    const environment = runtimeEnvironment(settings, {
+      tableName: this.dataStore.table.tableName,
+      deliveryQueueUrl: this.queues.queue.queueUrl,
+      deliveryQueueArn: this.queues.queue.queueArn,
+      deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+      alertTopicArn: this.alerts.topic.topicArn,
+      scheduleGroup: this.retryScheduler.groupName,
+      schedulerRoleArn: this.retryScheduler.role.roleArn,
+    });
+    this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, queues: this.queues, environment });
+    this.worker = new DeliveryWorker(this, 'Worker', {
+      dataStore: this.dataStore,
+      queues: this.queues,
+      retryScheduler: this.retryScheduler,
+      alerts: this.alerts,
+      environment,
+    });
+    this.sweeper = new Sweeper(this, 'Sweeper', {
+      dataStore: this.dataStore,
+      queues: this.queues,
+      alerts: this.alerts,
+      environment,
+    });
+
+    this.alerts.addAlarm('DeadLetterQueueNotEmpty', {
+      description:
+        'Herald: a delivery reached the dead-letter queue (given up, or a message that kept crashing the worker). Inspect it and redeliver with POST /v1/deliveries/{id}/retry.',
+      metric: this.queues.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    // A short retry legitimately waits in the queue for up to shortDelaySeconds; a message older
+    // than that plus some slack means the worker is not keeping up (or keeps crashing on it).
+    this.alerts.addAlarm('DeliveryQueueBacklog', {
+      description: 'Herald: the oldest message on the delivery queue is older than expected; deliveries are running late.',
+      metric: this.queues.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: Math.max(settings.shortDelaySeconds, QUEUE_AGE_SLACK_SECONDS) + QUEUE_AGE_SLACK_SECONDS,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+    });
+    const functions: readonly [string, HeraldFunction][] = [
+      ['ApiErrors', this.api.function],
+      ['WorkerErrors', this.worker.function],
+      ['SweeperErrors', this.sweeper.function],
+    ];
+    for (const [alarmId, fn] of functions) {
+      this.alerts.addAlarm(alarmId, {
+        description: `Herald: the Lambda ${fn.node.path} failed (uncaught error or timeout). See its log group.`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the Herald API', value: this.api.stage.url });
+    new CfnOutput(this, 'ApiKeySecretArn', {
+      description: 'Secrets Manager secret holding the API key (aws secretsmanager get-secret-value --secret-id <arn>)',
+      value: this.api.apiKeySecret.secretArn,
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Dead-letter queue of given-up deliveries',
+      value: this.queues.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'AlertTopicArn', { description: 'SNS topic of Herald alerts', value: this.alerts.topic.topicArn });
+  }
+}
+
+interface ResourceNames {
+  readonly tableName: string;
+  readonly deliveryQueueUrl: string;
+  readonly deliveryQueueArn: string;
+  readonly deadLetterQueueUrl: string;
+  readonly alertTopicArn: string;
+  readonly scheduleGroup: string;
+  readonly schedulerRoleArn: string;
+}
+
+/**
+ * The configuration every Herald Lambda reads at cold start (`lambdas/config.ts`), built from the
+ * stack's resources and the deployment settings. The default retry policy is set only when the
+ * deployer gave one, so the handlers' built-in default applies otherwise.
+ */
+export function runtimeEnvironment(settings: HeraldContext, names: ResourceNames): Record<string, string> {
+  return {
+    [ENV.tableName]: names.tableName,
+    [ENV.deliveryQueueUrl]: names.deliveryQueueUrl,
+    [ENV.deliveryQueueArn]: names.deliveryQueueArn,
+    [ENV.deadLetterQueueUrl]: names.deadLetterQueueUrl,
+    [ENV.alertTopicArn]: names.alertTopicArn,
+    [ENV.scheduleGroup]: names.scheduleGroup,
+    [ENV.schedulerRoleArn]: names.schedulerRoleArn,
+    [ENV.allowPrivateTargets]: String(settings.allowPrivateTargets),
+    [ENV.retentionDays]: String(settings.retentionDays),
+    [ENV.shortDelaySeconds]: String(settings.shortDelaySeconds),
+    [ENV.disableAfterSeconds]: String(settings.disableAfterDays * 24 * 3600),
+    ...(settings.defaultRetryPolicy === undefined
+      ? {}
+      : { [ENV.defaultRetryPolicy]: JSON.stringify(settings.defaultRetryPolicy) }),
+  };
+}

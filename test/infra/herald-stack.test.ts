@@ -1,0 +1,428 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/config';
+import { QUEUE_SPEC, TABLE_SPEC } from '../../lib/spec';
+import { getAtt, logicalIdAt, ref, resourceAt, synthHerald, TEST_ENV } from './herald-template';
+
+const FUNCTIONS = {
+  api: 'Herald/Api/Function',
+  worker: 'Herald/Worker/Function',
+  sweeper: 'Herald/Sweeper/Function',
+} as const;
+
+let template: Template;
+/** The same stack with every context key set. */
+let configured: Template;
+
+beforeAll(() => {
+  template = synthHerald().template;
+  configured = synthHerald({
+    alertEmail: 'ops@example.com',
+    allowPrivateTargets: 'true',
+    retentionDays: '90',
+    shortDelaySeconds: '60',
+    disableAfterDays: '2',
+    defaultRetryPolicy: '{"preset":"default","maxAttempts":4}',
+  }).template;
+});
+
+const id = (path: string) => logicalIdAt(template, path);
+
+describe('GIVEN the default context WHEN the stack is synthesized', () => {
+  describe('THEN the HTTP API', () => {
+    it('is an HTTP API whose $default route catches every request for the api Lambda (payload v2)', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+      const integration = id('Herald/Api/HttpApi/DefaultRoute/Api/Resource');
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: '$default',
+        Target: { 'Fn::Join': ['', ['integrations/', ref(integration)]] },
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: getAtt(id(`${FUNCTIONS.api}/Resource`)),
+        PayloadFormatVersion: '2.0',
+      });
+    });
+
+    it('lets API Gateway invoke the api Lambda, and only that API', () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: getAtt(id(`${FUNCTIONS.api}/Resource`)),
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([ref(id('Herald/Api/HttpApi/Resource'))])],
+        }),
+      });
+    });
+
+    it('has an auto-deployed $default stage with throttling and JSON access logs kept a month', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+        AccessLogSettings: {
+          DestinationArn: getAtt(id('Herald/Api/AccessLogs/Resource')),
+          Format: Match.stringLikeRegexp('"requestId":"\\$context\\.requestId"'),
+        },
+      });
+      const format = JSON.parse(
+        (resourceAt(template, 'Herald/Api/DefaultStage/Resource').Properties!.AccessLogSettings as { Format: string }).Format,
+      ) as Record<string, string>;
+      expect(format.status).toBe('$context.status');
+      expect(Object.values(format).join(' ')).not.toMatch(/authorization|requestBody/i);
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    });
+  });
+
+  describe('THEN the table', () => {
+    it('follows TABLE_SPEC: keys, on-demand, TTL, PITR, encryption, three GSIs projecting all', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: TABLE_SPEC.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_SPEC.sortKey, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: TABLE_SPEC.ttlAttribute, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        GlobalSecondaryIndexes: TABLE_SPEC.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      });
+    });
+
+    it('is retained when the stack is deleted or the table replaced', () => {
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+  });
+
+  describe('THEN the queues', () => {
+    it('delivery queue: SSE, spec retention and visibility, redrive to the DLQ after maxReceiveCount, retained', () => {
+      template.hasResource('AWS::SQS::Queue', {
+        Properties: {
+          SqsManagedSseEnabled: true,
+          MessageRetentionPeriod: QUEUE_SPEC.delivery.retentionSeconds,
+          VisibilityTimeout: QUEUE_SPEC.delivery.visibilityTimeoutSeconds,
+          RedrivePolicy: {
+            deadLetterTargetArn: getAtt(id('Herald/Queues/DeadLetterQueue/Resource')),
+            maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
+          },
+        },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('dead-letter queue: SSE, 14 days retention, retained', () => {
+      const dlq = resourceAt(template, 'Herald/Queues/DeadLetterQueue/Resource') as unknown as Record<string, unknown>;
+      expect(dlq.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(dlq.DeletionPolicy).toBe('Retain');
+    });
+
+    it.each([['Herald/Queues/DeliveryQueue'], ['Herald/Queues/DeadLetterQueue']])('%s refuses requests without TLS', (path) => {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(id(`${path}/Resource`))],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('THEN the Lambdas', () => {
+    it.each([
+      ['api', FUNCTIONS.api, 512, 15],
+      ['deliver', FUNCTIONS.worker, 512, 60],
+      ['sweep', FUNCTIONS.sweeper, 256, 50],
+    ])('%s: Node.js 22 on arm64, ESM bundle handler, memory %i MB, timeout %i s, source maps, own log group', (_name, path, memory, timeout) => {
+      const fn = resourceAt(template, `${path}/Resource`).Properties!;
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.Handler).toBe('index.handler');
+      expect(fn.MemorySize).toBe(memory);
+      expect(fn.Timeout).toBe(timeout);
+      expect((fn.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(fn.LoggingConfig).toEqual({ LogGroup: ref(id(`${path}Logs/Resource`)) });
+      expect(resourceAt(template, `${path}Logs/Resource`).Properties).toEqual({ RetentionInDays: 30 });
+    });
+
+    it('the deliver Lambda consumes the delivery queue: batch 10, 1 s window, max concurrency 20, partial batch failures', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: getAtt(id('Herald/Queues/DeliveryQueue/Resource')),
+        FunctionName: ref(id(`${FUNCTIONS.worker}/Resource`)),
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        ScalingConfig: { MaximumConcurrency: 20 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('the queue visibility timeout is at least six times the deliver timeout', () => {
+      const timeout = resourceAt(template, `${FUNCTIONS.worker}/Resource`).Properties!.Timeout as number;
+      const visibility = resourceAt(template, 'Herald/Queues/DeliveryQueue/Resource').Properties!.VisibilityTimeout as number;
+      expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+    });
+
+    it('the sweep runs every minute, is not retried asynchronously, and a stale trigger is dropped', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: getAtt(id(`${FUNCTIONS.sweeper}/Resource`)),
+            RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(id(`${FUNCTIONS.sweeper}/Resource`)),
+        MaximumRetryAttempts: 0,
+      });
+    });
+  });
+
+  describe('THEN the configuration passed to the Lambdas', () => {
+    const shared = () => ({
+      NODE_OPTIONS: '--enable-source-maps',
+      [ENV.tableName]: ref(id('Herald/DataStore/Table/Resource')),
+      [ENV.deliveryQueueUrl]: ref(id('Herald/Queues/DeliveryQueue/Resource')),
+      [ENV.deliveryQueueArn]: getAtt(id('Herald/Queues/DeliveryQueue/Resource')),
+      [ENV.deadLetterQueueUrl]: ref(id('Herald/Queues/DeadLetterQueue/Resource')),
+      [ENV.alertTopicArn]: ref(id('Herald/Alerts/Topic/Resource')),
+      [ENV.scheduleGroup]: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name,
+      [ENV.schedulerRoleArn]: getAtt(id('Herald/RetryScheduler/Role/Resource')),
+      [ENV.allowPrivateTargets]: 'false',
+      [ENV.retentionDays]: '30',
+      [ENV.shortDelaySeconds]: '900',
+      [ENV.disableAfterSeconds]: String(5 * 86_400),
+    });
+    const variables = (t: Template, path: string) =>
+      (resourceAt(t, `${path}/Resource`).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    it('deliver and sweep get exactly the shared variables (no API key, no default policy when none given)', () => {
+      expect(variables(template, FUNCTIONS.worker)).toEqual(shared());
+      expect(variables(template, FUNCTIONS.sweeper)).toEqual(shared());
+    });
+
+    it('the api also gets the API key secret ARN', () => {
+      expect(variables(template, FUNCTIONS.api)).toEqual({
+        ...shared(),
+        [ENV.apiKeySecretArn]: ref(id('Herald/Api/ApiKey/Resource')),
+      });
+    });
+
+    it('GIVEN every context key THEN the values reach every Lambda, the policy as JSON', () => {
+      for (const path of Object.values(FUNCTIONS)) {
+        expect(variables(configured, path)).toMatchObject({
+          [ENV.allowPrivateTargets]: 'true',
+          [ENV.retentionDays]: '90',
+          [ENV.shortDelaySeconds]: '60',
+          [ENV.disableAfterSeconds]: String(2 * 86_400),
+          [ENV.defaultRetryPolicy]: '{"preset":"default","maxAttempts":4}',
+        });
+      }
+    });
+  });
+
+  describe('THEN the retry scheduler', () => {
+    it('has a schedule group of this stack, with a generated name', () => {
+      template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+      const group = resourceAt(template, 'Herald/RetryScheduler/Group');
+      expect(group.Properties!.Name).toMatch(/^Herald-RetryScheduler-[0-9A-F]{8}$/);
+    });
+
+    it('has a role only EventBridge Scheduler of this account and this group can assume', () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': TEST_ENV.account },
+                ArnEquals: { 'aws:SourceArn': getAtt(id('Herald/RetryScheduler/Group')) },
+              },
+            },
+          ],
+        },
+      });
+    });
+  });
+
+  describe('THEN the alerts', () => {
+    it('go to an SNS topic encrypted with a rotated customer-managed key', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: getAtt(id('Herald/Alerts/TopicKey/Resource')) });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('the topic refuses publishing without TLS and admits CloudWatch alarms of this account only', () => {
+      const topic = ref(id('Herald/Alerts/Topic/Resource'));
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [topic],
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: topic,
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': TEST_ENV.account },
+                ArnLike: {
+                  'aws:SourceArn': {
+                    'Fn::Join': ['', ['arn:', ref('AWS::Partition'), `:cloudwatch:${TEST_ENV.region}:${TEST_ENV.account}:alarm:*`]],
+                  },
+                },
+              },
+            }),
+          ],
+        },
+      });
+    });
+
+    it('has no e-mail subscription when no alertEmail is given', () => {
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('alarms when any message is on the dead-letter queue', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(id('Herald/Queues/DeadLetterQueue/Resource'), 'QueueName') }],
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(id('Herald/Alerts/Topic/Resource'))],
+      });
+    });
+
+    it('alarms when the oldest delivery waits 5 minutes longer than the longest short-retry timer', () => {
+      const backlog = (t: Template) =>
+        resourceAt(t, 'Herald/Alerts/DeliveryQueueBacklog/Resource').Properties as Record<string, unknown>;
+      expect(backlog(template)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(id('Herald/Queues/DeliveryQueue/Resource'), 'QueueName') }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 900 + 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        AlarmActions: [ref(id('Herald/Alerts/Topic/Resource'))],
+      });
+      // shortDelaySeconds 60: nothing legitimately waits long; the floor of 5 + 5 minutes applies.
+      expect(backlog(configured).Threshold).toBe(600);
+    });
+
+    it.each(Object.entries(FUNCTIONS))('alarms on errors of the %s Lambda', (_name, path) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(id(`${path}/Resource`)) }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [ref(id('Herald/Alerts/Topic/Resource'))],
+      });
+    });
+
+    it('every alarm notifies the topic (five alarms in all)', () => {
+      const alarms = template.findResources('AWS::CloudWatch::Alarm');
+      expect(Object.keys(alarms)).toHaveLength(5);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm.Properties.AlarmActions).toEqual([ref(id('Herald/Alerts/Topic/Resource'))]);
+      }
+    });
+  });
+
+  describe('THEN the API key', () => {
+    it('is a generated 40-character secret without punctuation', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: { ExcludePunctuation: true, PasswordLength: 40 },
+      });
+      expect(resourceAt(template, 'Herald/Api/ApiKey/Resource').Properties!.SecretString).toBeUndefined();
+    });
+  });
+
+  describe('THEN the outputs', () => {
+    it('give the API URL, API key secret ARN, dead-letter queue URL and alert topic ARN', () => {
+      template.hasOutput('ApiUrl', {
+        Value: {
+          'Fn::Join': [
+            '',
+            ['https://', ref(id('Herald/Api/HttpApi/Resource')), `.execute-api.${TEST_ENV.region}.`, ref('AWS::URLSuffix'), '/'],
+          ],
+        },
+      });
+      template.hasOutput('ApiKeySecretArn', { Value: ref(id('Herald/Api/ApiKey/Resource')) });
+      template.hasOutput('DeadLetterQueueUrl', { Value: ref(id('Herald/Queues/DeadLetterQueue/Resource')) });
+      template.hasOutput('AlertTopicArn', { Value: ref(id('Herald/Alerts/Topic/Resource')) });
+    });
+  });
+
+  describe('THEN the logical ids of stateful resources are the released ones', () => {
+    // Fails if a construct id on the path is renamed: CloudFormation would create a new, empty
+    // table or queue and orphan the retained one with all its data.
+    it.each([
+      ['Herald/DataStore/Table/Resource', 'DataStoreTable1E9F5574'],
+      ['Herald/Queues/DeliveryQueue/Resource', 'QueuesDeliveryQueueAD22072F'],
+      ['Herald/Queues/DeadLetterQueue/Resource', 'QueuesDeadLetterQueue82AA3FB7'],
+      ['Herald/Api/ApiKey/Resource', 'ApiApiKey8A01341B'],
+    ])('%s is %s', (path, logicalId) => {
+      expect(id(path)).toBe(logicalId);
+    });
+  });
+});
+
+describe('GIVEN -c alertEmail=ops@example.com WHEN the stack is synthesized', () => {
+  it('THEN the topic has exactly one e-mail subscription to that address', () => {
+    configured.resourceCountIs('AWS::SNS::Subscription', 1);
+    configured.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: ref(logicalIdAt(configured, 'Herald/Alerts/Topic/Resource')),
+    });
+  });
+});
+
+describe('GIVEN invalid context WHEN the stack is synthesized', () => {
+  it.each([
+    ['alertEmail is not an e-mail', { alertEmail: 'ops' }, /context alertEmail/],
+    ['retentionDays is 0', { retentionDays: '0' }, /context retentionDays/],
+    ['retentionDays is not a number', { retentionDays: 'abc' }, /context retentionDays/],
+    ['shortDelaySeconds > 900', { shortDelaySeconds: '1000' }, /context shortDelaySeconds/],
+    ['defaultRetryPolicy is invalid', { defaultRetryPolicy: '{"on410":"explode"}' }, /context defaultRetryPolicy/],
+  ])('THEN it fails if %s', (_name, context, message) => {
+    expect(() => synthHerald(context)).toThrow(message);
+  });
+});

@@ -1,0 +1,225 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_SPEC } from '../../lib/spec';
+import {
+  allows,
+  functionStatements,
+  grants,
+  logicalIdAt,
+  pairs,
+  resourceAt,
+  roleStatements,
+  type Statement,
+  synthHerald,
+  TEST_ENV,
+} from './herald-template';
+
+let template: Template;
+let api: Statement[];
+let worker: Statement[];
+let sweeper: Statement[];
+/** Rendered ARNs (see `render`): `<LogicalId.Arn>` for GetAtt, `<LogicalId>` for Ref. */
+let arn: {
+  table: string;
+  deliveryQueue: string;
+  deadLetterQueue: string;
+  topic: string;
+  topicKey: string;
+  secret: string;
+  schedulerRole: string;
+  scheduleGroupName: string;
+  logs: (fn: 'Api' | 'Worker' | 'Sweeper') => string;
+};
+
+beforeAll(() => {
+  template = synthHerald().template;
+  api = functionStatements(template, 'Herald/Api/Function');
+  worker = functionStatements(template, 'Herald/Worker/Function');
+  sweeper = functionStatements(template, 'Herald/Sweeper/Function');
+  const id = (path: string) => logicalIdAt(template, path);
+  arn = {
+    table: `<${id('Herald/DataStore/Table/Resource')}.Arn>`,
+    deliveryQueue: `<${id('Herald/Queues/DeliveryQueue/Resource')}.Arn>`,
+    deadLetterQueue: `<${id('Herald/Queues/DeadLetterQueue/Resource')}.Arn>`,
+    topic: `<${id('Herald/Alerts/Topic/Resource')}>`,
+    topicKey: `<${id('Herald/Alerts/TopicKey/Resource')}.Arn>`,
+    secret: `<${id('Herald/Api/ApiKey/Resource')}>`,
+    schedulerRole: `<${id('Herald/RetryScheduler/Role/Resource')}.Arn>`,
+    scheduleGroupName: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name as string,
+    logs: (fn) => `<${id(`Herald/${fn}/FunctionLogs/Resource`)}.Arn>`,
+  };
+});
+
+const scheduleArn = (group: string, name: string) =>
+  `arn:aws:scheduler:${TEST_ENV.region}:${TEST_ENV.account}:schedule/${group}/${name}`;
+
+/** Written out here, not imported, so a change to the granted actions has to change this test too. */
+const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+const tableGrants = () => [
+  ...pairs(TABLE_ACTIONS, [arn.table]),
+  ...pairs(['dynamodb:Query'], TABLE_SPEC.globalSecondaryIndexes.map((index) => `${arn.table}/index/${index.indexName}`)),
+];
+const logGrants = (fn: 'Api' | 'Worker' | 'Sweeper') => pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], [arn.logs(fn)]);
+const publishGrants = () => [
+  ...pairs(['sns:Publish'], [arn.topic]),
+  ...pairs(['kms:Decrypt', 'kms:GenerateDataKey'], [arn.topicKey]),
+];
+
+describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () => {
+  describe('THEN each Lambda has exactly the permissions of its job (fails on any addition or loss)', () => {
+    it('api: its log group, table items and indexes, send to the delivery queue, read the API key', () => {
+      expect(grants(api)).toEqual(
+        [
+          ...logGrants('Api'),
+          ...tableGrants(),
+          ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]),
+          ...pairs(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], [arn.secret]),
+        ].sort(),
+      );
+    });
+
+    it('deliver: also consume the delivery queue, send to the DLQ, publish alerts, manage its schedules, pass the Scheduler role', () => {
+      expect(grants(worker)).toEqual(
+        [
+          ...logGrants('Worker'),
+          ...tableGrants(),
+          ...pairs(
+            [
+              'sqs:ChangeMessageVisibility',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+              'sqs:GetQueueUrl',
+              'sqs:ReceiveMessage',
+              'sqs:SendMessage',
+            ],
+            [arn.deliveryQueue],
+          ),
+          ...pairs(['sqs:SendMessage'], [arn.deadLetterQueue]),
+          ...publishGrants(),
+          ...pairs(
+            ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+            [scheduleArn(arn.scheduleGroupName, '*')],
+          ),
+          ...pairs(['iam:PassRole'], [arn.schedulerRole]),
+        ].sort(),
+      );
+    });
+
+    it('sweep: its log group, table items and indexes, send to the delivery queue, publish alerts', () => {
+      expect(grants(sweeper)).toEqual(
+        [...logGrants('Sweeper'), ...tableGrants(), ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]), ...publishGrants()].sort(),
+      );
+    });
+  });
+
+  describe('THEN the deliver Lambda and the Scheduler', () => {
+    it('deliver may create, read and delete any schedule of its own group', () => {
+      for (const action of ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule']) {
+        expect(allows(worker, action, scheduleArn(arn.scheduleGroupName, 'dlv_01J-3'))).toBe(true);
+      }
+    });
+
+    it('deliver cannot touch schedules of any other group, nor manage groups, nor anything else of the Scheduler', () => {
+      for (const group of ['default', 'other', `${arn.scheduleGroupName}-evil`, arn.scheduleGroupName.toLowerCase()]) {
+        expect(allows(worker, 'scheduler:CreateSchedule', scheduleArn(group, 'x')), group).toBe(false);
+        expect(allows(worker, 'scheduler:DeleteSchedule', scheduleArn(group, 'x')), group).toBe(false);
+      }
+      const groupArn = `arn:aws:scheduler:${TEST_ENV.region}:${TEST_ENV.account}:schedule-group/${arn.scheduleGroupName}`;
+      for (const action of ['scheduler:DeleteScheduleGroup', 'scheduler:CreateScheduleGroup', 'scheduler:TagResource']) {
+        expect(allows(worker, action, groupArn)).toBe(false);
+      }
+      expect(allows(worker, 'scheduler:UpdateSchedule', scheduleArn(arn.scheduleGroupName, 'x'))).toBe(false);
+      expect(allows(worker, 'scheduler:ListSchedules', '*')).toBe(false);
+    });
+
+    it('deliver may pass only the Scheduler role, and only to the Scheduler', () => {
+      expect(allows(worker, 'iam:PassRole', arn.schedulerRole)).toBe(true);
+      expect(allows(worker, 'iam:PassRole', `arn:aws:iam::${TEST_ENV.account}:role/anything`)).toBe(false);
+      const passRole = worker.filter((s) => JSON.stringify(s.Action) === '"iam:PassRole"');
+      expect(passRole).toHaveLength(1);
+      expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    });
+
+    it('the Scheduler role may only send messages to the delivery queue', () => {
+      const statements = roleStatements(template, logicalIdAt(template, 'Herald/RetryScheduler/Role/Resource'));
+      expect(grants(statements)).toEqual([`sqs:SendMessage on ${arn.deliveryQueue}`]);
+    });
+
+    it('neither the api nor the sweep may schedule or pass roles', () => {
+      for (const statements of [api, sweeper]) {
+        expect(allows(statements, 'scheduler:CreateSchedule', scheduleArn(arn.scheduleGroupName, 'x'))).toBe(false);
+        expect(allows(statements, 'iam:PassRole', arn.schedulerRole)).toBe(false);
+      }
+    });
+  });
+
+  describe('THEN no Lambda can do more than its job', () => {
+    it.each([
+      ['dynamodb:Scan', () => arn.table],
+      ['dynamodb:DeleteTable', () => arn.table],
+      ['dynamodb:PutItem', () => `${arn.table}/index/gsi1`],
+      ['sqs:PurgeQueue', () => arn.deliveryQueue],
+      ['sqs:ReceiveMessage', () => arn.deadLetterQueue],
+      ['sqs:DeleteMessage', () => arn.deadLetterQueue],
+      ['secretsmanager:PutSecretValue', () => arn.secret],
+      ['kms:Encrypt', () => arn.topicKey],
+      ['sns:Subscribe', () => arn.topic],
+    ])('none may %s', (action, resource) => {
+      for (const statements of [api, worker, sweeper]) expect(allows(statements, action, resource())).toBe(false);
+    });
+
+    it('only the api reads the API key; only deliver consumes the delivery queue or writes to the DLQ', () => {
+      expect(allows(worker, 'secretsmanager:GetSecretValue', arn.secret)).toBe(false);
+      expect(allows(sweeper, 'secretsmanager:GetSecretValue', arn.secret)).toBe(false);
+      expect(allows(api, 'sqs:ReceiveMessage', arn.deliveryQueue)).toBe(false);
+      expect(allows(sweeper, 'sqs:ReceiveMessage', arn.deliveryQueue)).toBe(false);
+      expect(allows(api, 'sqs:SendMessage', arn.deadLetterQueue)).toBe(false);
+      expect(allows(sweeper, 'sqs:SendMessage', arn.deadLetterQueue)).toBe(false);
+      expect(allows(api, 'sns:Publish', arn.topic)).toBe(false);
+    });
+
+    it('no identity policy in the stack has a wildcard action or a "*" resource', () => {
+      const policies = template.findResources('AWS::IAM::Policy');
+      expect(Object.keys(policies).length).toBeGreaterThan(0);
+      for (const policy of Object.values(policies)) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+          for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+        }
+      }
+    });
+
+    it('no role has an AWS-managed policy attached (so no AWSLambdaBasicExecutionRole logs:* on *)', () => {
+      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+});
+
+describe('the policy evaluator used above', () => {
+  // The assertions above are only as good as `allows`; these pin its matching rules.
+  const statements: Statement[] = [
+    { Effect: 'Allow', Action: ['s3:Get*'], Resource: 'arn:aws:s3:::bucket/*' },
+    { Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/secret' },
+  ];
+
+  it('matches wildcards in actions (case-insensitively) and resources', () => {
+    expect(allows(statements, 's3:getobject', 'arn:aws:s3:::bucket/a/b')).toBe(true);
+    expect(allows(statements, 's3:PutObject', 'arn:aws:s3:::bucket/a')).toBe(false);
+    expect(allows(statements, 's3:GetObject', 'arn:aws:s3:::bucket2/a')).toBe(false);
+  });
+
+  it('lets a Deny win over an Allow', () => {
+    expect(allows(statements, 's3:GetObject', 'arn:aws:s3:::bucket/secret')).toBe(false);
+  });
+});
