@@ -1,0 +1,180 @@
+/**
+ * EndpointStore on the DynamoDB single table (layout in ./schema.ts).
+ */
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Endpoint, SigningSecret } from '../../core/model';
+import type { EndpointChanges, EndpointStore, Page, PageRequest } from '../../ports/endpoint-store';
+import { decodeListCursor, isConditionFailed, storeCall } from './event-store';
+import { encodeCursor, endpointToItem, indexKeys, itemToEndpoint, keys, type Item } from './schema';
+
+/** Fields of EndpointChanges written as they are (tenant and disabledReason need extra care). */
+const PLAIN_FIELDS = ['url', 'description', 'eventTypes', 'retryPolicy', 'timeoutMs', 'headers', 'disabled', 'health', 'updatedAt'] as const;
+
+export class DynamoEndpointStore implements EndpointStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  create(endpoint: Endpoint): Promise<void> {
+    return storeCall(async () => {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: endpointToItem(endpoint),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    });
+  }
+
+  get(id: string): Promise<Endpoint | undefined> {
+    return storeCall(async () => {
+      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.endpoint(id), ConsistentRead: true }));
+      return out.Item === undefined ? undefined : itemToEndpoint(out.Item);
+    });
+  }
+
+  list(query: PageRequest & { readonly tenant?: string }): Promise<Page<Endpoint>> {
+    const [index, partition] =
+      query.tenant === undefined
+        ? (['gsi2', indexKeys.allEndpoints] as const)
+        : (['gsi1', indexKeys.endpointsOfTenant(query.tenant)] as const);
+    return storeCall(async () => {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: `${index}pk = :p`,
+          ExpressionAttributeValues: { ':p': partition },
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: decodeListCursor(query.cursor, `${index}pk`, `${index}sk`, partition),
+        }),
+      );
+      const items = (out.Items ?? []).map(itemToEndpoint);
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return nextCursor === undefined ? { items } : { items, nextCursor };
+    });
+  }
+
+  listAllOfTenant(tenant: string): Promise<Endpoint[]> {
+    return storeCall(async () => {
+      const endpoints: Endpoint[] = [];
+      let start: Item | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :p',
+            ExpressionAttributeValues: { ':p': indexKeys.endpointsOfTenant(tenant) },
+            ExclusiveStartKey: start,
+          }),
+        );
+        endpoints.push(...(out.Items ?? []).map(itemToEndpoint));
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined);
+      return endpoints;
+    });
+  }
+
+  update(id: string, changes: EndpointChanges): Promise<Endpoint | undefined> {
+    return storeCall(async () => {
+      const names: Record<string, string> = {};
+      const values: Item = {};
+      const sets: string[] = [];
+      const removes: string[] = [];
+      let n = 0;
+      const set = (attribute: string, value: unknown) => {
+        const i = n++;
+        names[`#a${i}`] = attribute;
+        values[`:v${i}`] = value;
+        sets.push(`#a${i} = :v${i}`);
+      };
+      for (const field of PLAIN_FIELDS) {
+        if (changes[field] !== undefined) set(field, changes[field]);
+      }
+      if (changes.tenant !== undefined) {
+        set('tenant', changes.tenant);
+        set('gsi1pk', indexKeys.endpointsOfTenant(changes.tenant));
+      }
+      if (changes.disabledReason === null) {
+        names['#reason'] = 'disabledReason';
+        removes.push('#reason');
+      } else if (changes.disabledReason !== undefined) {
+        set('disabledReason', changes.disabledReason);
+      }
+      try {
+        const out = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.endpoint(id),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes === undefined ? undefined : itemToEndpoint(out.Attributes);
+      } catch (error) {
+        if (isConditionFailed(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  replaceSecrets(
+    id: string,
+    expectedNewest: string | undefined,
+    secrets: readonly SigningSecret[],
+    updatedAt: number,
+  ): Promise<'replaced' | 'conflict' | 'missing'> {
+    return storeCall(async () => {
+      const condition =
+        expectedNewest === undefined
+          ? 'attribute_exists(pk) AND (attribute_not_exists(#secrets) OR size(#secrets) = :zero)'
+          : 'attribute_exists(pk) AND #secrets[0].#secret = :expected';
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.endpoint(id),
+            UpdateExpression: 'SET #secrets = :secrets, #updatedAt = :updatedAt',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: {
+              '#secrets': 'secrets',
+              '#updatedAt': 'updatedAt',
+              ...(expectedNewest === undefined ? {} : { '#secret': 'secret' }),
+            },
+            ExpressionAttributeValues: {
+              ':secrets': secrets,
+              ':updatedAt': updatedAt,
+              ...(expectedNewest === undefined ? { ':zero': 0 } : { ':expected': expectedNewest }),
+            },
+          }),
+        );
+        return 'replaced';
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.endpoint(id), ConsistentRead: true }));
+      return out.Item === undefined ? 'missing' : 'conflict';
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return storeCall(async () => {
+      // The endpoint's alert window stays: dead letters it holds are still reported when it is flushed.
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.endpoint(id) }));
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Configuration of the api Lambda, parsed once at cold start.
+ */
+import { ConfigError, ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
+import { resolvePolicy, validatePolicyInput } from '../core/policy';
+
+/** 256 KiB: the default largest request body. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
+
+/**
+ * The largest body the api accepts is capped below DynamoDB's 400 KB item limit: the event item holds the
+ * payload plus its delivery ids.
+ */
+export const MAX_PAYLOAD_BYTES_LIMIT = 300_000;
+
+export interface ApiConfig extends CommonConfig {
+  readonly maxPayloadBytes: number;
+  /** Where the API key comes from: Secrets Manager in AWS, the environment in local mode. */
+  readonly apiKey: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly key: string };
+}
+
+/**
+ * Reads the api's settings. Fails fast (ConfigError naming the variable) when a required one is missing, when
+ * neither HERALD_API_KEY_SECRET_ARN nor HERALD_API_KEY is set, or when the default retry policy is invalid.
+ */
+export function parseApiConfig(env: Env): ApiConfig {
+  const common = parseCommonConfig(env);
+  if (common.defaultRetryPolicy !== undefined) {
+    const checked = validatePolicyInput(common.defaultRetryPolicy, 'defaultRetryPolicy');
+    if (!checked.ok) {
+      throw new ConfigError(
+        `environment variable ${ENV.defaultRetryPolicy} is invalid: ${checked.error.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      );
+    }
+    try {
+      resolvePolicy(undefined, checked.value);
+    } catch (error) {
+      throw new ConfigError(`environment variable ${ENV.defaultRetryPolicy} is invalid: ${(error as Error).message}`);
+    }
+  }
+  const secretId = env[ENV.apiKeySecretArn];
+  const apiKey =
+    secretId !== undefined && secretId.trim() !== ''
+      ? ({ kind: 'secret', secretId } as const)
+      : env[ENV.apiKey] !== undefined && env[ENV.apiKey]?.trim() !== ''
+        ? ({ kind: 'static', key: requireString(env, ENV.apiKey) } as const)
+        : undefined;
+  if (apiKey === undefined) {
+    throw new ConfigError(`missing required environment variable ${ENV.apiKeySecretArn} (or ${ENV.apiKey} in local mode)`);
+  }
+  return {
+    ...common,
+    maxPayloadBytes: optionalInt(env, ENV.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1024, MAX_PAYLOAD_BYTES_LIMIT),
+    apiKey,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Composition root of the api Lambda: configuration, SDK clients and adapters are built once per container;
+ * the handler itself is the middy chain of ./app.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SecretsManagerApiKeys, StaticApiKeys } from '../adapters/secrets-api-keys';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { systemClock } from '../ports';
+import { createApiHandler } from './app';
+import { parseApiConfig } from './config';
+
+const config = parseApiConfig(process.env);
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+const apiKeys =
+  config.apiKey.kind === 'secret'
+    ? new SecretsManagerApiKeys(new SecretsManagerClient({}), config.apiKey.secretId, systemClock)
+    : new StaticApiKeys([config.apiKey.key]);
+
+export const handler = createApiHandler({
+  doc,
+  tableName: config.tableName,
+  queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+  apiKeys,
+  clock: systemClock,
+  randomBytes: (size) => randomBytes(size),
+  config: {
+    allowPrivateTargets: config.allowPrivateTargets,
+    retentionDays: config.retentionDays,
+    maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: config.defaultRetryPolicy }),
+  },
+});

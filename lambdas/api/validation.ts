@@ -1,0 +1,396 @@
+/**
+ * Request schemas of the public API. Each validator checks a parsed JSON body (or the query string) completely,
+ * reports every problem at once with the path of the field, and returns a clean value holding only known
+ * fields. Unknown fields are errors: a misspelt field silently ignored would leave the client with something
+ * it did not ask for.
+ */
+import { isValidEventType, isValidEventTypePattern } from '../core/event-type';
+import { type ErrorDetail, ValidationError } from '../core/errors';
+import type { DeliveryStatus, RetryPolicyInput } from '../core/model';
+import { resolvePolicy, validatePolicyInput } from '../core/policy';
+import { err, ok, type Result } from '../core/result';
+import { checkTargetUrl } from '../core/target';
+
+/** Tenants and client-chosen event ids: 1 to 128 letters, digits and `.`, `_`, `:`, `-`. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const MAX_DESCRIPTION_LENGTH = 1024;
+export const MAX_URL_LENGTH = 2048;
+export const MAX_EVENT_TYPES = 100;
+export const MAX_HEADERS = 20;
+export const MAX_HEADER_NAME_LENGTH = 256;
+export const MAX_HEADER_VALUE_LENGTH = 4096;
+export const TIMEOUT_MS = { min: 1000, max: 30_000, default: 15_000 } as const;
+export const LIST_LIMIT = { min: 1, max: 100, default: 20 } as const;
+/** Printable ASCII, 1 to 255 characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+/** RFC 9110 token: what a header field name may be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What Node's HTTP client accepts in a header value: no CR, LF or other control characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
+ * Headers an endpoint may not set: the ones Herald sets itself (body framing, signature) and hop-by-hop
+ * headers that would break or smuggle the request.
+ */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+]);
+const RESERVED_HEADER_PREFIX = 'webhook-';
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'dead', 'canceled', 'skipped'];
+
+/** What the endpoint schemas need to know about the deployment. */
+export interface EndpointRules {
+  readonly allowPrivateTargets: boolean;
+  readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+}
+
+export interface EndpointInput {
+  readonly url: string;
+  readonly description: string;
+  readonly eventTypes: readonly string[];
+  /** '' = no tenant. */
+  readonly tenant: string;
+  readonly retryPolicy: RetryPolicyInput;
+  readonly timeoutMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly disabled: boolean;
+}
+
+export type EndpointPatch = Partial<EndpointInput>;
+
+export interface PublishInput {
+  readonly type: string;
+  readonly data: unknown;
+  /** '' = no tenant. */
+  readonly tenant: string;
+  /** The client's own event id (then also the idempotency key when no header is sent). */
+  readonly id?: string;
+}
+
+const ENDPOINT_FIELDS = ['url', 'description', 'eventTypes', 'tenant', 'retryPolicy', 'timeoutMs', 'headers', 'disabled'] as const;
+
+/** POST /v1/endpoints: every field but `url` optional, defaults applied. */
+export function validateCreateEndpoint(body: unknown, rules: EndpointRules): Result<EndpointInput, ErrorDetail[]> {
+  const checked = validateEndpointFields(body, rules, false);
+  if (!checked.ok) return checked;
+  const v = checked.value;
+  return ok({
+    url: v.url as string,
+    description: v.description ?? '',
+    eventTypes: v.eventTypes ?? ['*'],
+    tenant: v.tenant ?? '',
+    retryPolicy: v.retryPolicy ?? {},
+    timeoutMs: v.timeoutMs ?? TIMEOUT_MS.default,
+    headers: v.headers ?? {},
+    disabled: v.disabled ?? false,
+  });
+}
+
+/** PATCH /v1/endpoints/{id}: the same fields, each optional, at least one present. */
+export function validateUpdateEndpoint(body: unknown, rules: EndpointRules): Result<EndpointPatch, ErrorDetail[]> {
+  const checked = validateEndpointFields(body, rules, true);
+  if (!checked.ok) return checked;
+  if (Object.keys(checked.value).length === 0) {
+    return err([{ path: '', message: `must change at least one of: ${ENDPOINT_FIELDS.join(', ')}` }]);
+  }
+  return checked;
+}
+
+function validateEndpointFields(body: unknown, rules: EndpointRules, partial: boolean): Result<EndpointPatch, ErrorDetail[]> {
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, ENDPOINT_FIELDS, issues);
+  const out: { -readonly [K in keyof EndpointInput]?: EndpointInput[K] } = {};
+
+  if (body.url === undefined) {
+    if (!partial) issues.push({ path: 'url', message: 'is required' });
+  } else if (typeof body.url !== 'string' || body.url.length === 0 || body.url.length > MAX_URL_LENGTH) {
+    issues.push({ path: 'url', message: `must be a URL of at most ${MAX_URL_LENGTH} characters (got ${describe(body.url)})` });
+  } else {
+    const target = checkTargetUrl(body.url, { allowPrivate: rules.allowPrivateTargets });
+    if (target.ok) out.url = body.url;
+    else issues.push({ path: 'url', message: target.error });
+  }
+
+  if (body.description !== undefined) {
+    if (typeof body.description !== 'string' || body.description.length > MAX_DESCRIPTION_LENGTH) {
+      issues.push({
+        path: 'description',
+        message: `must be a string of at most ${MAX_DESCRIPTION_LENGTH} characters (got ${describe(body.description)})`,
+      });
+    } else {
+      out.description = body.description;
+    }
+  }
+
+  if (body.eventTypes !== undefined) {
+    const types = body.eventTypes;
+    if (!Array.isArray(types) || types.length === 0 || types.length > MAX_EVENT_TYPES) {
+      issues.push({
+        path: 'eventTypes',
+        message: `must be a list of 1 to ${MAX_EVENT_TYPES} patterns: "*", an event type, or "prefix.*" (got ${describe(types)})`,
+      });
+    } else {
+      const bad = types.flatMap((t: unknown, i) =>
+        typeof t === 'string' && isValidEventTypePattern(t)
+          ? []
+          : [{ path: `eventTypes[${i}]`, message: `must be "*", an event type ([A-Za-z0-9._:-], 1 to 128) or "prefix.*" (got ${describe(t)})` }],
+      );
+      if (bad.length > 0) issues.push(...bad);
+      else out.eventTypes = [...new Set(types as string[])];
+    }
+  }
+
+  if (body.tenant !== undefined) {
+    const tenant = tenantValue(body.tenant, 'tenant', issues);
+    if (tenant !== undefined) out.tenant = tenant;
+  }
+
+  if (body.retryPolicy !== undefined) {
+    const policy = validatePolicyInput(body.retryPolicy, 'retryPolicy');
+    if (!policy.ok) {
+      issues.push(...policy.error);
+    } else {
+      try {
+        // Also reject what is only wrong once merged with the deployment's default (e.g. maxDelay < base).
+        resolvePolicy(policy.value, rules.defaultRetryPolicy);
+        out.retryPolicy = policy.value;
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        issues.push(...error.details);
+      }
+    }
+  }
+
+  if (body.timeoutMs !== undefined) {
+    const t = body.timeoutMs;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < TIMEOUT_MS.min || t > TIMEOUT_MS.max) {
+      issues.push({ path: 'timeoutMs', message: `must be an integer from ${TIMEOUT_MS.min} to ${TIMEOUT_MS.max} (got ${describe(t)})` });
+    } else {
+      out.timeoutMs = t;
+    }
+  }
+
+  if (body.headers !== undefined) {
+    const headers = headersValue(body.headers, issues);
+    if (headers !== undefined) out.headers = headers;
+  }
+
+  if (body.disabled !== undefined) {
+    if (typeof body.disabled !== 'boolean') issues.push({ path: 'disabled', message: `must be true or false (got ${describe(body.disabled)})` });
+    else out.disabled = body.disabled;
+  }
+
+  return issues.length > 0 ? err(issues) : ok(out);
+}
+
+function headersValue(value: unknown, issues: ErrorDetail[]): Record<string, string> | undefined {
+  if (!isPlainObject(value)) {
+    issues.push({ path: 'headers', message: `must be an object of header names to string values (got ${describe(value)})` });
+    return undefined;
+  }
+  const entries = Object.entries(value);
+  const before = issues.length;
+  if (entries.length > MAX_HEADERS) issues.push({ path: 'headers', message: `must have at most ${MAX_HEADERS} headers (got ${entries.length})` });
+  const seen = new Set<string>();
+  for (const [name, v] of entries) {
+    const path = `headers.${name}`;
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name) || name.length > MAX_HEADER_NAME_LENGTH) {
+      issues.push({ path, message: `is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~, at most ${MAX_HEADER_NAME_LENGTH})` });
+    } else if (RESERVED_HEADERS.has(lower) || lower.startsWith(RESERVED_HEADER_PREFIX)) {
+      issues.push({ path, message: 'is set by Herald and cannot be overridden' });
+    } else if (seen.has(lower)) {
+      issues.push({ path, message: 'is given twice (header names are case-insensitive)' });
+    }
+    seen.add(lower);
+    if (typeof v !== 'string' || v.length > MAX_HEADER_VALUE_LENGTH || !HEADER_VALUE.test(v)) {
+      issues.push({
+        path,
+        // The value is not echoed: header values are often credentials.
+        message: `must be a string of at most ${MAX_HEADER_VALUE_LENGTH} characters without CR, LF or other control characters`,
+      });
+    }
+  }
+  return issues.length > before ? undefined : (value as Record<string, string>);
+}
+
+/** `null` means no tenant; otherwise a token. Returns '' for none. */
+function tenantValue(value: unknown, path: string, issues: ErrorDetail[]): string | undefined {
+  if (value === null) return '';
+  if (typeof value === 'string' && TOKEN_PATTERN.test(value)) return value;
+  issues.push({ path, message: `must be null or 1 to 128 letters, digits and . _ : - (got ${describe(value)})` });
+  return undefined;
+}
+
+const PUBLISH_FIELDS = ['type', 'data', 'tenant', 'id'] as const;
+
+/** POST /v1/events: `type` and `data` required, `tenant` and `id` optional. */
+export function validatePublish(body: unknown): Result<PublishInput, ErrorDetail[]> {
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, PUBLISH_FIELDS, issues);
+  const type = eventTypeValue(body.type, true, issues);
+  if (body.data === undefined) issues.push({ path: 'data', message: 'is required (any JSON value)' });
+  const tenant = body.tenant === undefined ? '' : tenantValue(body.tenant, 'tenant', issues);
+  let id: string | undefined;
+  if (body.id !== undefined) {
+    if (typeof body.id === 'string' && TOKEN_PATTERN.test(body.id)) id = body.id;
+    else issues.push({ path: 'id', message: `must be 1 to 128 letters, digits and . _ : - (got ${describe(body.id)})` });
+  }
+  if (issues.length > 0 || type === undefined || tenant === undefined) return err(issues);
+  return ok({ type, data: body.data, tenant, ...(id === undefined ? {} : { id }) });
+}
+
+/** POST /v1/endpoints/{id}/test: an optional `type` (default `herald.test`); an empty body is fine. */
+export function validateTestEvent(body: unknown): Result<{ type: string }, ErrorDetail[]> {
+  if (body === undefined) return ok({ type: 'herald.test' });
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, ['type'], issues);
+  const type = body.type === undefined ? 'herald.test' : eventTypeValue(body.type, true, issues);
+  return issues.length > 0 || type === undefined ? err(issues) : ok({ type });
+}
+
+/** POST /v1/endpoints/{id}/recover: `since`, an ISO-8601 time. */
+export function validateRecover(body: unknown): Result<{ since: number }, ErrorDetail[]> {
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, ['since'], issues);
+  const since = isoTime(body.since);
+  if (since === undefined) issues.push({ path: 'since', message: `is required: an ISO-8601 time such as 2025-01-31T12:00:00Z (got ${describe(body.since)})` });
+  return issues.length > 0 || since === undefined ? err(issues) : ok({ since });
+}
+
+/** Routes that take no body accept none, or an empty JSON object. */
+export function validateEmptyBody(body: unknown): Result<Record<string, never>, ErrorDetail[]> {
+  if (body === undefined || (isPlainObject(body) && Object.keys(body).length === 0)) return ok({});
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be empty or {} (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, [], issues);
+  return err(issues);
+}
+
+/** `Idempotency-Key` header, when sent. */
+export function validateIdempotencyKey(header: string | undefined): Result<string | undefined, ErrorDetail[]> {
+  if (header === undefined) return ok(undefined);
+  return IDEMPOTENCY_KEY_PATTERN.test(header)
+    ? ok(header)
+    : err([{ path: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
+}
+
+export type Query = Readonly<Record<string, string | undefined>>;
+
+export interface ListQuery {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/**
+ * The query string of a list route: `limit` (1..100, default 20), `cursor`, plus the route's own parameters.
+ * Unknown parameters are rejected like unknown body fields.
+ */
+export function validateListQuery<K extends string>(
+  query: Query | undefined,
+  extra: readonly K[],
+): Result<ListQuery & { readonly params: Partial<Record<K, string>> }, ErrorDetail[]> {
+  const q = query ?? {};
+  const issues: ErrorDetail[] = [];
+  for (const name of Object.keys(q)) {
+    if (name !== 'limit' && name !== 'cursor' && !(extra as readonly string[]).includes(name)) {
+      issues.push({ path: name, message: `unknown query parameter; allowed: ${['limit', 'cursor', ...extra].join(', ')}` });
+    }
+  }
+  let limit: number = LIST_LIMIT.default;
+  if (q.limit !== undefined) {
+    const n = /^\d{1,3}$/.test(q.limit) ? Number(q.limit) : Number.NaN;
+    if (!(n >= LIST_LIMIT.min && n <= LIST_LIMIT.max)) {
+      issues.push({ path: 'limit', message: `must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max} (got "${q.limit}")` });
+    } else {
+      limit = n;
+    }
+  }
+  if (q.cursor !== undefined && (q.cursor === '' || q.cursor.length > 4096)) {
+    issues.push({ path: 'cursor', message: 'is not a cursor of this list' });
+  }
+  if (issues.length > 0) return err(issues);
+  const params: Partial<Record<K, string>> = {};
+  for (const name of extra) {
+    const value = q[name];
+    if (value !== undefined) params[name] = value;
+  }
+  return ok({ limit, ...(q.cursor === undefined ? {} : { cursor: q.cursor }), params });
+}
+
+/** The `tenant` query parameter: '' selects endpoints without a tenant. */
+export function validateTenantParam(value: string | undefined): Result<string | undefined, ErrorDetail[]> {
+  if (value === undefined || value === '') return ok(value);
+  return TOKEN_PATTERN.test(value)
+    ? ok(value)
+    : err([{ path: 'tenant', message: 'must be empty or 1 to 128 letters, digits and . _ : -' }]);
+}
+
+/** The `status` query parameter of delivery lists. */
+export function validateStatusParam(value: string | undefined, allowed: readonly DeliveryStatus[] = DELIVERY_STATUSES): Result<DeliveryStatus | undefined, ErrorDetail[]> {
+  if (value === undefined) return ok(undefined);
+  return (allowed as readonly string[]).includes(value)
+    ? ok(value as DeliveryStatus)
+    : err([{ path: 'status', message: `must be one of ${allowed.join(', ')} (got "${value}")` }]);
+}
+
+/** Throws the ValidationError (400) for a failed check, or returns the value. */
+export function orThrow<T>(result: Result<T, ErrorDetail[]>, message = 'the request is invalid'): T {
+  if (!result.ok) throw new ValidationError(message, result.error);
+  return result.value;
+}
+
+function eventTypeValue(value: unknown, required: boolean, issues: ErrorDetail[]): string | undefined {
+  if (value === undefined) {
+    if (required) issues.push({ path: 'type', message: 'is required' });
+    return undefined;
+  }
+  if (typeof value === 'string' && isValidEventType(value)) return value;
+  issues.push({ path: 'type', message: `must be 1 to 128 letters, digits and . _ : - (got ${describe(value)})` });
+  return undefined;
+}
+
+function isoTime(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function rejectUnknown(body: Record<string, unknown>, allowed: readonly string[], issues: ErrorDetail[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) {
+      issues.push({ path: key, message: allowed.length > 0 ? `unknown field; allowed: ${allowed.join(', ')}` : 'unknown field' });
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short, safe rendering of a bad value for an error message. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value.length > 40 ? `"${value.slice(0, 40)}..."` : JSON.stringify(value);
+  return String(value);
+}

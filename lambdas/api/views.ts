@@ -1,0 +1,115 @@
+/**
+ * The JSON shapes of the public API (the console and the end-to-end tests read these). Times are ISO-8601
+ * strings or null, absent values are null, and an endpoint's signing secret appears only where a caller
+ * passes it (create and rotate-secret).
+ */
+import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
+import type { FanOutEntry } from '../ports/event-store';
+import type { AcceptedEvent } from '../use-cases/api/publish-event';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const tenantOrNull = (tenant: string): string | null => (tenant === '' ? null : tenant);
+
+export function endpointView(endpoint: Endpoint, secret?: string): Record<string, unknown> {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    description: endpoint.description,
+    eventTypes: endpoint.eventTypes,
+    tenant: tenantOrNull(endpoint.tenant),
+    retryPolicy: endpoint.retryPolicy,
+    timeoutMs: endpoint.timeoutMs,
+    headers: endpoint.headers,
+    disabled: endpoint.disabled,
+    disabledReason: endpoint.disabledReason ?? null,
+    health: {
+      consecutiveFailures: endpoint.health.consecutiveFailures,
+      failingSince: iso(endpoint.health.failingSince),
+      lastSuccessAt: iso(endpoint.health.lastSuccessAt),
+      lastFailureAt: iso(endpoint.health.lastFailureAt),
+    },
+    createdAt: iso(endpoint.createdAt),
+    updatedAt: iso(endpoint.updatedAt),
+    ...(secret === undefined ? {} : { secret }),
+  };
+}
+
+/** `{kind, statusCode}`: statusCode is the HTTP status for `http` outcomes, else null. */
+export function outcomeView(outcome: Outcome | undefined): { kind: string; statusCode: number | null } | null {
+  if (outcome === undefined) return null;
+  return { kind: outcome.kind, statusCode: outcome.kind === 'http' ? outcome.status : null };
+}
+
+export function decisionView(decision: Decision): Record<string, unknown> {
+  switch (decision.kind) {
+    case 'delivered':
+      return { kind: 'delivered' };
+    case 'retry':
+      return { kind: 'retry', at: iso(decision.at), basis: decision.basis };
+    case 'dead':
+      return { kind: 'dead', reason: decision.reason, detail: decision.detail };
+    case 'canceled':
+      return { kind: 'canceled', disableEndpoint: decision.disableEndpoint };
+  }
+}
+
+export function attemptView(attempt: Attempt): Record<string, unknown> {
+  return {
+    number: attempt.number,
+    startedAt: iso(attempt.startedAt),
+    latencyMs: attempt.latencyMs,
+    outcome: attempt.outcome.kind,
+    statusCode: attempt.outcome.kind === 'http' ? attempt.outcome.status : null,
+    error: attempt.error ?? null,
+    responseExcerpt: attempt.responseExcerpt ?? null,
+    next: decisionView(attempt.next),
+  };
+}
+
+export function deliveryView(delivery: Delivery, attempts?: readonly Attempt[]): Record<string, unknown> {
+  return {
+    id: delivery.id,
+    eventId: delivery.eventId,
+    endpointId: delivery.endpointId,
+    tenant: tenantOrNull(delivery.tenant),
+    eventType: delivery.eventType,
+    status: delivery.status,
+    attemptCount: delivery.attemptCount,
+    nextAttemptAt: iso(delivery.nextAttemptAt),
+    lastOutcome: outcomeView(delivery.lastOutcome),
+    finalReason: delivery.finalReason ?? null,
+    createdAt: iso(delivery.createdAt),
+    updatedAt: iso(delivery.updatedAt),
+    ...(attempts === undefined ? {} : { attempts: attempts.map(attemptView) }),
+  };
+}
+
+export function eventView(event: HeraldEvent, deliveries: readonly Delivery[]): Record<string, unknown> {
+  return {
+    id: event.id,
+    type: event.type,
+    tenant: tenantOrNull(event.tenant),
+    data: event.data,
+    createdAt: iso(event.createdAt),
+    deliveries: deliveries.map((d) => deliveryView(d)),
+  };
+}
+
+function fanOutView(entry: FanOutEntry): Record<string, unknown> {
+  return { id: entry.deliveryId, endpointId: entry.endpointId, status: entry.status };
+}
+
+/** The 202 of a publish (and of a test event): the same body for the first answer and every replay. */
+export function acceptedView(accepted: AcceptedEvent): Record<string, unknown> {
+  return {
+    id: accepted.id,
+    type: accepted.type,
+    tenant: tenantOrNull(accepted.tenant),
+    createdAt: iso(accepted.createdAt),
+    deliveries: accepted.deliveries.map(fanOutView),
+  };
+}
+
+export function listView<T>(items: readonly T[], nextCursor: string | undefined, view: (item: T) => unknown): Record<string, unknown> {
+  return { data: items.map(view), nextCursor: nextCursor ?? null };
+}

@@ -1,0 +1,61 @@
+/**
+ * The storage port for endpoints, as the API use cases need it. The DynamoDB adapter
+ * (lambdas/adapters/dynamo/endpoint-store.ts) implements it on the single table.
+ */
+import type { Endpoint, EndpointHealth, RetryPolicyInput, SigningSecret } from '../core/model';
+
+/** One page of a list. `nextCursor` is opaque to callers and absent on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+}
+
+export interface PageRequest {
+  /** 1..100. */
+  readonly limit: number;
+  /** A `nextCursor` from an earlier page of the same list; a malformed or foreign one is a ValidationError. */
+  readonly cursor?: string;
+}
+
+/**
+ * A partial change of an endpoint (PATCH). Only the fields present are written, so the worker's concurrent
+ * health updates are never overwritten by an API edit. `disabledReason: null` removes the reason.
+ */
+export interface EndpointChanges {
+  readonly url?: string;
+  readonly description?: string;
+  readonly eventTypes?: readonly string[];
+  readonly tenant?: string;
+  readonly retryPolicy?: RetryPolicyInput;
+  readonly timeoutMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly disabled?: boolean;
+  readonly disabledReason?: string | null;
+  readonly health?: EndpointHealth;
+  readonly updatedAt: number;
+}
+
+export interface EndpointStore {
+  /** Stores a new endpoint; its id must not exist yet. */
+  create(endpoint: Endpoint): Promise<void>;
+  /** Strongly consistent read. */
+  get(id: string): Promise<Endpoint | undefined>;
+  /** Newest first. With `tenant` ('' = endpoints without a tenant) only that tenant's endpoints, else all. */
+  list(query: PageRequest & { readonly tenant?: string }): Promise<Page<Endpoint>>;
+  /** Every endpoint of one tenant, all pages, oldest first: the fan-out set of an event. */
+  listAllOfTenant(tenant: string): Promise<Endpoint[]>;
+  /** Applies `changes` to an existing endpoint and returns the result; undefined when it does not exist. */
+  update(id: string, changes: EndpointChanges): Promise<Endpoint | undefined>;
+  /**
+   * Replaces the signing secrets if the newest stored secret is still `expectedNewest` (optimistic
+   * concurrency: two concurrent rotations cannot both believe their secret was stored).
+   */
+  replaceSecrets(
+    id: string,
+    expectedNewest: string | undefined,
+    secrets: readonly SigningSecret[],
+    updatedAt: number,
+  ): Promise<'replaced' | 'conflict' | 'missing'>;
+  /** Deletes the endpoint. A missing one counts as deleted. */
+  delete(id: string): Promise<void>;
+}

@@ -1,0 +1,50 @@
+/**
+ * The sweep Lambda's handler, built from its dependencies (the composition root ./handler.ts passes AWS
+ * clients; local mode runs it on a timer with its own).
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoEventStore } from '../adapters/dynamo/event-store';
+import { errorFields, jsonLogger, type Logger } from '../api/logger';
+import type { Clock, DeliveryQueue } from '../ports';
+import { sweepOverdue, type SweepResult } from '../use-cases/sweep';
+
+export interface SweepHandlerDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly queue: DeliveryQueue;
+  readonly clock: Clock;
+  readonly graceSeconds: number;
+  readonly retentionDays: number;
+  /** @default 2000 */
+  readonly maxPerRun?: number;
+  /** @default JSON lines on stdout/stderr */
+  readonly logger?: Logger;
+}
+
+export type SweepSummary = Omit<SweepResult, 'enqueueError'>;
+
+/**
+ * Builds the handler of the scheduled sweep (an EventBridge rule, once a minute; the event itself carries
+ * nothing the sweep needs). It re-enqueues overdue deliveries and logs the counts. When messages could not be
+ * sent it throws after logging, so the failed run shows in the Lambda's error metric; the deliveries stay due
+ * and the next run picks them up.
+ */
+export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) => Promise<SweepSummary> {
+  const logger = deps.logger ?? jsonLogger;
+  const events = new DynamoEventStore(deps.doc, deps.tableName, deps.retentionDays);
+  return async () => {
+    const { enqueueError, ...summary } = await sweepOverdue({
+      events,
+      queue: deps.queue,
+      clock: deps.clock,
+      graceSeconds: deps.graceSeconds,
+      ...(deps.maxPerRun === undefined ? {} : { maxPerRun: deps.maxPerRun }),
+    });
+    if (summary.enqueueFailures > 0) {
+      logger.error('sweep could not enqueue every overdue delivery', { ...summary, ...errorFields(enqueueError) });
+      throw new Error(`sweep: ${summary.enqueueFailures} overdue deliveries could not be enqueued`);
+    }
+    logger.info('sweep done', { ...summary });
+    return summary;
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * Composition root of the sweep Lambda (EventBridge scheduled rule): configuration and SDK clients are built
+ * once per container.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { systemClock } from '../ports';
+import { createSweepHandler } from './app';
+import { parseSweepConfig } from './config';
+
+const config = parseSweepConfig(process.env);
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+export const handler = createSweepHandler({
+  doc,
+  tableName: config.tableName,
+  queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+  clock: systemClock,
+  graceSeconds: config.graceSeconds,
+  retentionDays: config.retentionDays,
+});

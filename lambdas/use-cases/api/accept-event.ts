@@ -1,0 +1,90 @@
+/**
+ * Durable intake, shared by publishing and by the test route: store every delivery, then the event, then
+ * queue the pending deliveries. Each step is idempotent, so a request resumed after a crash or a 503 repeats
+ * it safely and never creates a second delivery for an (event, endpoint) pair.
+ */
+import { createHash } from 'node:crypto';
+import { ConflictError, HeraldError, UnavailableError } from '../../core/errors';
+import { makeId } from '../../core/ids';
+import type { Delivery, HeraldEvent } from '../../core/model';
+import type { FanOutEntry } from '../../ports/event-store';
+import { enqueue, nextAttemptMessage, type ApiUseCaseDeps } from './deps';
+
+/** The 503 message of a failed intake: the client must retry, and with a key that retry is safe. */
+export const INTAKE_UNAVAILABLE = 'Herald could not store or queue the event; retry with the same Idempotency-Key';
+
+/** Why a delivery to a disabled endpoint was recorded but never queued. */
+export const SKIPPED_REASON = 'endpoint disabled when the event was published';
+
+/**
+ * The id of the delivery of `eventId` to `endpointId`. Deterministic, so every attempt to accept the same event
+ * (a resumed request) addresses the same delivery record and the conditional create keeps the first one.
+ * Shaped like every other id: the event's acceptance time, then 80 bits of sha256 of the pair.
+ */
+export function deliveryIdFor(eventId: string, endpointId: string, eventCreatedAt: number): string {
+  const digest = createHash('sha256').update(`${eventId}\n${endpointId}`).digest();
+  return makeId('dlv', eventCreatedAt, digest.subarray(0, 10));
+}
+
+/** The fan-out entry of one endpoint: pending when it is enabled, skipped (recorded, never queued) when not. */
+export function fanOutEntry(eventId: string, eventCreatedAt: number, endpoint: { id: string; disabled: boolean }): FanOutEntry {
+  return {
+    deliveryId: deliveryIdFor(eventId, endpoint.id, eventCreatedAt),
+    endpointId: endpoint.id,
+    status: endpoint.disabled ? 'skipped' : 'pending',
+  };
+}
+
+/**
+ * Stores the deliveries of `fanOut`, then the event, then sends one message per pending delivery
+ * (groupId = endpoint, attempt 1). Pending deliveries are due now, so the sweep enqueues any that the queue
+ * never got. Any store or queue failure is an UnavailableError (503).
+ *
+ * @throws ConflictError when an event with this id already exists under another idempotency key
+ */
+export async function acceptEvent(
+  deps: ApiUseCaseDeps,
+  event: Omit<HeraldEvent, 'deliveryIds'>,
+  fanOut: readonly FanOutEntry[],
+): Promise<void> {
+  const now = deps.clock.now();
+  const deliveries: Delivery[] = fanOut.map((entry) => ({
+    id: entry.deliveryId,
+    eventId: event.id,
+    endpointId: entry.endpointId,
+    tenant: event.tenant,
+    eventType: event.type,
+    status: entry.status,
+    attemptCount: 0,
+    // The policy's maximum age counts from the acceptance of the event.
+    roundStartedAt: event.createdAt,
+    roundFirstAttempt: 1,
+    ...(entry.status === 'pending' ? { nextAttemptAt: now } : { finalReason: SKIPPED_REASON }),
+    createdAt: event.createdAt,
+    updatedAt: now,
+  }));
+  await intakeStep(() => deps.events.createDeliveries(deliveries));
+  const stored = await intakeStep(() =>
+    deps.events.createEvent({ ...event, deliveryIds: fanOut.map((entry) => entry.deliveryId) }),
+  );
+  if (!stored.created && stored.existing.idempotencyKey !== event.idempotencyKey) {
+    throw new ConflictError(`an event with id ${event.id} already exists`);
+  }
+  await enqueue(
+    deps.queue,
+    deliveries.filter((d) => d.status === 'pending').map(nextAttemptMessage),
+    INTAKE_UNAVAILABLE,
+  );
+}
+
+/** Runs one store step of the intake; any failure but a client error becomes the intake's 503. */
+export async function intakeStep<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof HeraldError && !(error instanceof UnavailableError)) throw error;
+    const unavailable = new UnavailableError(INTAKE_UNAVAILABLE);
+    unavailable.cause = error instanceof UnavailableError && error.cause !== undefined ? error.cause : error;
+    throw unavailable;
+  }
+}

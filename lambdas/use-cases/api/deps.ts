@@ -1,0 +1,40 @@
+/**
+ * What the API use cases work with: the storage ports, the delivery queue, a clock and a random source
+ * (passed in, so tests are exact).
+ */
+import { HeraldError, UnavailableError } from '../../core/errors';
+import type { EndpointStore } from '../../ports/endpoint-store';
+import type { EventStore } from '../../ports/event-store';
+import type { Clock, DeliveryQueue, QueuedDelivery } from '../../ports';
+import type { Delivery } from '../../core/model';
+
+export interface ApiUseCaseDeps {
+  readonly endpoints: EndpointStore;
+  readonly events: EventStore;
+  readonly queue: DeliveryQueue;
+  readonly clock: Clock;
+  /** Cryptographically random bytes (ids, signing secrets). */
+  readonly randomBytes: (size: number) => Uint8Array;
+}
+
+/** The queue message that asks for a delivery's next attempt. */
+export function nextAttemptMessage(delivery: Pick<Delivery, 'id' | 'endpointId' | 'attemptCount'>): QueuedDelivery {
+  return { message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1 }, groupId: delivery.endpointId };
+}
+
+/**
+ * Sends messages to the delivery queue; a failure becomes an UnavailableError (503) with `message`, keeping
+ * the cause for the logs. The deliveries are already stored with a due time, so the sweep enqueues them if
+ * the client does not retry.
+ */
+export async function enqueue(queue: DeliveryQueue, messages: readonly QueuedDelivery[], message: string): Promise<void> {
+  if (messages.length === 0) return;
+  try {
+    await queue.send(messages);
+  } catch (error) {
+    if (error instanceof HeraldError) throw error;
+    const unavailable = new UnavailableError(message);
+    unavailable.cause = error;
+    throw unavailable;
+  }
+}

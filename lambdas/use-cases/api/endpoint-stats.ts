@@ -1,0 +1,137 @@
+/**
+ * GET /v1/endpoints/{id}/stats: an endpoint's delivery health over the last day (success rate and p95
+ * latency of its attempts), for the console's endpoint views.
+ */
+import { NotFoundError } from '../../core/errors';
+import type { Attempt, Delivery } from '../../core/model';
+import type { Clock } from '../../ports';
+import type { EndpointStore } from '../../ports/endpoint-store';
+import type { EventStore } from '../../ports/event-store';
+
+/** The window the stats cover: the last 24 hours. */
+export const STATS_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * How far before the window a delivery may have been created and still make attempts inside it: the default
+ * retry policy's maximum age (3 days). Manual redeliveries of older deliveries are not counted.
+ */
+export const STATS_LOOKBACK_MS = 3 * 24 * 3600 * 1000;
+
+/** At most this many deliveries (the most recently created ones with activity in the window) are read. */
+export const STATS_MAX_DELIVERIES = 200;
+
+const LIST_PAGE_SIZE = 100;
+const READ_CONCURRENCY = 8;
+
+/** What the stats need from the API's dependencies (ApiUseCaseDeps satisfies it). */
+export interface EndpointStatsDeps {
+  readonly endpoints: Pick<EndpointStore, 'get'>;
+  readonly events: Pick<EventStore, 'listDeliveriesOfEndpoint' | 'getDeliveryWithAttempts'>;
+  readonly clock: Clock;
+}
+
+export interface EndpointStats {
+  readonly endpointId: string;
+  /** ISO-8601 start and end of the window. */
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  /** Attempts that started inside the window. */
+  readonly attempts: number;
+  /** Of those, the ones answered with a 2xx. */
+  readonly succeeded: number;
+  /** succeeded / attempts, or null when there was no attempt. */
+  readonly successRate: number | null;
+  /** 95th percentile (nearest rank) of the attempts' latency in ms, or null when there was no attempt. */
+  readonly p95LatencyMs: number | null;
+  /** Deliveries whose attempts were read. */
+  readonly deliveriesExamined: number;
+  /** True when more deliveries had activity in the window than were read: the numbers are a recent sample. */
+  readonly truncated: boolean;
+}
+
+/** Nearest-rank percentile of `values` (0 < p <= 100); null for an empty list. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}
+
+/**
+ * Summarises attempts that started in `[windowStart, windowEnd]`: a success is an attempt answered with a 2xx
+ * (whatever the delivery did later); every attempt counts towards latency, timeouts and refused connections
+ * included, because a slow or unreachable receiver is exactly what the number should show.
+ */
+export function summariseAttempts(
+  attempts: readonly Attempt[],
+  windowStart: number,
+  windowEnd: number,
+): Pick<EndpointStats, 'attempts' | 'succeeded' | 'successRate' | 'p95LatencyMs'> {
+  const inWindow = attempts.filter((a) => a.startedAt >= windowStart && a.startedAt <= windowEnd);
+  const succeeded = inWindow.filter((a) => a.outcome.kind === 'http' && a.outcome.status >= 200 && a.outcome.status < 300).length;
+  return {
+    attempts: inWindow.length,
+    succeeded,
+    successRate: inWindow.length === 0 ? null : succeeded / inWindow.length,
+    p95LatencyMs: percentile(
+      inWindow.map((a) => a.latencyMs),
+      95,
+    ),
+  };
+}
+
+/**
+ * Computes an endpoint's stats for the last 24 hours from its stored deliveries and attempts.
+ *
+ * There is no per-endpoint attempt index, so the use case walks the endpoint's deliveries newest first, keeps
+ * those updated inside the window (every attempt updates its delivery), stops at deliveries created before the
+ * window minus {@link STATS_LOOKBACK_MS} (older ones cannot be retrying any more under the default maximum
+ * age), and reads the attempts of at most {@link STATS_MAX_DELIVERIES} of them; `truncated` says when the cap
+ * was reached, so the console can say the numbers are a sample of the most recent traffic.
+ *
+ * @throws NotFoundError when the endpoint does not exist
+ */
+export async function endpointStats(deps: EndpointStatsDeps, endpointId: string): Promise<EndpointStats> {
+  const endpoint = await deps.endpoints.get(endpointId);
+  if (endpoint === undefined) throw new NotFoundError('endpoint');
+  const windowEnd = deps.clock.now();
+  const windowStart = windowEnd - STATS_WINDOW_MS;
+  const oldestCreated = windowStart - STATS_LOOKBACK_MS;
+
+  const active: Delivery[] = [];
+  let truncated = false;
+  let cursor: string | undefined;
+  scan: do {
+    const page = await deps.events.listDeliveriesOfEndpoint({ endpointId, limit: LIST_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) });
+    for (const delivery of page.items) {
+      if (delivery.createdAt < oldestCreated) break scan;
+      if (delivery.updatedAt < windowStart || delivery.attemptCount === 0) continue;
+      if (active.length === STATS_MAX_DELIVERIES) {
+        truncated = true;
+        break scan;
+      }
+      active.push(delivery);
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+
+  const attempts: Attempt[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < active.length) {
+      const delivery = active[next++] as Delivery;
+      const found = await deps.events.getDeliveryWithAttempts(delivery.id);
+      if (found !== undefined) attempts.push(...found.attempts);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, active.length) }, worker));
+
+  return {
+    endpointId,
+    windowStart: new Date(windowStart).toISOString(),
+    windowEnd: new Date(windowEnd).toISOString(),
+    ...summariseAttempts(attempts, windowStart, windowEnd),
+    deliveriesExamined: active.length,
+    truncated,
+  };
+}

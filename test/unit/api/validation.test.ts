@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import {
+  validateCreateEndpoint,
+  validateEmptyBody,
+  validateIdempotencyKey,
+  validateListQuery,
+  validatePublish,
+  validateRecover,
+  validateUpdateEndpoint,
+} from '../../../lambdas/api/validation';
+import { canonicalJson } from '../../../lambdas/use-cases/api/canonical-json';
+import { deliveryIdFor } from '../../../lambdas/use-cases/api/accept-event';
+import { requestHash } from '../../../lambdas/use-cases/api/publish-event';
+import { isId } from '../../../lambdas/core/ids';
+
+const rules = { allowPrivateTargets: false, defaultRetryPolicy: undefined };
+const paths = (r: { ok: boolean; error?: { path: string }[] }) => (r.ok ? [] : r.error!.map((e) => e.path));
+
+describe('endpoint schema', () => {
+  it('applies the defaults to a minimal endpoint', () => {
+    expect(validateCreateEndpoint({ url: 'https://example.com/h' }, rules)).toEqual({
+      ok: true,
+      value: {
+        url: 'https://example.com/h',
+        description: '',
+        eventTypes: ['*'],
+        tenant: '',
+        retryPolicy: {},
+        timeoutMs: 15000,
+        headers: {},
+        disabled: false,
+      },
+    });
+  });
+
+  it.each([
+    ['http://example.com', ['url']],
+    ['https://169.254.169.254/', ['url']],
+    ['https://[::1]/', ['url']],
+    ['https://192.168.1.10/', ['url']],
+    ['https://example.com/ok', []],
+  ])('checks the target URL %s', (url, expected) => {
+    expect(paths(validateCreateEndpoint({ url }, rules))).toEqual(expected);
+  });
+
+  it('lets the deployment allow private targets', () => {
+    expect(validateCreateEndpoint({ url: 'http://localhost:3000/h' }, { ...rules, allowPrivateTargets: true }).ok).toBe(true);
+  });
+
+  it.each([
+    ['x-ok', 'v', []],
+    ['Authorization', 'Bearer t', []],
+    ['host', 'evil', ['headers.host']],
+    ['Transfer-Encoding', 'chunked', ['headers.Transfer-Encoding']],
+    ['Webhook-Id', 'x', ['headers.Webhook-Id']],
+    ['x-nl', 'a\nb', ['headers.x-nl']],
+    ['x-nul', 'a\u0000b', ['headers.x-nul']],
+    ['x(y)', 'v', ['headers.x(y)']],
+  ])('checks header %s', (name, value, expected) => {
+    expect(paths(validateCreateEndpoint({ url: 'https://example.com', headers: { [name]: value } }, rules))).toEqual(expected);
+  });
+
+  it('dedupes event type patterns and reports retry policy problems under retryPolicy', () => {
+    const ok = validateCreateEndpoint({ url: 'https://example.com', eventTypes: ['a.*', 'a.*', 'b'] }, rules);
+    expect(ok.ok && ok.value.eventTypes).toEqual(['a.*', 'b']);
+    expect(paths(validateCreateEndpoint({ url: 'https://example.com', retryPolicy: { delays: ['1h'], maxAttempts: 5 } }, rules))).toEqual([
+      'retryPolicy.maxAttempts',
+    ]);
+  });
+
+  it('PATCH takes any subset of the fields but not none, and nothing unknown', () => {
+    expect(validateUpdateEndpoint({ description: 'x' }, rules)).toEqual({ ok: true, value: { description: 'x' } });
+    expect(validateUpdateEndpoint({ tenant: null }, rules)).toEqual({ ok: true, value: { tenant: '' } });
+    expect(paths(validateUpdateEndpoint({}, rules))).toEqual(['']);
+    expect(paths(validateUpdateEndpoint({ id: 'ep_1' }, rules))).toEqual(['id']);
+  });
+});
+
+describe('publish schema', () => {
+  it.each([
+    [{ type: 'a.b', data: null }, []],
+    [{ type: 'a.b', data: 0, tenant: 'org_1:eu-west', id: 'evt-1.2' }, []],
+    [{ type: 'a b', data: {} }, ['type']],
+    [{ type: '', data: {} }, ['type']],
+    [{ data: {} }, ['type']],
+    [{ type: 'a.b' }, ['data']],
+    [{ type: 'a.b', data: {}, tenant: '' }, ['tenant']],
+    [{ type: 'a.b', data: {}, id: 'a'.repeat(129) }, ['id']],
+    [{ type: 'a.b', data: {}, event: 'x' }, ['event']],
+    ['a string', ['']],
+  ])('%j → %j', (body, expected) => {
+    expect(paths(validatePublish(body))).toEqual(expected);
+  });
+
+  it('treats a null tenant as no tenant', () => {
+    expect(validatePublish({ type: 'a.b', data: {}, tenant: null })).toEqual({ ok: true, value: { type: 'a.b', data: {}, tenant: '' } });
+  });
+
+  it('hashes the canonical request: key order and formatting do not matter, content does', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: null }] })).toBe('{"a":[{"c":null,"d":2}],"b":1}');
+    const base = requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: '' });
+    expect(requestHash({ type: 'a.b', data: { y: 2, x: 1 }, tenant: '' })).toBe(base);
+    expect(requestHash({ type: 'a.b', data: { x: 1, y: 3 }, tenant: '' })).not.toBe(base);
+    expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: 't' })).not.toBe(base);
+    expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: '', id: 'e1' })).not.toBe(base);
+  });
+
+  it('derives delivery ids from (event, endpoint): the same pair always, another pair never', () => {
+    const id = deliveryIdFor('evt_1', 'ep_1', 1_900_000_000_000);
+    expect(isId('dlv', id)).toBe(true);
+    expect(deliveryIdFor('evt_1', 'ep_1', 1_900_000_000_000)).toBe(id);
+    expect(deliveryIdFor('evt_1', 'ep_2', 1_900_000_000_000)).not.toBe(id);
+    expect(deliveryIdFor('evt_2', 'ep_1', 1_900_000_000_000)).not.toBe(id);
+  });
+});
+
+describe('other request parts', () => {
+  it.each([
+    [undefined, { limit: 20, params: {} }],
+    [{ limit: '1' }, { limit: 1, params: {} }],
+    [{ limit: '100', cursor: 'abc', status: 'dead' }, { limit: 100, cursor: 'abc', params: { status: 'dead' } }],
+  ])('list query %j', (query, value) => {
+    expect(validateListQuery(query, ['status'])).toEqual({ ok: true, value });
+  });
+
+  it.each([[{ limit: '0' }], [{ limit: '101' }], [{ limit: '1.5' }], [{ limit: '' }], [{ cursor: '' }], [{ offset: '3' }]])(
+    'rejects list query %j',
+    (query) => {
+      expect(validateListQuery(query, ['status']).ok).toBe(false);
+    },
+  );
+
+  it('reads recover times as ISO-8601 only', () => {
+    expect(validateRecover({ since: '2030-01-01T00:00:00Z' })).toEqual({ ok: true, value: { since: Date.UTC(2030, 0, 1) } });
+    expect(validateRecover({ since: '2030-01-01T02:00:00.500+02:00' })).toEqual({ ok: true, value: { since: Date.UTC(2030, 0, 1, 0, 0, 0, 500) } });
+    expect(paths(validateRecover({ since: 1893456000000 }))).toEqual(['since']);
+    expect(paths(validateRecover({ since: 'Jan 1 2030' }))).toEqual(['since']);
+  });
+
+  it('checks Idempotency-Key and empty bodies', () => {
+    expect(validateIdempotencyKey(undefined)).toEqual({ ok: true, value: undefined });
+    expect(validateIdempotencyKey('order-7 retry')).toEqual({ ok: true, value: 'order-7 retry' });
+    expect(validateIdempotencyKey('k'.repeat(256)).ok).toBe(false);
+    expect(validateIdempotencyKey('').ok).toBe(false);
+    expect(validateEmptyBody(undefined).ok).toBe(true);
+    expect(validateEmptyBody({}).ok).toBe(true);
+    expect(paths(validateEmptyBody({ a: 1 }))).toEqual(['a']);
+  });
+});
