@@ -55,7 +55,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
-  }) as Server;
+  });
   await new Promise<void>((resolve, reject) => {
     dyn.once('error', reject);
     dyn.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());

@@ -10,7 +10,7 @@
  * | idempotency | IDEM#<key>       | IDEM         | -                               | -                                       | -                                    |
  * | delivery    | DLV#<id>         | DLV          | EPDLV#<endpoint> / <created>#id | EPDLV#<endpoint>#<status> / <created>#id | non-final: DUE#<shard> / <due>#<id>; dead: DEAD / <updated>#<id> |
  * | attempt     | DLV#<deliveryId> | ATT#<00001>  | -                               | -                                       | -                                    |
- * | alert window| ALERT#<endpoint> | ALERT        | -                               | -                                       | -                                    |
+ * | alert window| ALERT#<endpoint> | ALERT        | -                               | -                                       | with suppressed dead letters: ALERTDUE / <windowEnd>#<endpoint> |
  *
  * Times are epoch ms numbers in attributes; sort keys use ISO-8601 strings so they order correctly.
  * Every item carries `expiresAt` (epoch seconds) for TTL retention.
@@ -40,6 +40,8 @@ export const indexKeys = {
   deliveriesOfEndpointByStatus: (endpointId: string, status: string) => `EPDLV#${endpointId}#${status}`,
   due: (shard: number) => `DUE#${shard}`,
   dead: 'DEAD',
+  /** Alert windows holding dead letters not yet reported (the deliver worker's coalesced alerts), by window end. */
+  alertsToFlush: 'ALERTDUE',
 } as const;
 
 export const ATTEMPT_SK_PREFIX = 'ATT#';
@@ -51,6 +53,11 @@ export function dueShard(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
   return h % DUE_SHARDS;
+}
+
+/** Sort key of an alert window in the `alertsToFlush` partition of gsi3: windows order by their end. */
+export function alertFlushSortKey(windowEnd: number, endpointId: string): string {
+  return `${iso(windowEnd)}#${endpointId}`;
 }
 
 /** TTL value (epoch seconds) for a record written at `now` under `retentionDays`. */

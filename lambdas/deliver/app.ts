@@ -1,0 +1,87 @@
+/**
+ * The deliver Lambda without its environment: the middy handler over injected dependencies, and the
+ * wiring of the AWS adapters from SDK clients and a configuration. The Lambda's handler.ts, local
+ * mode and the tests all build the handler here.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
+import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
+import { EventBridgeRetryScheduler } from '../adapters/scheduler';
+import { SnsAlerts } from '../adapters/sns-alerts';
+import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter';
+import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { systemClock } from '../ports';
+import { errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
+import { processBatch } from '../use-cases/deliver/process-batch';
+import { deliverSettings, type DeliverConfig } from './config';
+
+export interface DeliverClients {
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  readonly scheduler: SchedulerClient;
+}
+
+/**
+ * The production wiring: DynamoDB store, node:http sender, SQS delivery and dead-letter queues,
+ * EventBridge Scheduler, SNS alerts, the system clock and `Math.random`. `overrides` replaces single
+ * parts (local mode passes its sender options; tests a clock).
+ */
+export function buildDeliverDeps(
+  clients: DeliverClients,
+  config: DeliverConfig,
+  overrides: Partial<DeliverDeps> & { senderOptions?: Partial<NodeHttpSenderOptions> } = {},
+): DeliverDeps {
+  const { senderOptions, ...rest } = overrides;
+  return {
+    store: new DynamoDeliveryStore(clients.doc, { tableName: config.tableName, retentionDays: config.retentionDays }),
+    sender: new NodeHttpSender({ allowPrivate: config.allowPrivateTargets, ...senderOptions }),
+    queue: new SqsDeliveryQueue(clients.sqs, config.deliveryQueueUrl),
+    scheduler: new EventBridgeRetryScheduler(clients.scheduler, {
+      groupName: config.scheduleGroup,
+      queueArn: config.deliveryQueueArn,
+      roleArn: config.schedulerRoleArn,
+    }),
+    deadLetters: new SqsDeadLetterQueue(clients.sqs, config.deadLetterQueueUrl),
+    alerts: new SnsAlerts(clients.sns, config.alertTopicArn),
+    clock: systemClock,
+    random: Math.random,
+    log: jsonLogger,
+    settings: deliverSettings(config),
+    ...rest,
+  };
+}
+
+/** Logs an error that fails the whole batch (middy rethrows it, so every record comes back). */
+function logBatchErrors(log: Logger): MiddlewareObj<SQSEvent, SQSBatchResponse> {
+  return {
+    name: 'log-batch-errors',
+    onError: (request) => {
+      log.error('batch failed; every record will be retried', {
+        records: request.event.Records.length,
+        error: errorText(request.error),
+      });
+    },
+  };
+}
+
+/**
+ * The SQS handler of the delivery queue: processes the batch and answers with the records that
+ * must come back (`ReportBatchItemFailures`). An error before the records are processed (the batch
+ * read failed) fails the whole batch.
+ */
+export function createDeliverHandler(deps: DeliverDeps) {
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(logBatchErrors(deps.log))
+    .handler(async (event, context) => {
+      const result = await processBatch(deps, event.Records, {
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      });
+      return { batchItemFailures: result.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+    });
+}

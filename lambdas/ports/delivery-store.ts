@@ -1,0 +1,111 @@
+/**
+ * The storage the deliver worker needs: batched reads of what a batch of messages refers to, the
+ * claim that makes one copy of a message the only one allowed to POST, the attempt record, endpoint
+ * health and the per-endpoint alert windows. The DynamoDB adapter implements it; unit tests use an
+ * in-memory fake.
+ */
+import type { Attempt, Delivery, DeliveryStatus, Endpoint, HeraldEvent } from '../core/model';
+
+/** What one batch of delivery messages refers to, keyed by id. Ids that do not exist are absent. */
+export interface LoadedBatch {
+  readonly deliveries: ReadonlyMap<string, Delivery>;
+  readonly endpoints: ReadonlyMap<string, Endpoint>;
+  readonly events: ReadonlyMap<string, HeraldEvent>;
+}
+
+export interface ClaimRequest {
+  readonly deliveryId: string;
+  /** The attempt about to be made; the delivery must have made exactly `attempt - 1`. */
+  readonly attempt: number;
+  readonly now: number;
+  /** Until when no other worker may claim this attempt (epoch ms). */
+  readonly leaseUntil: number;
+}
+
+/** The delivery's state after an attempt (or after a decision made without one). */
+export interface DeliveryTransition {
+  /** The delivery as loaded; its id, endpoint and creation time place it in the indexes. */
+  readonly delivery: Delivery;
+  readonly status: DeliveryStatus;
+  readonly nextAttemptAt?: number;
+  readonly finalReason?: string;
+  readonly now: number;
+}
+
+export interface AttemptRecord extends DeliveryTransition {
+  readonly attempt: Attempt;
+  /** The lease the claim took: the record is saved only while this worker still holds it. */
+  readonly leaseUntil: number;
+}
+
+/**
+ * Result of a conditional write: `saved`, or `conflict` when the delivery was not in the expected
+ * state (another worker moved it on, or the lease was lost). Any other failure throws.
+ */
+export type WriteResult = 'saved' | 'conflict';
+
+/** One endpoint's alert window as stored: dead letters after the first are counted, not published. */
+export interface AlertWindow {
+  readonly endpointId: string;
+  readonly endpointUrl: string;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  /** Dead letters in this window that were not published individually. */
+  readonly suppressed: number;
+  /** Up to {@link ALERT_SAMPLE_SIZE} of their delivery ids. */
+  readonly sampleDeliveryIds: readonly string[];
+}
+
+/** How many delivery ids an alert window keeps as examples. */
+export const ALERT_SAMPLE_SIZE = 10;
+
+/**
+ * What registering a dead letter did: `opened` a new window (the caller publishes an alert at once;
+ * `previous` is the ended window it replaced when that window still had unreported dead letters, so
+ * the caller reports them too), or `suppressed` it into the open window (counted for the summary).
+ */
+export type DeadLetterRegistration =
+  | { readonly kind: 'opened'; readonly previous?: AlertWindow }
+  | { readonly kind: 'suppressed' };
+
+export interface DeliveryStore {
+  /** Reads the deliveries and the endpoints and events they refer to, strongly consistent, in batches. */
+  load(deliveryIds: readonly string[]): Promise<LoadedBatch>;
+  /**
+   * Takes the lease for an attempt: succeeds only when the delivery is pending or retrying, has made
+   * exactly `attempt - 1` attempts and no other lease is running, so two copies of one message never
+   * both POST.
+   */
+  claim(request: ClaimRequest): Promise<WriteResult>;
+  /** Saves the attempt and the delivery's new state in one transaction, conditioned on the lease. */
+  recordAttempt(record: AttemptRecord): Promise<WriteResult>;
+  /**
+   * Changes a delivery's state without an attempt (endpoint deleted or disabled, event missing),
+   * provided it still has made `delivery.attemptCount` attempts, is not final and is not leased.
+   */
+  transition(transition: DeliveryTransition): Promise<WriteResult>;
+  /** A 2xx from the endpoint: the failing streak ends. Missing endpoints are ignored. */
+  recordEndpointSuccess(endpointId: string, now: number): Promise<void>;
+  /** A failed attempt: counts it and starts the failing streak if none is running. Returns the updated endpoint. */
+  recordEndpointFailure(endpointId: string, now: number): Promise<Endpoint | undefined>;
+  /**
+   * Disables an enabled endpoint. With `failingSince`, only while that streak is still running (no
+   * success in between). Returns whether this call disabled it, so the caller alerts once.
+   */
+  disableEndpoint(request: { endpointId: string; reason: string; now: number; failingSince?: number }): Promise<boolean>;
+}
+
+export interface AlertWindowStore {
+  /** Registers one dead letter in the endpoint's alert window (opening a new window when none is open). */
+  registerDeadLetter(request: {
+    endpointId: string;
+    endpointUrl: string;
+    deliveryId: string;
+    now: number;
+    windowMs: number;
+  }): Promise<DeadLetterRegistration>;
+  /** Windows that ended before `now` and still have suppressed dead letters, oldest first. */
+  endedAlertWindows(now: number, limit: number): Promise<AlertWindow[]>;
+  /** Marks an ended window reported; false when someone else (a newer window, another flush) already took it. */
+  closeAlertWindow(window: AlertWindow): Promise<boolean>;
+}

@@ -1,0 +1,125 @@
+/**
+ * Operator alerts of the deliver worker: dead letters (coalesced per endpoint) and disabled
+ * endpoints. The texts go to e-mail, so they say what happened and what to do about it.
+ */
+import { describeOutcome } from '../../core/classify';
+import { formatDuration } from '../../core/duration';
+import type { AlertWindow } from '../../ports/delivery-store';
+import type { DeadLetterRecord } from '../../ports';
+import { errorText, type DeliverDeps } from './deps';
+
+export interface AlertText {
+  readonly subject: string;
+  readonly message: string;
+}
+
+/**
+ * The URL as shown in alerts: scheme, host and path. The query string is left out because
+ * receivers sometimes put tokens there, and alerts are e-mailed.
+ */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unknown host';
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function unreportedText(previous: AlertWindow): string {
+  return (
+    `Also, ${previous.suppressed} earlier dead letter(s) of this endpoint between ${iso(previous.windowStart)} and ` +
+    `${iso(previous.windowEnd)} were not reported yet. Examples: ${previous.sampleDeliveryIds.join(', ') || '(none kept)'}.`
+  );
+}
+
+/** The alert for the first dead letter of an endpoint in a window. */
+export function deadLetterAlert(record: DeadLetterRecord, windowSeconds: number, previous?: AlertWindow): AlertText {
+  const lines = [
+    'Herald gave up on a webhook delivery and put it on the dead-letter queue.',
+    '',
+    `Endpoint:     ${record.endpointId} ${displayUrl(record.endpointUrl)}`,
+    `Delivery:     ${record.deliveryId}`,
+    `Event:        ${record.eventId} (${record.eventType})`,
+    ...(record.tenant === '' ? [] : [`Tenant:       ${record.tenant}`]),
+    `Attempts:     ${record.attempts}`,
+    `Last outcome: ${record.lastOutcome === undefined ? 'none' : describeOutcome(record.lastOutcome)}`,
+    `Reason:       ${record.reason}`,
+    `At:           ${record.deadAt}`,
+    '',
+    `Redeliver it with POST /v1/deliveries/${record.deliveryId}/retry, or every failed delivery of this endpoint ` +
+      `with POST /v1/endpoints/${record.endpointId}/recover.`,
+    `Further dead letters of this endpoint in the next ${formatDuration(windowSeconds)} are counted and reported ` +
+      'in one summary, not one message each.',
+    ...(previous === undefined ? [] : ['', unreportedText(previous)]),
+  ];
+  return { subject: `Herald: webhook delivery dead-lettered for ${hostOf(record.endpointUrl)}`, message: lines.join('\n') };
+}
+
+/** The summary of the dead letters an alert window held back. */
+export function summaryAlert(window: AlertWindow): AlertText {
+  const lines = [
+    `${window.suppressed} more webhook deliveries to one endpoint were dead-lettered after the one already reported.`,
+    '',
+    `Endpoint: ${window.endpointId} ${displayUrl(window.endpointUrl)}`,
+    `Window:   ${iso(window.windowStart)} to ${iso(window.windowEnd)}`,
+    `Count:    ${window.suppressed}`,
+    `Examples: ${window.sampleDeliveryIds.join(', ') || '(none kept)'}`,
+    '',
+    `Every one of them is on the dead-letter queue. Redeliver them with POST /v1/endpoints/${window.endpointId}/recover ` +
+      'once the endpoint works again.',
+  ];
+  return {
+    subject: `Herald: ${window.suppressed} more dead-lettered deliveries for ${hostOf(window.endpointUrl)}`,
+    message: lines.join('\n'),
+  };
+}
+
+/** The alert when Herald disables an endpoint. */
+export function endpointDisabledAlert(endpoint: { id: string; url: string }, reason: string): AlertText {
+  const lines = [
+    'Herald disabled a webhook endpoint: no more deliveries are attempted until it is enabled again.',
+    '',
+    `Endpoint: ${endpoint.id} ${displayUrl(endpoint.url)}`,
+    `Reason:   ${reason}`,
+    '',
+    `Deliveries already accepted wait (up to their policy's maximum age). Enable the endpoint with ` +
+      `PATCH /v1/endpoints/${endpoint.id} {"disabled": false}, then redeliver failed deliveries with ` +
+      `POST /v1/endpoints/${endpoint.id}/recover.`,
+  ];
+  return { subject: `Herald: endpoint disabled (${hostOf(endpoint.url)})`, message: lines.join('\n') };
+}
+
+/**
+ * Reports one dead letter, coalesced per endpoint: the first dead letter of a window is published at
+ * once; later ones in the window only count (the periodic flush publishes one summary per window),
+ * so an outage of an endpoint with thousands of queued deliveries sends a handful of e-mails, not
+ * thousands. A failure to publish is logged: the dead letter itself is on the queue and in the table.
+ */
+export async function reportDeadLetter(deps: Pick<DeliverDeps, 'store' | 'alerts' | 'log' | 'settings'>, record: DeadLetterRecord, now: number): Promise<void> {
+  const windowSeconds = deps.settings.alertWindowSeconds;
+  try {
+    const registration = await deps.store.registerDeadLetter({
+      endpointId: record.endpointId,
+      endpointUrl: record.endpointUrl,
+      deliveryId: record.deliveryId,
+      now,
+      windowMs: windowSeconds * 1000,
+    });
+    if (registration.kind === 'suppressed') return;
+    const alert = deadLetterAlert(record, windowSeconds, registration.previous);
+    await deps.alerts.publish(alert.subject, alert.message);
+  } catch (error) {
+    deps.log.error('dead-letter alert failed', { deliveryId: record.deliveryId, endpointId: record.endpointId, error: errorText(error) });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What the deliver use cases receive: ports, the clock and randomness, and settings parsed once at
+ * cold start. Nothing here reads the environment.
+ */
+import type { RetryPolicyInput } from '../../core/model';
+import type { Alerts, Clock, DeadLetterQueue, DeliveryQueue, HttpSender, RetryScheduler } from '../../ports';
+import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
+
+export interface DeliverSettings {
+  /** The deployment's default retry policy, under every endpoint's own. */
+  readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+  /**
+   * Retries due within this many seconds go back on the delivery queue with an SQS message timer;
+   * later ones through an EventBridge Scheduler schedule. 0 sends every retry through the Scheduler.
+   */
+  readonly shortDelaySeconds: number;
+  /** An endpoint failing with no success for this long is disabled. */
+  readonly disableAfterSeconds: number;
+  /** Dead letters of one endpoint within this window make one alert (plus one summary). */
+  readonly alertWindowSeconds: number;
+  /** Records processed at the same time within one batch. */
+  readonly concurrency: number;
+  /** Upper bound of any endpoint's HTTP timeout (below the Lambda timeout). */
+  readonly maxTimeoutMs: number;
+  /** Added to the HTTP timeout for the lease: time to record the attempt after the response. */
+  readonly leaseMarginMs: number;
+  /** How long a delivery of a disabled endpoint waits before it is looked at again. */
+  readonly disabledRecheckSeconds: number;
+}
+
+export const DEFAULT_DELIVER_SETTINGS = {
+  shortDelaySeconds: 900,
+  disableAfterSeconds: 5 * 86_400,
+  alertWindowSeconds: 300,
+  concurrency: 10,
+  leaseMarginMs: 15_000,
+  disabledRecheckSeconds: 3600,
+} as const;
+
+/** Structured log lines (JSON in CloudWatch). Never pass secrets or endpoint headers. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** One JSON object per line on stdout/stderr, the form CloudWatch Logs Insights queries. */
+export const jsonLogger: Logger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+export interface DeliverDeps {
+  readonly store: DeliveryStore & AlertWindowStore;
+  readonly sender: HttpSender;
+  readonly queue: DeliveryQueue;
+  readonly scheduler: RetryScheduler;
+  readonly deadLetters: DeadLetterQueue;
+  readonly alerts: Alerts;
+  readonly clock: Clock;
+  /** Uniform in [0, 1): backoff jitter. */
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly settings: DeliverSettings;
+}
+
+/** Error text for logs without a stack. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,241 @@
+/**
+ * In-memory ports for the deliver use cases' unit tests: a store with the same conditional
+ * semantics as the DynamoDB adapter (claim, lease, attempt count), and recorders for every effect.
+ */
+import type { Attempt, Delivery, DeliveryMessage, Endpoint, HeraldEvent } from '../../../lambdas/core/model';
+import type { Alerts, DeadLetterQueue, DeadLetterRecord, DeliveryQueue, HttpSender, QueuedDelivery, RetryScheduler, SendRequest, SendResult } from '../../../lambdas/ports';
+import type {
+  AlertWindow,
+  AlertWindowStore,
+  AttemptRecord,
+  ClaimRequest,
+  DeadLetterRegistration,
+  DeliveryStore,
+  DeliveryTransition,
+  LoadedBatch,
+  WriteResult,
+} from '../../../lambdas/ports/delivery-store';
+import { DEFAULT_DELIVER_SETTINGS, type DeliverDeps, type DeliverSettings } from '../../../lambdas/use-cases/deliver/deps';
+
+export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
+
+export class MemoryStore implements DeliveryStore, AlertWindowStore {
+  deliveries = new Map<string, Delivery & { leaseUntil?: number }>();
+  endpoints = new Map<string, Endpoint>();
+  events = new Map<string, HeraldEvent>();
+  attempts: Attempt[] = [];
+  loads: string[][] = [];
+  windows = new Map<string, AlertWindow>();
+
+  async load(ids: readonly string[]): Promise<LoadedBatch> {
+    this.loads.push([...ids]);
+    const deliveries = new Map<string, Delivery>();
+    for (const id of ids) {
+      const d = this.deliveries.get(id);
+      if (d) deliveries.set(id, d);
+    }
+    return { deliveries, endpoints: new Map(this.endpoints), events: new Map(this.events) };
+  }
+
+  private claimable(id: string, attemptCount: number, now: number): (Delivery & { leaseUntil?: number }) | undefined {
+    const d = this.deliveries.get(id);
+    if (!d || d.attemptCount !== attemptCount || (d.status !== 'pending' && d.status !== 'retrying')) return undefined;
+    if (d.leaseUntil !== undefined && d.leaseUntil >= now) return undefined;
+    return d;
+  }
+
+  async claim(r: ClaimRequest): Promise<WriteResult> {
+    const d = this.claimable(r.deliveryId, r.attempt - 1, r.now);
+    if (!d) return 'conflict';
+    this.deliveries.set(d.id, { ...d, leaseUntil: r.leaseUntil });
+    return 'saved';
+  }
+
+  async recordAttempt(r: AttemptRecord): Promise<WriteResult> {
+    const d = this.deliveries.get(r.delivery.id);
+    if (!d || d.leaseUntil !== r.leaseUntil || d.attemptCount !== r.attempt.number - 1) return 'conflict';
+    this.attempts.push(r.attempt);
+    const { leaseUntil: _lease, ...rest } = d;
+    this.deliveries.set(d.id, {
+      ...rest,
+      status: r.status,
+      attemptCount: r.attempt.number,
+      lastOutcome: r.attempt.outcome,
+      nextAttemptAt: r.nextAttemptAt,
+      finalReason: r.finalReason,
+      updatedAt: r.now,
+    } as Delivery);
+    return 'saved';
+  }
+
+  async transition(t: DeliveryTransition): Promise<WriteResult> {
+    const d = this.claimable(t.delivery.id, t.delivery.attemptCount, t.now);
+    if (!d) return 'conflict';
+    this.deliveries.set(d.id, { ...d, status: t.status, nextAttemptAt: t.nextAttemptAt, finalReason: t.finalReason, updatedAt: t.now } as Delivery);
+    return 'saved';
+  }
+
+  successes: string[] = [];
+  async recordEndpointSuccess(endpointId: string, now: number): Promise<void> {
+    this.successes.push(endpointId);
+    const e = this.endpoints.get(endpointId);
+    if (e) this.endpoints.set(endpointId, { ...e, health: { consecutiveFailures: 0, lastSuccessAt: now } });
+  }
+
+  async recordEndpointFailure(endpointId: string, now: number): Promise<Endpoint | undefined> {
+    const e = this.endpoints.get(endpointId);
+    if (!e) return undefined;
+    const updated = {
+      ...e,
+      health: { ...e.health, consecutiveFailures: e.health.consecutiveFailures + 1, lastFailureAt: now, failingSince: e.health.failingSince ?? now },
+    };
+    this.endpoints.set(endpointId, updated);
+    return updated;
+  }
+
+  async disableEndpoint(r: { endpointId: string; reason: string; now: number; failingSince?: number }): Promise<boolean> {
+    const e = this.endpoints.get(r.endpointId);
+    if (!e || e.disabled) return false;
+    if (r.failingSince !== undefined && e.health.failingSince !== r.failingSince) return false;
+    this.endpoints.set(r.endpointId, { ...e, disabled: true, disabledReason: r.reason, updatedAt: r.now });
+    return true;
+  }
+
+  async registerDeadLetter(r: { endpointId: string; endpointUrl: string; deliveryId: string; now: number; windowMs: number }): Promise<DeadLetterRegistration> {
+    const w = this.windows.get(r.endpointId);
+    if (!w || w.windowEnd <= r.now) {
+      this.windows.set(r.endpointId, {
+        endpointId: r.endpointId,
+        endpointUrl: r.endpointUrl,
+        windowStart: r.now,
+        windowEnd: r.now + r.windowMs,
+        suppressed: 0,
+        sampleDeliveryIds: [],
+      });
+      return w && w.suppressed > 0 ? { kind: 'opened', previous: w } : { kind: 'opened' };
+    }
+    this.windows.set(r.endpointId, {
+      ...w,
+      suppressed: w.suppressed + 1,
+      sampleDeliveryIds: w.sampleDeliveryIds.length < 10 ? [...w.sampleDeliveryIds, r.deliveryId] : w.sampleDeliveryIds,
+    });
+    return { kind: 'suppressed' };
+  }
+
+  async endedAlertWindows(now: number, limit: number): Promise<AlertWindow[]> {
+    return [...this.windows.values()].filter((w) => w.suppressed > 0 && w.windowEnd <= now).slice(0, limit);
+  }
+
+  async closeAlertWindow(window: AlertWindow): Promise<boolean> {
+    const w = this.windows.get(window.endpointId);
+    if (!w || w.windowEnd !== window.windowEnd || w.suppressed !== window.suppressed) return false;
+    this.windows.set(window.endpointId, { ...w, suppressed: 0, sampleDeliveryIds: [] });
+    return true;
+  }
+}
+
+export class ScriptedSender implements HttpSender {
+  requests: SendRequest[] = [];
+  constructor(private readonly answer: (request: SendRequest) => SendResult | Promise<SendResult> = () => ({ outcome: { kind: 'http', status: 200 }, latencyMs: 5 })) {}
+  async send(request: SendRequest): Promise<SendResult> {
+    this.requests.push(request);
+    return this.answer(request);
+  }
+}
+
+export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts {
+  queued: QueuedDelivery[] = [];
+  scheduled: { name: string; at: number; message: DeliveryMessage }[] = [];
+  dead: DeadLetterRecord[] = [];
+  published: { subject: string; message: string }[] = [];
+  async send(messages: readonly QueuedDelivery[]): Promise<void> {
+    this.queued.push(...messages);
+  }
+  async scheduleAt(name: string, at: number, message: DeliveryMessage): Promise<void> {
+    this.scheduled.push({ name, at, message });
+  }
+  async cancel(): Promise<void> {}
+  async put(record: DeadLetterRecord): Promise<void> {
+    this.dead.push(record);
+  }
+  async publish(subject: string, message: string): Promise<void> {
+    this.published.push({ subject, message });
+  }
+}
+
+export function fixture(overrides: { endpoint?: Partial<Endpoint>; delivery?: Partial<Delivery> } = {}) {
+  const endpoint: Endpoint = {
+    id: 'ep_1',
+    url: 'https://hooks.example.com/in?token=secret',
+    description: '',
+    eventTypes: ['*'],
+    tenant: '',
+    retryPolicy: {},
+    timeoutMs: 15_000,
+    headers: { authorization: 'Bearer abc', 'Webhook-Id': 'forged' },
+    disabled: false,
+    secrets: [{ secret: 'whsec_' + Buffer.alloc(32, 7).toString('base64'), createdAt: T0 }],
+    health: { consecutiveFailures: 0 },
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides.endpoint,
+  };
+  const event: HeraldEvent = { id: 'evt_1', type: 'user.created', tenant: '', data: { a: 1 }, createdAt: T0, deliveryIds: ['dlv_1'] };
+  const delivery: Delivery = {
+    id: 'dlv_1',
+    eventId: 'evt_1',
+    endpointId: endpoint.id,
+    tenant: '',
+    eventType: 'user.created',
+    status: 'pending',
+    attemptCount: 0,
+    roundStartedAt: T0,
+    roundFirstAttempt: 1,
+    nextAttemptAt: T0,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides.delivery,
+  };
+  return { endpoint, event, delivery };
+}
+
+export interface UnitWorld {
+  store: MemoryStore;
+  sender: ScriptedSender;
+  effects: Recorder;
+  clock: { t: number; now(): number };
+  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  deps: DeliverDeps;
+}
+
+export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial<DeliverSettings> } = {}): UnitWorld {
+  const store = new MemoryStore();
+  const sender = options.sender ?? new ScriptedSender();
+  const effects = new Recorder();
+  const clock = { t: T0, now: () => clock.t };
+  const logs: UnitWorld['logs'] = [];
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => logs.push({ level, message, ...(fields ? { fields } : {}) });
+  const deps: DeliverDeps = {
+    store,
+    sender,
+    queue: effects,
+    scheduler: effects,
+    deadLetters: effects,
+    alerts: effects,
+    clock,
+    random: () => 0.5,
+    log: { info: log('info'), warn: log('warn'), error: log('error') },
+    settings: { defaultRetryPolicy: undefined, maxTimeoutMs: 50_000, ...DEFAULT_DELIVER_SETTINGS, ...options.settings },
+  };
+  return { store, sender, effects, clock, logs, deps };
+}
+
+export function seed(world: UnitWorld, overrides: Parameters<typeof fixture>[0] = {}) {
+  const f = fixture(overrides);
+  world.store.endpoints.set(f.endpoint.id, f.endpoint);
+  world.store.events.set(f.event.id, f.event);
+  world.store.deliveries.set(f.delivery.id, f.delivery);
+  return f;
+}
+
+export const record = (body: unknown, messageId = 'm1') => ({ messageId, body: typeof body === 'string' ? body : JSON.stringify(body) });

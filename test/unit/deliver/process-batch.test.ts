@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { verifySignature } from '../../../lambdas/core/signing';
+import { mapWithConcurrency, parseDeliveryMessage, processBatch } from '../../../lambdas/use-cases/deliver/process-batch';
+import { record, ScriptedSender, seed, T0, unitWorld } from './fakes';
+
+describe('parseDeliveryMessage', () => {
+  it.each([
+    ['{"deliveryId":"dlv_1","attempt":1}', { deliveryId: 'dlv_1', attempt: 1 }],
+    ['{"deliveryId":"dlv_1","attempt":7,"extra":true}', { deliveryId: 'dlv_1', attempt: 7 }],
+    ['not json', undefined],
+    ['null', undefined],
+    ['[]', undefined],
+    ['{"deliveryId":"dlv_1"}', undefined],
+    ['{"deliveryId":"","attempt":1}', undefined],
+    ['{"deliveryId":"dlv_1","attempt":0}', undefined],
+    ['{"deliveryId":"dlv_1","attempt":1.5}', undefined],
+    ['{"deliveryId":"dlv_1","attempt":"1"}', undefined],
+    ['{"deliveryId":5,"attempt":1}', undefined],
+  ])('%s', (body, expected) => {
+    expect(parseDeliveryMessage(body)).toEqual(expected);
+  });
+});
+
+describe('mapWithConcurrency', () => {
+  it('keeps at most `limit` calls in flight and returns results in input order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const results = await mapWithConcurrency([5, 1, 4, 2, 3, 0, 6], 3, async (n) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, n));
+      inFlight--;
+      return n * 10;
+    });
+    expect(results).toEqual([50, 10, 40, 20, 30, 0, 60]);
+    expect(peak).toBe(3);
+  });
+
+  it('handles an empty list', async () => {
+    expect(await mapWithConcurrency([], 10, async () => 1)).toEqual([]);
+  });
+});
+
+describe('processBatch', () => {
+  it('acknowledges malformed bodies, loads the rest in one read, and delivers', async () => {
+    const w = unitWorld();
+    seed(w);
+    const result = await processBatch(w.deps, [record('garbage', 'm0'), record({ deliveryId: 'dlv_1', attempt: 1 }, 'm1')]);
+    expect(result).toEqual({ failedMessageIds: [] });
+    expect(w.store.loads).toEqual([['dlv_1']]);
+    expect(w.sender.requests).toHaveLength(1);
+    expect(w.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['malformed delivery message acknowledged without processing']);
+  });
+
+  it('does not read the table for a batch of malformed bodies only', async () => {
+    const w = unitWorld();
+    expect(await processBatch(w.deps, [record('x')])).toEqual({ failedMessageIds: [] });
+    expect(w.store.loads).toEqual([]);
+  });
+
+  it('sends the signed envelope with the endpoint headers, never letting them forge webhook headers', async () => {
+    const w = unitWorld();
+    const { endpoint } = seed(w);
+    w.clock.t = T0 + 1500;
+    await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 })]);
+    const [request] = w.sender.requests;
+    expect(request!.url).toBe(endpoint.url);
+    expect(request!.timeoutMs).toBe(15_000);
+    expect(request!.body).toBe('{"id":"evt_1","type":"user.created","timestamp":"2030-01-01T00:00:00.000Z","data":{"a":1}}');
+    expect(request!.headers).toMatchObject({ authorization: 'Bearer abc', 'webhook-id': 'evt_1', 'webhook-timestamp': String(T0 / 1000 + 1) });
+    expect(request!.headers).not.toHaveProperty('Webhook-Id');
+    expect(
+      verifySignature({ headers: request!.headers, body: request!.body, secrets: [endpoint.secrets[0]!.secret], now: T0 + 1500 }),
+    ).toBeUndefined();
+  });
+
+  it('caps the endpoint timeout at the worker bound', async () => {
+    const w = unitWorld({ settings: { maxTimeoutMs: 20_000 } });
+    seed(w, { endpoint: { timeoutMs: 45_000 } });
+    await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 })]);
+    expect(w.sender.requests[0]!.timeoutMs).toBe(20_000);
+  });
+
+  it('drops a stale or final message without sending', async () => {
+    const w = unitWorld();
+    seed(w, { delivery: { status: 'retrying', attemptCount: 2 } });
+    await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 2 }), record({ deliveryId: 'dlv_1', attempt: 4 }, 'm2')]);
+    expect(w.sender.requests).toEqual([]);
+    const v = unitWorld();
+    seed(v, { delivery: { status: 'delivered', attemptCount: 1 } });
+    await processBatch(v.deps, [record({ deliveryId: 'dlv_1', attempt: 2 })]);
+    expect(v.sender.requests).toEqual([]);
+  });
+
+  it('sends once for two copies of the same message in one batch', async () => {
+    const w = unitWorld();
+    seed(w);
+    const result = await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 }, 'a'), record({ deliveryId: 'dlv_1', attempt: 1 }, 'b')]);
+    expect(result).toEqual({ failedMessageIds: [] });
+    expect(w.sender.requests).toHaveLength(1);
+    expect(w.store.attempts.map((a) => a.number)).toEqual([1]);
+  });
+
+  it('does not start a record that could not finish in the time left, and reports it', async () => {
+    const w = unitWorld();
+    seed(w);
+    const result = await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 }, 'late')], { remainingTimeMs: () => 19_999 });
+    expect(result).toEqual({ failedMessageIds: ['late'] });
+    expect(w.sender.requests).toEqual([]);
+    expect(w.store.deliveries.get('dlv_1')).not.toHaveProperty('leaseUntil');
+    const ok = await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 }, 'ok')], { remainingTimeMs: () => 20_000 });
+    expect(ok).toEqual({ failedMessageIds: [] });
+  });
+
+  it('reports a record that threw and keeps going with the others', async () => {
+    const w = unitWorld({
+      sender: new ScriptedSender((r) => {
+        if (r.url.includes('boom')) throw new Error('unexpected');
+        return { outcome: { kind: 'http', status: 200 }, latencyMs: 1 };
+      }),
+    });
+    seed(w);
+    seed(w, { endpoint: { id: 'ep_2', url: 'https://boom.example.com/' }, delivery: { id: 'dlv_2', endpointId: 'ep_2' } });
+    const result = await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 }, 'a'), record({ deliveryId: 'dlv_2', attempt: 1 }, 'b')]);
+    expect(result).toEqual({ failedMessageIds: ['b'] });
+    expect(w.store.deliveries.get('dlv_1')!.status).toBe('delivered');
+  });
+
+  it('fails the whole batch when the batch read fails', async () => {
+    const w = unitWorld();
+    w.store.load = () => Promise.reject(new Error('read failed'));
+    await expect(processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 })])).rejects.toThrow('read failed');
+  });
+});
