@@ -11,7 +11,7 @@ import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import type { ApiKeys, Clock, DeliveryQueue } from '../ports';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
-import { jsonLogger, type Logger } from './logger';
+import { jsonLogger, type Logger } from '../logger';
 import { auth } from './middleware/auth';
 import { JSON_HEADERS, errorMapper } from './middleware/error-mapper';
 import { jsonBody } from './middleware/json-body';

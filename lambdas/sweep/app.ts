@@ -3,15 +3,19 @@
  * clients; local mode runs it on a timer with its own).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
-import { errorFields, jsonLogger, type Logger } from '../api/logger';
-import type { Clock, DeliveryQueue } from '../ports';
+import { errorFields, jsonLogger, type Logger } from '../logger';
+import type { Alerts, Clock, DeliveryQueue } from '../ports';
+import { flushAlerts } from '../use-cases/deliver/flush-alerts';
 import { sweepOverdue, type SweepResult } from '../use-cases/sweep';
 
 export interface SweepHandlerDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly queue: DeliveryQueue;
+  /** Where the summaries of coalesced dead-letter alerts go. */
+  readonly alerts: Alerts;
   readonly clock: Clock;
   readonly graceSeconds: number;
   readonly retentionDays: number;
@@ -21,25 +25,30 @@ export interface SweepHandlerDeps {
   readonly logger?: Logger;
 }
 
-export type SweepSummary = Omit<SweepResult, 'enqueueError'>;
+export type SweepSummary = Omit<SweepResult, 'enqueueError'> & { readonly alertSummaries: number };
 
 /**
  * Builds the handler of the scheduled sweep (an EventBridge rule, once a minute; the event itself carries
- * nothing the sweep needs). It re-enqueues overdue deliveries and logs the counts. When messages could not be
+ * nothing the sweep needs). It re-enqueues overdue deliveries, publishes the summaries of alert windows that
+ * held dead letters back, and logs the counts. When messages could not be
  * sent it throws after logging, so the failed run shows in the Lambda's error metric; the deliveries stay due
  * and the next run picks them up.
  */
 export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) => Promise<SweepSummary> {
   const logger = deps.logger ?? jsonLogger;
   const events = new DynamoEventStore(deps.doc, deps.tableName, deps.retentionDays);
+  const alertStore = new DynamoDeliveryStore(deps.doc, { tableName: deps.tableName, retentionDays: deps.retentionDays });
   return async () => {
-    const { enqueueError, ...summary } = await sweepOverdue({
+    // Alerts first: they need no queue, so a queue outage does not also hold back the alerts about it.
+    const alertSummaries = await flushAlerts({ store: alertStore, alerts: deps.alerts, clock: deps.clock, log: logger });
+    const { enqueueError, ...swept } = await sweepOverdue({
       events,
       queue: deps.queue,
       clock: deps.clock,
       graceSeconds: deps.graceSeconds,
       ...(deps.maxPerRun === undefined ? {} : { maxPerRun: deps.maxPerRun }),
     });
+    const summary = { ...swept, alertSummaries };
     if (summary.enqueueFailures > 0) {
       logger.error('sweep could not enqueue every overdue delivery', { ...summary, ...errorFields(enqueueError) });
       throw new Error(`sweep: ${summary.enqueueFailures} overdue deliveries could not be enqueued`);

@@ -1,13 +1,14 @@
 /**
  * Configuration of the sweep Lambda, parsed once at cold start.
  */
-import { ENV, optionalInt, parseCommonConfig, type CommonConfig, type Env } from '../config';
+import { ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
 
 /** Default grace: a delivery is swept once its next attempt is five minutes overdue. */
 export const DEFAULT_SWEEP_GRACE_SECONDS = 300;
 
 export interface SweepConfig extends CommonConfig {
   readonly graceSeconds: number;
+  readonly alertTopicArn: string;
 }
 
 /** Reads the sweep's settings; fails fast (ConfigError naming the variable) on a missing or malformed one. */
@@ -15,5 +16,6 @@ export function parseSweepConfig(env: Env): SweepConfig {
   return {
     ...parseCommonConfig(env),
     graceSeconds: optionalInt(env, ENV.sweepGraceSeconds, DEFAULT_SWEEP_GRACE_SECONDS, 0, 86_400),
+    alertTopicArn: requireString(env, ENV.alertTopicArn),
   };
 }

@@ -3,8 +3,10 @@
  * once per container.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SnsAlerts } from '../adapters/sns-alerts';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemClock } from '../ports';
 import { createSweepHandler } from './app';
@@ -17,6 +19,7 @@ export const handler = createSweepHandler({
   doc,
   tableName: config.tableName,
   queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+  alerts: new SnsAlerts(new SNSClient({}), config.alertTopicArn),
   clock: systemClock,
   graceSeconds: config.graceSeconds,
   retentionDays: config.retentionDays,

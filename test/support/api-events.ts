@@ -174,10 +174,14 @@ export async function scanTable(doc: DynamoDBDocumentClient, tableName: string):
 
 /** A logger that keeps every line, to assert what was (and was not) logged. */
 export class MemoryLogger {
-  readonly lines: { level: 'info' | 'error'; message: string; fields: Record<string, unknown> }[] = [];
+  readonly lines: { level: 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> }[] = [];
 
   info(message: string, fields: Record<string, unknown> = {}): void {
     this.lines.push({ level: 'info', message, fields });
+  }
+
+  warn(message: string, fields: Record<string, unknown> = {}): void {
+    this.lines.push({ level: 'warn', message, fields });
   }
 
   error(message: string, fields: Record<string, unknown> = {}): void {

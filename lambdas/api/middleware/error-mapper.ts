@@ -3,7 +3,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import { HeraldError } from '../../core/errors';
-import { errorFields, type Logger } from '../logger';
+import { errorFields, type Logger } from '../../logger';
 import type { ApiEvent, ApiResult } from './types';
 
 export const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;

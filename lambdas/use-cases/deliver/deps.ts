@@ -1,3 +1,5 @@
+import type { Logger } from '../../logger';
+export { errorText, jsonLogger, type Logger } from '../../logger';
 /**
  * What the deliver use cases receive: ports, the clock and randomness, and settings parsed once at
  * cold start. Nothing here reads the environment.
@@ -37,20 +39,6 @@ export const DEFAULT_DELIVER_SETTINGS = {
   disabledRecheckSeconds: 3600,
 } as const;
 
-/** Structured log lines (JSON in CloudWatch). Never pass secrets or endpoint headers. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** One JSON object per line on stdout/stderr, the form CloudWatch Logs Insights queries. */
-export const jsonLogger: Logger = {
-  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
-  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
-  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
-};
-
 export interface DeliverDeps {
   readonly store: DeliveryStore & AlertWindowStore;
   readonly sender: HttpSender;
@@ -65,8 +53,3 @@ export interface DeliverDeps {
   readonly settings: DeliverSettings;
 }
 
-/** Error text for logs without a stack. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}

@@ -5,6 +5,7 @@ import { DynamoEventStore } from '../../../lambdas/adapters/dynamo/event-store';
 import { deliveryToItem, expiresAt, itemToDelivery, keys } from '../../../lambdas/adapters/dynamo/schema';
 import type { Delivery } from '../../../lambdas/core/model';
 import type { EventStore } from '../../../lambdas/ports/event-store';
+import { SnsAlerts } from '../../../lambdas/adapters/sns-alerts';
 import { createSweepHandler } from '../../../lambdas/sweep/app';
 import { sweepOverdue } from '../../../lambdas/use-cases/sweep';
 import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
@@ -198,6 +199,7 @@ describe('sweep: overdue deliveries are enqueued again', () => {
       doc: env.clients.doc,
       tableName: env.resources.tableName,
       queue: t.queue,
+      alerts: new SnsAlerts(env.clients.sns, env.resources.alertTopicArn),
       clock,
       graceSeconds: GRACE_SECONDS,
       retentionDays: 30,
@@ -213,7 +215,7 @@ describe('sweep: overdue deliveries are enqueued again', () => {
     t.queue.failNext(0);
     clock.advance(GRACE_SECONDS * 1000 + 1);
     const summary = await handler({});
-    expect(summary).toEqual({ found: 2, requeued: 2, skipped: 0, enqueueFailures: 0, truncated: false });
+    expect(summary).toEqual({ found: 2, requeued: 2, skipped: 0, enqueueFailures: 0, truncated: false, alertSummaries: 0 });
     expect(logger.lines[1]).toMatchObject({ level: 'info', message: 'sweep done', fields: summary });
     expect((await drainDeliveryQueue(env)).map((m) => m.deliveryId).sort()).toEqual([...deliveryIds].sort());
   });

@@ -1,10 +1,11 @@
 /**
- * Structured (one JSON line) logging for the api and the sweep. Anything that looks like a signing secret or a
+ * Structured (one JSON line) logging for every handler. Anything that looks like a signing secret or a
  * bearer token is masked before it is written, so a secret that slips into an error message never reaches the
  * logs.
  */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
@@ -34,7 +35,15 @@ export const jsonLogger: Logger = {
   info(message, fields = {}) {
     console.log(redact(JSON.stringify({ level: 'info', message, ...fields })));
   },
+  warn(message, fields = {}) {
+    console.warn(redact(JSON.stringify({ level: 'warn', message, ...fields })));
+  },
   error(message, fields = {}) {
     console.error(redact(JSON.stringify({ level: 'error', message, ...fields })));
   },
 };
+
+/** One line naming an error (for log fields), redacted. */
+export function errorText(error: unknown): string {
+  return redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}

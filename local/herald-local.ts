@@ -1,0 +1,217 @@
+/**
+ * Herald on one machine: the same api, deliver and sweep handlers as in AWS, wired to dynalite (DynamoDB),
+ * fauxqs (SQS + SNS) and the Scheduler emulator through the real SDK clients. An HTTP server plays API Gateway,
+ * a poller plays the SQS event source mapping, a timer plays the sweep's EventBridge rule, and a queue subscribed
+ * to the alert topic is printed in place of the e-mail.
+ *
+ * The handlers read their configuration through the same parsers and `HERALD_*` variable names the stack sets,
+ * so local mode exercises the production configuration path too.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { createApiHandler } from '../lambdas/api/app';
+import { parseApiConfig } from '../lambdas/api/config';
+import { ENV, type Env } from '../lambdas/config';
+import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
+import { parseDeliverConfig } from '../lambdas/deliver/config';
+import { SnsAlerts } from '../lambdas/adapters/sns-alerts';
+import { StaticApiKeys } from '../lambdas/adapters/secrets-api-keys';
+import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
+import { jsonLogger, type Logger } from '../lambdas/logger';
+import { systemClock } from '../lambdas/ports';
+import { createSweepHandler, type SweepSummary } from '../lambdas/sweep/app';
+import { parseSweepConfig } from '../lambdas/sweep/config';
+import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../lib/spec';
+import { startAlertPrinter, type AlertPrinter } from './alert-printer';
+import { startApiGateway, type LocalApiGateway } from './api-gateway';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
+import { provisionLocal, type LocalResources } from './provision';
+import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
+import { SqsEventSourcePoller } from './sqs-poller';
+
+export interface LocalHeraldOptions {
+  /** HTTP port of the API; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** The API key; a random development key when absent. */
+  readonly apiKey?: string;
+  /** Where dynalite and the Scheduler emulator keep their data; in memory when absent. */
+  readonly dataDir?: string;
+  /** Let endpoints be http, loopback or private addresses (so `http://localhost` receivers work). @default true */
+  readonly allowPrivateTargets?: boolean;
+  /** How often the sweep runs. @default 10 s */
+  readonly sweepIntervalMs?: number;
+  /** How overdue a delivery must be before the sweep re-enqueues it. @default 30 s */
+  readonly sweepGraceSeconds?: number;
+  /** Further `HERALD_*` settings (default retry policy, short delay, alert window, ...), as the stack would set them. */
+  readonly env?: Env;
+  /** Where alerts that would be e-mailed are printed. @default console.log */
+  readonly printAlert?: (text: string) => void;
+  /** Structured logs of the handlers. @default JSON lines on stdout/stderr */
+  readonly logger?: Logger;
+}
+
+export interface LocalHerald {
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly resources: LocalResources;
+  readonly emulators: Emulators;
+  readonly scheduler: SchedulerEmulator;
+  readonly poller: SqsEventSourcePoller;
+  /** Runs the sweep now (it also runs on its timer). */
+  sweep(): Promise<SweepSummary>;
+  /** Stops taking requests, lets in-flight work finish, stops the emulators (dynalite flushes to disk). */
+  stop(): Promise<void>;
+}
+
+/** Only the `HERALD_*` entries of an environment: what a user may set to tune local mode. */
+export function heraldSettings(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('HERALD_')));
+}
+
+export async function startLocalHerald(options: LocalHeraldOptions = {}): Promise<LocalHerald> {
+  const apiKey = options.apiKey ?? `hk_dev_${randomBytes(18).toString('base64url')}`;
+  const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
+  if (dynamoDir !== undefined) mkdirSync(dynamoDir, { recursive: true });
+  const logger = options.logger ?? jsonLogger;
+
+  const emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
+  const stops: (() => Promise<void>)[] = [() => emulators.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const { clients } = emulators;
+    const resources = await provisionLocal(clients, LOCAL_NAMES);
+    const scheduler = await startSchedulerEmulator({
+      sqs: clients.sqs,
+      region: LOCAL_REGION,
+      ...(options.dataDir === undefined ? {} : { persistPath: join(options.dataDir, 'schedules.json') }),
+      onError: (error, schedule) => logger.error('scheduler emulator could not fire a schedule', { schedule: schedule.Name, error: String(error) }),
+    });
+    stops.push(() => scheduler.stop());
+    const schedulerClient = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: scheduler.endpoint });
+    stops.push(async () => schedulerClient.destroy());
+
+    // The environment the stack would give the functions, pointing at the local resources.
+    const env: Env = {
+      [ENV.tableName]: resources.tableName,
+      [ENV.deliveryQueueUrl]: resources.deliveryQueueUrl,
+      [ENV.deliveryQueueArn]: resources.deliveryQueueArn,
+      [ENV.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
+      [ENV.alertTopicArn]: resources.alertTopicArn,
+      [ENV.scheduleGroup]: resources.scheduleGroup,
+      [ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/herald-local-scheduler',
+      [ENV.allowPrivateTargets]: String(options.allowPrivateTargets ?? true),
+      [ENV.sweepGraceSeconds]: String(options.sweepGraceSeconds ?? 30),
+      ...options.env,
+      [ENV.apiKey]: apiKey,
+    };
+    const apiConfig = parseApiConfig(env);
+    const deliverConfig = parseDeliverConfig(env);
+    const sweepConfig = parseSweepConfig(env);
+    const queue = new SqsDeliveryQueue(clients.sqs, resources.deliveryQueueUrl);
+
+    const apiHandler = createApiHandler({
+      doc: clients.doc,
+      tableName: apiConfig.tableName,
+      queue,
+      apiKeys: new StaticApiKeys([apiKey]),
+      clock: systemClock,
+      randomBytes: (size) => randomBytes(size),
+      logger,
+      config: {
+        allowPrivateTargets: apiConfig.allowPrivateTargets,
+        retentionDays: apiConfig.retentionDays,
+        maxPayloadBytes: apiConfig.maxPayloadBytes,
+        ...(apiConfig.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: apiConfig.defaultRetryPolicy }),
+      },
+    });
+    const deliverHandler = createDeliverHandler(
+      buildDeliverDeps({ doc: clients.doc, sqs: clients.sqs, sns: clients.sns, scheduler: schedulerClient }, deliverConfig, { log: logger }),
+    );
+    const sweepHandler = createSweepHandler({
+      doc: clients.doc,
+      tableName: sweepConfig.tableName,
+      queue,
+      alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
+      clock: systemClock,
+      graceSeconds: sweepConfig.graceSeconds,
+      retentionDays: sweepConfig.retentionDays,
+      logger,
+    });
+
+    // fauxqs keeps queues in memory: after a restart every due delivery's message is gone. One sweep with no
+    // grace puts them all back at once; later ones are found by the periodic sweep.
+    const startupSweep = createSweepHandler({
+      doc: clients.doc,
+      tableName: sweepConfig.tableName,
+      queue,
+      alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
+      clock: systemClock,
+      graceSeconds: 0,
+      retentionDays: sweepConfig.retentionDays,
+      logger,
+    });
+    await startupSweep({});
+
+    const poller = new SqsEventSourcePoller({
+      sqs: clients.sqs,
+      queueUrl: resources.deliveryQueueUrl,
+      queueArn: resources.deliveryQueueArn,
+      handler: deliverHandler,
+      batchSize: 10,
+      concurrency: 2,
+      waitTimeSeconds: 1,
+      timeoutMs: DELIVER_TIMEOUT_SECONDS * 1000,
+      region: LOCAL_REGION,
+      onError: (error) => logger.error('delivery queue poller failed', { error: String(error) }),
+    });
+    poller.start();
+    stops.push(() => poller.stop());
+    scheduler.startTimer();
+
+    const alertPrinter: AlertPrinter = startAlertPrinter(clients.sqs, resources.alertInboxUrl, options.printAlert);
+    stops.push(() => alertPrinter.stop());
+
+    let sweeping: Promise<SweepSummary> | undefined;
+    const sweep = () => {
+      // One sweep at a time; a timer tick during a long sweep joins it.
+      sweeping ??= sweepHandler({}).finally(() => {
+        sweeping = undefined;
+      });
+      return sweeping;
+    };
+    const sweepTimer = setInterval(() => {
+      sweep().catch(() => undefined); // the handler logged it; the next tick retries
+    }, options.sweepIntervalMs ?? 10_000);
+    stops.push(async () => {
+      clearInterval(sweepTimer);
+      await sweeping?.catch(() => undefined);
+    });
+
+    const gateway: LocalApiGateway = await startApiGateway(apiHandler, { port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
+    stops.push(() => gateway.close());
+    const url = `http://${options.host ?? '127.0.0.1'}:${gateway.port}`;
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      port: gateway.port,
+      apiKey,
+      resources,
+      emulators,
+      scheduler,
+      poller,
+      sweep,
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
