@@ -145,8 +145,9 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       logger,
     });
 
-    // fauxqs keeps queues in memory: after a restart every due delivery's message is gone. One sweep with no
-    // grace puts them all back at once; later ones are found by the periodic sweep.
+    // fauxqs keeps queues in memory: after a restart every queued message is gone, the short retries waiting
+    // as SQS timers included (longer ones wait in the Scheduler emulator, which persists). One sweep with no grace
+    // that also looks ahead over the SQS timer range puts them all back, each with its remaining delay.
     const startupSweep = createSweepHandler({
       doc: clients.doc,
       tableName: sweepConfig.tableName,
@@ -154,6 +155,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
       clock: systemClock,
       graceSeconds: 0,
+      lookaheadSeconds: deliverConfig.shortDelaySeconds,
       retentionDays: sweepConfig.retentionDays,
       logger,
     });

@@ -13,6 +13,7 @@ import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
 import { jsonLogger, type Logger } from '../logger';
 import { auth } from './middleware/auth';
+import { consoleAssets } from './middleware/console-assets';
 import { JSON_HEADERS, errorMapper } from './middleware/error-mapper';
 import { jsonBody } from './middleware/json-body';
 import { isPublicRoute, type ApiEvent, type ApiResult } from './middleware/types';
@@ -42,7 +43,7 @@ export interface ApiDeps {
 
 /**
  * Builds the API Gateway (HTTP API, payload v2) handler. Middlewares, in order: header names lower-cased,
- * errors mapped to the error shape (the only place that happens), bearer-key authentication (all routes but
+ * errors mapped to the error shape (the only place that happens), the web console's static files, bearer-key authentication (all routes but
  * GET /health), JSON body parsing with the size limit; then the router calls the route's use case.
  */
 export function createApiHandler(deps: ApiDeps) {
@@ -63,6 +64,7 @@ export function createApiHandler(deps: ApiDeps) {
   return middy<ApiEvent, ApiResult>()
     .use(httpHeaderNormalizer())
     .use(errorMapper({ logger: deps.logger ?? jsonLogger }))
+    .use(consoleAssets())
     .use(auth({ apiKeys: deps.apiKeys, isPublic: isPublicRoute }))
     .use(jsonBody({ maxBytes: deps.config.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES }))
     .handler(async (event: ApiEvent): Promise<ApiResult> => {

@@ -21,6 +21,8 @@ export interface SweepHandlerDeps {
   readonly retentionDays: number;
   /** @default 2000 */
   readonly maxPerRun?: number;
+  /** See SweepDeps.lookaheadSeconds. @default 0 */
+  readonly lookaheadSeconds?: number;
   /** @default JSON lines on stdout/stderr */
   readonly logger?: Logger;
 }
@@ -47,6 +49,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) =>
       clock: deps.clock,
       graceSeconds: deps.graceSeconds,
       ...(deps.maxPerRun === undefined ? {} : { maxPerRun: deps.maxPerRun }),
+      ...(deps.lookaheadSeconds === undefined ? {} : { lookaheadSeconds: deps.lookaheadSeconds }),
     });
     const summary = { ...swept, alertSummaries };
     if (summary.enqueueFailures > 0) {

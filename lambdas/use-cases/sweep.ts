@@ -12,6 +12,12 @@ export interface SweepDeps {
   readonly clock: Clock;
   /** A delivery is swept once its next attempt is overdue by more than this (HERALD_SWEEP_GRACE_SECONDS). */
   readonly graceSeconds: number;
+  /**
+   * Also take deliveries due up to this many seconds from now, enqueued with an SQS message timer for the time
+   * left. For recovering a queue that lost its messages (local mode's in-memory fauxqs after a restart), where the
+   * short retries waiting as SQS timers are gone too. At most 900 (the SQS timer limit). @default 0
+   */
+  readonly lookaheadSeconds?: number;
   /** Upper bound of deliveries re-enqueued per run, so one run fits its Lambda timeout; the rest wait for the next run. @default 2000 */
   readonly maxPerRun?: number;
   /** Query page size. @default 100 */
@@ -48,7 +54,8 @@ export async function sweepOverdue(deps: SweepDeps): Promise<SweepResult> {
   const maxPerRun = deps.maxPerRun ?? 2000;
   const pageSize = deps.pageSize ?? 100;
   const now = deps.clock.now();
-  const dueBefore = now - deps.graceSeconds * 1000;
+  const lookahead = Math.min(Math.max(deps.lookaheadSeconds ?? 0, 0), 900);
+  const dueBefore = now - deps.graceSeconds * 1000 + lookahead * 1000;
   let found = 0;
   let requeued = 0;
   let skipped = 0;
@@ -73,9 +80,15 @@ export async function sweepOverdue(deps: SweepDeps): Promise<SweepResult> {
           skipped++;
           continue;
         }
-        const next: Delivery = { ...delivery, nextAttemptAt: now };
+        const dueAt = Math.max(now, delivery.nextAttemptAt);
+        const next: Delivery = { ...delivery, nextAttemptAt: dueAt };
         if (await deps.events.transition(delivery, next, { notLeasedAt: now })) {
-          messages.push({ message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1 }, groupId: delivery.endpointId });
+          const delaySeconds = Math.ceil((dueAt - now) / 1000);
+          messages.push({
+            message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1 },
+            groupId: delivery.endpointId,
+            ...(delaySeconds > 0 ? { delaySeconds } : {}),
+          });
         } else {
           skipped++;
         }

@@ -41,7 +41,7 @@ describe('sweep: overdue deliveries are enqueued again', () => {
     await drainDeliveryQueue(env);
   });
 
-  const sweep = (options: { maxPerRun?: number; pageSize?: number } = {}) =>
+  const sweep = (options: { maxPerRun?: number; pageSize?: number; lookaheadSeconds?: number; graceSeconds?: number } = {}) =>
     sweepOverdue({ events, queue: t.queue, clock, graceSeconds: GRACE_SECONDS, ...options });
 
   async function publishTo(endpoints: number): Promise<{ eventId: string; deliveryIds: string[]; endpointIds: string[] }> {
@@ -188,6 +188,31 @@ describe('sweep: overdue deliveries are enqueued again', () => {
     ]);
     const queued = await drainDeliveryQueue(env);
     expect(queued.map((m) => m.deliveryId).sort()).toEqual([...deliveryIds].sort());
+  });
+
+  it('with a lookahead, re-enqueues retries still waiting (a queue that lost its timers) with their remaining delay', async () => {
+    const { deliveryIds } = await publishTo(3);
+    await drainDeliveryQueue(env);
+    // Three retrying deliveries: due 10 s ago, in 60 s, and in 20 minutes (beyond the SQS timer range: the Scheduler holds it).
+    const offsets = [-10_000, 60_000, 1_200_000];
+    for (const [i, id] of deliveryIds.entries()) {
+      const d = await stored(id);
+      const { nextAttemptAt: _n, ...rest } = d;
+      const next: Delivery = { ...rest, status: 'retrying', attemptCount: 1, nextAttemptAt: clock.now() + offsets[i]! };
+      await env.clients.doc.send(new PutCommand({ TableName: env.resources.tableName, Item: deliveryToItem(next, expiresAt(d.createdAt, 30)) }));
+    }
+    t.queue.sent.length = 0;
+
+    const result = await sweep({ graceSeconds: 0, lookaheadSeconds: 900 });
+
+    expect(result).toMatchObject({ found: 2, requeued: 2, enqueueFailures: 0 });
+    const byId = new Map(t.queue.sent.flat().map((m) => [m.message.deliveryId, m]));
+    expect(byId.get(deliveryIds[0]!)).toEqual({ message: { deliveryId: deliveryIds[0], attempt: 2 }, groupId: expect.any(String) });
+    expect(byId.get(deliveryIds[1]!)).toMatchObject({ message: { deliveryId: deliveryIds[1], attempt: 2 }, delaySeconds: 60 });
+    expect(byId.has(deliveryIds[2]!)).toBe(false);
+    // The due times are kept (the overdue one moves to now), so nothing is attempted before its time.
+    expect((await stored(deliveryIds[1]!)).nextAttemptAt).toBe(clock.now() + 60_000);
+    expect((await stored(deliveryIds[0]!)).nextAttemptAt).toBe(clock.now());
   });
 
   it('the scheduled handler logs its counts, and fails the run (after logging) when it cannot enqueue', async () => {

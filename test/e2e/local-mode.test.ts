@@ -1,0 +1,151 @@
+/**
+ * End to end: local mode started as a child process exactly like `npm start`, driven only over HTTP, with real
+ * receivers verifying signatures the way customers do.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../../local/receiver';
+import { startLocalProcess, type LocalProcess } from '../support/local-process';
+
+const API_KEY = 'e2e-key-0123456789';
+const FAST = { delays: ['1s', '1s'] };
+
+async function api<T = Record<string, unknown>>(herald: LocalProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(herald.url + path, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface Endpoint {
+  id: string;
+  secret: string;
+}
+
+describe('local mode end to end (npm start as a child process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-e2e-'));
+  let herald: LocalProcess;
+  const receivers: Receiver[] = [];
+  const env = { PORT: '0', HERALD_API_KEY: API_KEY, HERALD_DATA_DIR: dataDir, HERALD_ALERT_WINDOW_SECONDS: '60' };
+
+  async function endpointWithReceiver(behaviour: Parameters<Receiver['behave']>[0], eventTypes = ['order.*']): Promise<{ ep: Endpoint; receiver: Receiver }> {
+    const plain = await startReceiver();
+    // Re-create the receiver with the endpoint's secret once it is known, on the same port.
+    const url = plain.url;
+    const port = plain.port;
+    await plain.close();
+    const created = await api<Endpoint>(herald, 'POST', '/v1/endpoints', { url, eventTypes, retryPolicy: FAST, timeoutMs: 2000 });
+    expect(created.status).toBe(201);
+    const receiver = await startReceiver({ port, secret: created.body.secret, behaviour });
+    receivers.push(receiver);
+    return { ep: created.body, receiver };
+  }
+
+  beforeAll(async () => {
+    herald = await startLocalProcess(env);
+  });
+  afterAll(async () => {
+    await herald?.stop('SIGKILL');
+    await Promise.all(receivers.map((r) => r.close()));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the URL, the API key and a copy-paste example', () => {
+    const out = herald.output();
+    expect(out).toMatch(/^Herald listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(out).toContain(`API key: ${API_KEY}`);
+    expect(out).toContain('curl -s -X POST $HERALD_URL/v1/events');
+  });
+
+  it('fans out to several endpoints, retries a failing one until it recovers, and dead-letters one with a printed alert', async () => {
+    const ok = await endpointWithReceiver({ status: 200 });
+    const flaky = await endpointWithReceiver({ status: 500, times: 2 });
+    const broken = await endpointWithReceiver({ status: 503 });
+    const otherType = await endpointWithReceiver({ status: 200 }, ['invoice.*']);
+
+    const published = await api<{ id: string; deliveries: { id: string; endpointId: string; status: string }[] }>(herald, 'POST', '/v1/events', {
+      type: 'order.paid',
+      data: { orderId: 'o_1', amount: 4200 },
+    });
+    expect(published.status).toBe(202);
+    expect(published.body.deliveries.map((d) => d.endpointId).sort()).toEqual([ok.ep.id, flaky.ep.id, broken.ep.id].sort());
+
+    const final = await eventually(
+      () => api<{ deliveries: { endpointId: string; status: string }[] }>(herald, 'GET', `/v1/events/${published.body.id}`),
+      (r) => r.body.deliveries.every((d) => ['delivered', 'dead'].includes(d.status)),
+    );
+    const byEndpoint = Object.fromEntries(final.body.deliveries.map((d) => [d.endpointId, d.status]));
+    expect(byEndpoint).toEqual({ [ok.ep.id]: 'delivered', [flaky.ep.id]: 'delivered', [broken.ep.id]: 'dead' });
+
+    // Receivers verified every request with the endpoint's own secret (Standard Webhooks).
+    expect(ok.receiver.received.map((r) => [r.id, r.verified, r.answeredStatus])).toEqual([[published.body.id, true, 200]]);
+    expect(flaky.receiver.received.map((r) => r.answeredStatus)).toEqual([500, 500, 200]);
+    expect(new Set(flaky.receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([published.body.id]));
+    expect(broken.receiver.received.map((r) => r.answeredStatus)).toEqual([503, 503, 503]);
+    expect(otherType.receiver.received).toEqual([]);
+
+    // The dead letter's alert is printed where the e-mail would go.
+    const deadId = final.body.deliveries.find((d) => d.endpointId === broken.ep.id) as unknown as { id: string };
+    await herald.waitForOutput(/ALERT \(would be e-mailed\): Herald: webhook delivery dead-lettered/);
+    expect(herald.output()).toContain(broken.ep.id);
+
+    // Redeliver the dead one by hand once the endpoint works again.
+    broken.receiver.behave({ status: 200 });
+    const deadDelivery = await api<{ data: { id: string; endpointId: string }[] }>(herald, 'GET', '/v1/deliveries?status=dead');
+    const dead = deadDelivery.body.data.find((d) => d.endpointId === broken.ep.id)!;
+    expect(dead).toBeDefined();
+    expect((await api(herald, 'POST', `/v1/deliveries/${dead.id}/retry`)).status).toBe(202);
+    await eventually(
+      () => api<{ status: string }>(herald, 'GET', `/v1/deliveries/${dead.id}`),
+      (r) => r.body.status === 'delivered',
+    );
+    expect(broken.receiver.received.at(-1)).toMatchObject({ verified: true, answeredStatus: 200 });
+    void deadId;
+  }, 60_000);
+
+  it('keeps every accepted event across a restart in the middle of retries', async () => {
+    const down = await endpointWithReceiver({ status: 503 }, ['audit.*']);
+    // A slow schedule: the retries are still pending when the process stops.
+    await api(herald, 'PATCH', `/v1/endpoints/${down.ep.id}`, { retryPolicy: { delays: ['2s', '2s', '2s', '2s', '2s', '2s'] } });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await api<{ id: string }>(herald, 'POST', '/v1/events', { type: 'audit.entry', data: { n: i } });
+      expect(r.status).toBe(202);
+      ids.push(r.body.id);
+    }
+    await eventually(
+      async () => down.receiver.received.length,
+      (n) => n >= 10,
+    );
+
+    // Stop (Ctrl-C) while deliveries are waiting for their retry, then start again on the same data.
+    expect(await herald.stop('SIGINT')).toBe(0);
+    expect(herald.output()).toContain('Herald stopped.');
+    down.receiver.behave({ status: 200 });
+    herald = await startLocalProcess(env);
+
+    for (const id of ids) {
+      await eventually(
+        () => api<{ deliveries: { status: string }[] }>(herald, 'GET', `/v1/events/${id}`),
+        (r) => r.status === 200 && r.body.deliveries.every((d) => d.status === 'delivered'),
+        45_000,
+      );
+    }
+    const delivered = new Set(down.receiver.received.filter((r) => r.answeredStatus === 200).map((r) => r.id));
+    expect([...delivered].sort()).toEqual([...ids].sort());
+  }, 120_000);
+});
