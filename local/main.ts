@@ -5,7 +5,9 @@
  * HERALD_DATA_DIR (.herald-data), HERALD_ALLOW_PRIVATE_TARGETS (true), and any other HERALD_* setting the stack
  * knows (e.g. HERALD_DEFAULT_RETRY_POLICY='{"preset":"cryptr"}').
  */
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ENV } from '../lambdas/config';
 import { consoleLogger } from './console-logger';
 import { heraldSettings, startLocalHerald } from './herald-local';
@@ -24,6 +26,24 @@ function example(url: string, apiKey: string): string {
   ].join('\n');
 }
 
+/**
+ * The development API key: generated on the first start and kept in the data folder, so a restart (which keeps
+ * the endpoints and events) keeps the key too.
+ */
+function developmentKey(dataDir: string): string {
+  const file = join(dataDir, 'dev-api-key');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept !== '') return kept;
+  } catch {
+    // first start
+  }
+  const key = `hk_dev_${randomBytes(18).toString('base64url')}`;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
@@ -37,13 +57,13 @@ async function main(): Promise<void> {
   const herald = await startLocalHerald({
     port,
     dataDir,
-    ...(given ? { apiKey: given } : {}),
+    apiKey: given || developmentKey(dataDir),
     allowPrivateTargets: env[ENV.allowPrivateTargets] === undefined ? true : env[ENV.allowPrivateTargets] === 'true',
     env: settings,
     logger: consoleLogger(),
   });
   console.log(`Herald listening on ${herald.url}`);
-  console.log(`API key: ${herald.apiKey}${given ? ' (from HERALD_API_KEY)' : ' (generated for this run; set HERALD_API_KEY to keep one)'}`);
+  console.log(`API key: ${herald.apiKey}${given ? ' (from HERALD_API_KEY)' : ` (development key, kept in ${join(dataDir, 'dev-api-key')})`}`);
   console.log(`Data: ${dataDir}`);
   console.log('');
   console.log(example(herald.url, herald.apiKey));

@@ -149,3 +149,26 @@ describe('local mode end to end (npm start as a child process)', () => {
     expect([...delivered].sort()).toEqual([...ids].sort());
   }, 120_000);
 });
+
+describe('local mode without HERALD_API_KEY', () => {
+  it('generates a development key once and keeps it across restarts, and the key works', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-e2e-key-'));
+    const env = { PORT: '0', HERALD_DATA_DIR: dataDir, HERALD_API_KEY: '' };
+    try {
+      const first = await startLocalProcess(env);
+      const key = /API key: (hk_dev_\S+)/.exec(first.output())?.[1];
+      expect(key).toMatch(/^hk_dev_[A-Za-z0-9_-]{24}$/);
+      const ok = await fetch(`${first.url}/v1/endpoints`, { headers: { authorization: `Bearer ${key}` } });
+      expect(ok.status).toBe(200);
+      const wrong = await fetch(`${first.url}/v1/endpoints`, { headers: { authorization: 'Bearer hk_dev_wrong' } });
+      expect(wrong.status).toBe(401);
+      expect(await first.stop('SIGINT')).toBe(0);
+
+      const second = await startLocalProcess(env);
+      expect(/API key: (hk_dev_\S+)/.exec(second.output())?.[1]).toBe(key);
+      await second.stop('SIGINT');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
