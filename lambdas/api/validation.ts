@@ -6,7 +6,7 @@
  */
 import { isValidEventType, isValidEventTypePattern } from '../core/event-type';
 import { type ErrorDetail, ValidationError } from '../core/errors';
-import type { DeliveryStatus, RetryPolicyInput } from '../core/model';
+import type { DeliveryStatus, Endpoint, RetryPolicyInput } from '../core/model';
 import { resolvePolicy, validatePolicyInput } from '../core/policy';
 import { err, ok, type Result } from '../core/result';
 import { checkTargetUrl } from '../core/target';
@@ -57,17 +57,11 @@ export interface EndpointRules {
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
 }
 
-export interface EndpointInput {
-  readonly url: string;
-  readonly description: string;
-  readonly eventTypes: readonly string[];
-  /** '' = no tenant. */
-  readonly tenant: string;
-  readonly retryPolicy: RetryPolicyInput;
-  readonly timeoutMs: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly disabled: boolean;
-}
+/** What a client may set on an endpoint (the rest is Herald's: id, secrets, health, times). */
+export type EndpointInput = Pick<
+  Endpoint,
+  'url' | 'description' | 'eventTypes' | 'tenant' | 'retryPolicy' | 'timeoutMs' | 'headers' | 'disabled'
+>;
 
 export type EndpointPatch = Partial<EndpointInput>;
 

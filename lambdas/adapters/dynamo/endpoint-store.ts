@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Endpoint, SigningSecret } from '../../core/model';
 import type { EndpointChanges, EndpointStore, Page, PageRequest } from '../../ports/endpoint-store';
+import { UpdateExpression } from './update-expression';
 import { decodeListCursor, isConditionFailed, storeCall } from './event-store';
 import { encodeCursor, endpointToItem, indexKeys, itemToEndpoint, keys, type Item } from './schema';
 
@@ -88,39 +89,28 @@ export class DynamoEndpointStore implements EndpointStore {
 
   update(id: string, changes: EndpointChanges): Promise<Endpoint | undefined> {
     return storeCall(async () => {
-      const names: Record<string, string> = {};
-      const values: Item = {};
-      const sets: string[] = [];
-      const removes: string[] = [];
-      let n = 0;
-      const set = (attribute: string, value: unknown) => {
-        const i = n++;
-        names[`#a${i}`] = attribute;
-        values[`:v${i}`] = value;
-        sets.push(`#a${i} = :v${i}`);
-      };
+      const update = new UpdateExpression();
       for (const field of PLAIN_FIELDS) {
-        if (changes[field] !== undefined) set(field, changes[field]);
+        if (changes[field] !== undefined) update.set(field, changes[field]);
       }
       if (changes.tenant !== undefined) {
-        set('tenant', changes.tenant);
-        set('gsi1pk', indexKeys.endpointsOfTenant(changes.tenant));
+        update.set('tenant', changes.tenant);
+        update.set('gsi1pk', indexKeys.endpointsOfTenant(changes.tenant));
       }
       if (changes.disabledReason === null) {
-        names['#reason'] = 'disabledReason';
-        removes.push('#reason');
+        update.remove('disabledReason');
       } else if (changes.disabledReason !== undefined) {
-        set('disabledReason', changes.disabledReason);
+        update.set('disabledReason', changes.disabledReason);
       }
       try {
         const out = await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.endpoint(id),
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            UpdateExpression: update.toString(),
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            ExpressionAttributeNames: update.names,
+            ExpressionAttributeValues: update.values,
             ReturnValues: 'ALL_NEW',
           }),
         );

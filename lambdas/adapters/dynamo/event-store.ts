@@ -11,6 +11,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { UpdateExpression } from './update-expression';
 import { HeraldError, UnavailableError, ValidationError } from '../../core/errors';
 import type { Attempt, Delivery, DeliveryStatus, HeraldEvent } from '../../core/model';
 import type { Page, PageRequest } from '../../ports/endpoint-store';
@@ -329,35 +330,21 @@ export class DynamoEventStore implements EventStore {
 
   transition(current: Delivery, next: Delivery, options: TransitionOptions = {}): Promise<boolean> {
     return storeCall(async () => {
-      const names: Record<string, string> = {};
-      const values: Item = {};
-      const sets: string[] = [];
-      const removes: string[] = [];
-      let n = 0;
-      const set = (attribute: string, value: unknown) => {
-        const i = n++;
-        names[`#a${i}`] = attribute;
-        values[`:v${i}`] = value;
-        sets.push(`#a${i} = :v${i}`);
-      };
-      const remove = (attribute: string) => {
-        const i = n++;
-        names[`#a${i}`] = attribute;
-        removes.push(`#a${i}`);
-      };
+      const update = new UpdateExpression();
+      const { names, values } = update;
       for (const field of DELIVERY_FIELDS) {
         const before = current[field];
         const after = next[field];
         if (after === undefined) {
-          if (before !== undefined) remove(field);
+          if (before !== undefined) update.remove(field);
         } else if (JSON.stringify(after) !== JSON.stringify(before)) {
-          set(field, after);
+          update.set(field, after);
         }
       }
       const index = deliveryIndexAttributes(next);
-      for (const [attribute, value] of Object.entries(index.set)) set(attribute, value);
-      for (const attribute of index.remove) remove(attribute);
-      set(TTL_ATTRIBUTE, expiresAt(Math.max(next.createdAt, next.updatedAt), this.retentionDays));
+      for (const [attribute, value] of Object.entries(index.set)) update.set(attribute, value);
+      for (const attribute of index.remove) update.remove(attribute);
+      update.set(TTL_ATTRIBUTE, expiresAt(Math.max(next.createdAt, next.updatedAt), this.retentionDays));
 
       names['#status'] = 'status';
       names['#attemptCount'] = 'attemptCount';
@@ -385,7 +372,7 @@ export class DynamoEventStore implements EventStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.delivery(current.id),
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            UpdateExpression: update.toString(),
             ConditionExpression: `attribute_exists(pk) AND #status = :cStatus AND ${attemptsCondition} AND ${nextCondition}${leaseCondition}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
