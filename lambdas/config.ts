@@ -3,6 +3,7 @@
  * stack (or local mode) sets. A required variable that is missing or malformed fails fast, naming it.
  */
 import type { RetryPolicyInput } from './core/model';
+import { resolvePolicy, validatePolicyInput } from './core/policy';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -76,7 +77,7 @@ export interface CommonConfig {
   readonly deliveryQueueUrl: string;
   readonly allowPrivateTargets: boolean;
   readonly retentionDays: number;
-  /** Raw default policy input; validated by the core's policy schema where it is used. */
+  /** The deployment's default retry policy, validated (and checked to resolve) at cold start. */
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
 }
 
@@ -86,6 +87,24 @@ export function parseCommonConfig(env: Env): CommonConfig {
     deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
     allowPrivateTargets: optionalBool(env, ENV.allowPrivateTargets, false),
     retentionDays: optionalInt(env, ENV.retentionDays, 30, 1, 3650),
-    defaultRetryPolicy: optionalJson(env, ENV.defaultRetryPolicy) as RetryPolicyInput | undefined,
+    defaultRetryPolicy: parseDefaultRetryPolicy(env),
   };
+}
+
+/** The deployment's default retry policy from HERALD_DEFAULT_RETRY_POLICY; an invalid one fails the cold start. */
+export function parseDefaultRetryPolicy(env: Env): RetryPolicyInput | undefined {
+  const raw = optionalJson(env, ENV.defaultRetryPolicy);
+  if (raw === undefined) return undefined;
+  const checked = validatePolicyInput(raw, 'defaultRetryPolicy');
+  if (!checked.ok) {
+    throw new ConfigError(
+      `environment variable ${ENV.defaultRetryPolicy} is invalid: ${checked.error.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    );
+  }
+  try {
+    resolvePolicy(undefined, checked.value);
+  } catch (error) {
+    throw new ConfigError(`environment variable ${ENV.defaultRetryPolicy} is invalid: ${(error as Error).message}`);
+  }
+  return checked.value;
 }

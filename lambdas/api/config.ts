@@ -2,7 +2,6 @@
  * Configuration of the api Lambda, parsed once at cold start.
  */
 import { ConfigError, ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
-import { resolvePolicy, validatePolicyInput } from '../core/policy';
 
 /** 256 KiB: the default largest request body. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
@@ -21,23 +20,10 @@ export interface ApiConfig extends CommonConfig {
 
 /**
  * Reads the api's settings. Fails fast (ConfigError naming the variable) when a required one is missing, when
- * neither HERALD_API_KEY_SECRET_ARN nor HERALD_API_KEY is set, or when the default retry policy is invalid.
+ * neither HERALD_API_KEY_SECRET_ARN nor HERALD_API_KEY is set, or (parseCommonConfig) when the default retry policy is invalid.
  */
 export function parseApiConfig(env: Env): ApiConfig {
   const common = parseCommonConfig(env);
-  if (common.defaultRetryPolicy !== undefined) {
-    const checked = validatePolicyInput(common.defaultRetryPolicy, 'defaultRetryPolicy');
-    if (!checked.ok) {
-      throw new ConfigError(
-        `environment variable ${ENV.defaultRetryPolicy} is invalid: ${checked.error.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-      );
-    }
-    try {
-      resolvePolicy(undefined, checked.value);
-    } catch (error) {
-      throw new ConfigError(`environment variable ${ENV.defaultRetryPolicy} is invalid: ${(error as Error).message}`);
-    }
-  }
   const secretId = env[ENV.apiKeySecretArn];
   const apiKey =
     secretId !== undefined && secretId.trim() !== ''

@@ -8,6 +8,7 @@ import { deleteEndpoint } from '../use-cases/api/delete-endpoint';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { getDelivery } from '../use-cases/api/get-delivery';
 import { getEndpoint } from '../use-cases/api/get-endpoint';
+import { endpointStats } from '../use-cases/api/endpoint-stats';
 import { getEvent } from '../use-cases/api/get-event';
 import { listDeadDeliveries } from '../use-cases/api/list-dead-deliveries';
 import { listEndpointDeliveries } from '../use-cases/api/list-endpoint-deliveries';
@@ -201,6 +202,11 @@ export function apiRoutes(deps: ApiUseCaseDeps, rules: EndpointRules): Route[] {
         const result = await recoverDeliveries(deps, param(request, 'id'), since);
         return { status: 202, body: { count: result.count, deliveryIds: result.deliveryIds, more: result.more } };
       },
+    },
+    {
+      method: 'GET',
+      path: '/v1/endpoints/{id}/stats',
+      handler: async (request) => ({ status: 200, body: await endpointStats(deps, param(request, 'id')) }),
     },
     {
       method: 'GET',

@@ -4,7 +4,6 @@
  */
 import { DELIVER_TIMEOUT_SECONDS, SQS_MAX_DELAY_SECONDS } from '../../lib/spec';
 import { ConfigError, ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
-import { resolvePolicy } from '../core/policy';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverSettings } from '../use-cases/deliver/deps';
 
 export interface DeliverConfig extends CommonConfig {
@@ -28,11 +27,6 @@ export interface DeliverConfig extends CommonConfig {
  */
 export function parseDeliverConfig(env: Env): DeliverConfig {
   const common = parseCommonConfig(env);
-  try {
-    resolvePolicy(undefined, common.defaultRetryPolicy);
-  } catch (error) {
-    throw new ConfigError(`environment variable ${ENV.defaultRetryPolicy}: ${(error as Error).message}`);
-  }
   return {
     ...common,
     deliveryQueueArn: requireString(env, ENV.deliveryQueueArn),
