@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Infra synth and emulator-backed suites are CPU-heavy; two cores here.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
