@@ -21,6 +21,7 @@ import { sendTestEvent } from '../use-cases/api/send-test-event';
 import { updateEndpoint } from '../use-cases/api/update-endpoint';
 import {
   orThrow,
+  TOKEN_PATTERN,
   validateCreateEndpoint,
   validateEmptyBody,
   validateIdempotencyKey,
@@ -92,7 +93,12 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, segments);
       if (params === undefined) continue;
-      if (route.method === method) return { route, params };
+      if (route.method === method) {
+        // Every Herald id (and a client-chosen event id) is a short token; anything else cannot name a
+        // stored record, and must not reach DynamoDB (an over-long key is an error there, not a miss).
+        if (Object.values(params).some((value) => !TOKEN_PATTERN.test(value))) throw new NotFoundError('resource');
+        return { route, params };
+      }
       allowed.push(route.method);
     }
     if (allowed.length > 0) throw new RouteMethodNotAllowedError(method, path, allowed);

@@ -233,12 +233,36 @@ function tenantValue(value: unknown, path: string, issues: ErrorDetail[]): strin
 const PUBLISH_FIELDS = ['type', 'data', 'tenant', 'id'] as const;
 
 /** POST /v1/events: `type` and `data` required, `tenant` and `id` optional. */
+/**
+ * How deeply event data may nest. Real payloads stay far below it; a deeper one would only serve to exhaust the
+ * stack of every JSON routine that later walks it (hashing, storing, signing, the receiver's parser).
+ */
+export const MAX_DATA_DEPTH = 64;
+
+/** The nesting depth of a JSON value (a scalar is 0), counted without recursion, stopping past `limit`. */
+export function jsonDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    const inner = depth + 1;
+    deepest = Math.max(deepest, inner);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, inner]);
+  }
+  return deepest;
+}
+
 export function validatePublish(body: unknown): Result<PublishInput, ErrorDetail[]> {
   if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
   const issues: ErrorDetail[] = [];
   rejectUnknown(body, PUBLISH_FIELDS, issues);
   const type = eventTypeValue(body.type, true, issues);
   if (body.data === undefined) issues.push({ path: 'data', message: 'is required (any JSON value)' });
+  else if (jsonDepth(body.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) {
+    issues.push({ path: 'data', message: `nests deeper than ${MAX_DATA_DEPTH} levels of objects and arrays` });
+  }
   const tenant = body.tenant === undefined ? '' : tenantValue(body.tenant, 'tenant', issues);
   let id: string | undefined;
   if (body.id !== undefined) {

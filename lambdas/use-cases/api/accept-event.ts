@@ -1,5 +1,5 @@
 /**
- * Durable intake, shared by publishing and by the test route: store every delivery, then the event, then
+ * Durable intake, shared by publishing and by the test route: store the event, then every delivery, then
  * queue the pending deliveries. Each step is idempotent, so a request resumed after a crash or a 503 repeats
  * it safely and never creates a second delivery for an (event, endpoint) pair.
  */
@@ -36,9 +36,15 @@ export function fanOutEntry(eventId: string, eventCreatedAt: number, endpoint: {
 }
 
 /**
- * Stores the deliveries of `fanOut`, then the event, then sends one message per pending delivery
+ * Stores the event, then the deliveries of `fanOut`, then sends one message per pending delivery
  * (groupId = endpoint, attempt 1). Pending deliveries are due now, so the sweep enqueues any that the queue
  * never got. Any store or queue failure is an UnavailableError (503).
+ *
+ * The event goes first so that a stored delivery always has its event: the sweep may pick a delivery up as soon
+ * as it exists (even when this request then fails), and the worker needs the event to send it. An event whose
+ * deliveries were not all written is completed by the client's retry with the same key (the writes are
+ * idempotent); without a key it was answered 503, so it was never accepted. Checking the event first also means
+ * an id taken by another key is refused before anything of this request is written.
  *
  * @throws ConflictError when an event with this id already exists under another idempotency key
  */
@@ -63,13 +69,13 @@ export async function acceptEvent(
     createdAt: event.createdAt,
     updatedAt: now,
   }));
-  await intakeStep(() => deps.events.createDeliveries(deliveries));
   const stored = await intakeStep(() =>
     deps.events.createEvent({ ...event, deliveryIds: fanOut.map((entry) => entry.deliveryId) }),
   );
   if (!stored.created && stored.existing.idempotencyKey !== event.idempotencyKey) {
     throw new ConflictError(`an event with id ${event.id} already exists`);
   }
+  await intakeStep(() => deps.events.createDeliveries(deliveries));
   await enqueue(
     deps.queue,
     deliveries.filter((d) => d.status === 'pending').map(nextAttemptMessage),

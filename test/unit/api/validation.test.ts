@@ -147,3 +147,22 @@ describe('other request parts', () => {
     expect(paths(validateEmptyBody({ a: 1 }))).toEqual(['a']);
   });
 });
+
+describe('event data nesting', () => {
+  it('accepts data nested exactly MAX_DATA_DEPTH levels and refuses one level more, without recursion', async () => {
+    const { validatePublish, jsonDepth, MAX_DATA_DEPTH } = await import('../../../lambdas/api/validation');
+    const nest = (levels: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < levels; i++) v = i % 2 === 0 ? [v] : { k: v };
+      return v;
+    };
+    expect(jsonDepth(nest(MAX_DATA_DEPTH), MAX_DATA_DEPTH)).toBe(MAX_DATA_DEPTH);
+    expect(validatePublish({ type: 'a.b', data: nest(MAX_DATA_DEPTH) }).ok).toBe(true);
+    expect(validatePublish({ type: 'a.b', data: nest(MAX_DATA_DEPTH + 1) })).toEqual({
+      ok: false,
+      error: [{ path: 'data', message: `nests deeper than ${MAX_DATA_DEPTH} levels of objects and arrays` }],
+    });
+    // 100,000 levels would overflow any recursive walk; the check stops early.
+    expect(jsonDepth(nest(100_000), MAX_DATA_DEPTH)).toBe(MAX_DATA_DEPTH + 1);
+  });
+});
