@@ -1,12 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: the fast suites run two files at a time (two cores here); the heavy ones (end to end, browser,
+ * reliability: each drives a whole Herald with child processes or thousands of deliveries) run after them, one
+ * file at a time, so they never starve each other into timeouts on a 2-core machine.
+ */
+const heavy = ['test/e2e/**/*.test.ts', 'test/reliability/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Infra synth and emulator-backed suites are CPU-heavy; two cores here.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: heavy, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'heavy', include: heavy, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
