@@ -1,0 +1,301 @@
+/**
+ * AWS cost per million deliveries, from the calls a local run makes (bench/support/cost-rig.ts,
+ * bench/support/aws-meter.ts) priced with bench/prices.json (bench/support/cost-model.ts).
+ *
+ * Each delivery here is one published event with one subscribed endpoint, so every delivery
+ * carries one API Gateway request and one api invocation; with M endpoints per event that share is
+ * divided by M. Cases:
+ *
+ * - `first-attempt`: the receiver answers 200.
+ * - `one-retry`: it answers 500, then 200; the retry is 1 s later through an SQS message timer.
+ * - `dead-all-scheduler`: it always answers 500; 8 attempts (the default policy's count, with
+ *   0 s delays so the run is short) and `shortDelaySeconds` 0, so each of the 7 retries goes
+ *   through the Scheduler and is counted; then the dead letter and its (coalesced) alert.
+ * - `dead-default-policy`: derived from the previous one: the default policy's backoff sends a
+ *   retry through the Scheduler only when its delay exceeds 900 s, on average 0.59 of its 7 retries
+ *   (cost-model.ts `expectedSchedulerRetries`); the others go through the SQS timer. Either way a
+ *   retry is one SQS request (by the function or by the Scheduler), and CreateSchedule is not
+ *   billed, so only the Scheduler invocations change.
+ *
+ * Each case runs twice: once to time the handlers (Lambda GB-s) and count calls, once with
+ * DynamoDB write metering on (it reads item images, which would inflate the durations). Batches:
+ * 10 records per deliver invocation (publishes arrive in a burst, as under load) and, in the full
+ * run, 1 record per invocation (sparse traffic: every message its own invocation).
+ * Idle polling of the event source mapping (empty receives) is not per delivery and is left out.
+ */
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_POLICY } from '../lambdas/core/policy';
+import type { Benchmark, BenchContext } from './support/context';
+import { samplePayload } from './support/payload';
+import type { MeteredCall } from './support/aws-meter';
+import {
+  billedMs,
+  costPerMillionDeliveries,
+  expectedSchedulerRetries,
+  loadPrices,
+  type CaseUsage,
+  type CostBreakdown,
+  type Prices,
+} from './support/cost-model';
+import { startCostRig, type CostRig } from './support/cost-rig';
+import { startFastReceiver } from './support/fast-receiver';
+import { runLoad } from './support/http-load';
+import { round } from './support/stats';
+
+/** Memory of the api and deliver functions (lib/constructs/publish-api.ts, delivery-worker.ts). */
+const API_MEMORY_MB = 512;
+const DELIVER_MEMORY_MB = 512;
+/**
+ * Estimated bytes of the START, END and REPORT lines Lambda writes to CloudWatch Logs for every
+ * invocation (text format, request id, durations, memory).
+ */
+export const LAMBDA_PLATFORM_LOG_BYTES = 300;
+
+interface CaseSpec {
+  readonly name: string;
+  /** Status the receiver answers to the n-th POST (1-based) of one webhook id. */
+  readonly answer: (n: number) => number;
+  readonly retryPolicy: Record<string, unknown>;
+  readonly env: Record<string, string>;
+  readonly finalStatus: 'delivered' | 'dead';
+  readonly attempts: number;
+}
+
+const RETRIES = DEFAULT_POLICY.maxAttempts - 1;
+const CASES: readonly CaseSpec[] = [
+  { name: 'first-attempt', answer: () => 200, retryPolicy: {}, env: {}, finalStatus: 'delivered', attempts: 1 },
+  {
+    name: 'one-retry',
+    answer: (n) => (n === 1 ? 500 : 200),
+    retryPolicy: { delays: Array.from({ length: RETRIES }, () => '1s') },
+    env: {},
+    finalStatus: 'delivered',
+    attempts: 2,
+  },
+  {
+    name: 'dead-all-scheduler',
+    answer: () => 500,
+    retryPolicy: { delays: Array.from({ length: RETRIES }, () => '0s') },
+    env: { HERALD_SHORT_DELAY_SECONDS: '0' },
+    finalStatus: 'dead',
+    attempts: DEFAULT_POLICY.maxAttempts,
+  },
+];
+
+interface PassResult {
+  readonly calls: readonly MeteredCall[];
+  readonly apiMs: readonly number[];
+  readonly deliverMs: readonly number[];
+  readonly logBytes: number;
+}
+
+/** Calls that are billed per delivery: not the emulator's own lookups, not idle polls. */
+function perDeliveryCalls(calls: readonly MeteredCall[]): MeteredCall[] {
+  return calls.filter(
+    (c) =>
+      !(c.role === 'scheduler-service' && c.command === 'GetQueueUrl') &&
+      !(c.role === 'event-source-mapping' && c.command === 'ReceiveMessage' && c.messages === 0),
+  );
+}
+
+async function waitUntilFinal(rig: CostRig, deliveryIds: readonly string[], spec: CaseSpec, deadline: number): Promise<void> {
+  const expectedMessages = deliveryIds.length * spec.attempts;
+  for (;;) {
+    // Read with the uninstrumented set-up client: the check itself is not metered.
+    const out = await rig.emulators.clients.doc.send(
+      new BatchGetCommand({
+        RequestItems: { [rig.resources.tableName]: { Keys: deliveryIds.map((id) => ({ pk: `DLV#${id}`, sk: 'DLV' })), ConsistentRead: true } },
+      }),
+    );
+    const items = out.Responses?.[rig.resources.tableName] ?? [];
+    const final = items.filter((i) => i.status === spec.finalStatus && i.attemptCount === spec.attempts).length;
+    const { received, deleted } = rig.poller.stats;
+    if (final === deliveryIds.length && rig.inFlight() === 0 && deleted >= expectedMessages && deleted === received) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${spec.name}: only ${final}/${deliveryIds.length} deliveries reached ${spec.finalStatus} after ${spec.attempts} attempt(s) in time ` +
+          `(poller received ${received}, deleted ${deleted})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, capacity: boolean): Promise<PassResult> {
+  const seen = new Map<string, number>();
+  const receiver = await startFastReceiver({
+    keepBody: false,
+    onPost: ({ headers }) => {
+      const id = String(headers['webhook-id']);
+      const n = (seen.get(id) ?? 0) + 1;
+      seen.set(id, n);
+      return spec.answer(n);
+    },
+  });
+  const rig = await startCostRig({ batchSize, env: spec.env });
+  try {
+    const auth = { authorization: `Bearer ${rig.apiKey}` };
+    const created = await fetch(`${rig.url}/v1/endpoints`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${receiver.origin}/webhook`, eventTypes: ['*'], retryPolicy: spec.retryPolicy }),
+    });
+    if (created.status !== 201) throw new Error(`creating the endpoint answered ${created.status}: ${await created.text()}`);
+    rig.resetUsage();
+    rig.meter.capacity = capacity;
+
+    const deliveryIds: string[] = [];
+    const load = await runLoad({
+      url: `${rig.url}/v1/events`,
+      concurrency: 4,
+      count: deliveries,
+      timeLimitMs: 60_000,
+      request: (i) => ({
+        body: JSON.stringify({ type: 'dir_sync.user.update.success', data: samplePayload(i) }),
+        headers: { ...auth, 'idempotency-key': `cost-${spec.name}-${i}` },
+      }),
+      onResponse: (_i, status, body) => {
+        if (status === 202) deliveryIds.push(...(JSON.parse(body) as { deliveries: { id: string }[] }).deliveries.map((d) => d.id));
+      },
+    });
+    if (deliveryIds.length !== deliveries) throw new Error(`${spec.name}: ${deliveryIds.length}/${deliveries} publishes accepted (${JSON.stringify([...load.statuses])})`);
+    rig.poller.start();
+    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000);
+    await rig.poller.stop();
+    return {
+      calls: [...rig.meter.calls],
+      apiMs: rig.apiInvocations.map((i) => i.ms),
+      deliverMs: rig.deliverInvocations.map((i) => i.ms),
+      logBytes: rig.apiLogs.written.bytes + rig.deliverLogs.written.bytes,
+    };
+  } finally {
+    await rig.stop();
+    await receiver.close();
+  }
+}
+
+function sum(calls: readonly MeteredCall[], field: 'requests' | 'readUnits' | 'writeUnits' | 'writeUnitsKeysOnly'): number {
+  return calls.reduce((total, c) => total + c[field], 0);
+}
+
+/** The usage of a case: calls and durations from the timing pass, DynamoDB write units from the metering pass. */
+function usageOf(deliveries: number, timing: PassResult, metering: PassResult, keysOnly: boolean, prices: Prices): CaseUsage {
+  const calls = perDeliveryCalls(timing.calls);
+  const metered = perDeliveryCalls(metering.calls);
+  const granularity = prices.lambda.billingGranularityMs;
+  const invocations = timing.apiMs.length + timing.deliverMs.length;
+  return {
+    deliveries,
+    apiGatewayRequests: timing.apiMs.length,
+    lambdas: [
+      { name: 'api', memoryMb: API_MEMORY_MB, invocations: timing.apiMs.length, billedMs: timing.apiMs.reduce((s, ms) => s + billedMs(ms, granularity), 0) },
+      {
+        name: 'deliver',
+        memoryMb: DELIVER_MEMORY_MB,
+        invocations: timing.deliverMs.length,
+        billedMs: timing.deliverMs.reduce((s, ms) => s + billedMs(ms, granularity), 0),
+      },
+    ],
+    dynamoReadUnits: sum(calls.filter((c) => c.service === 'dynamodb'), 'readUnits'),
+    dynamoWriteUnits: sum(metered.filter((c) => c.service === 'dynamodb'), keysOnly ? 'writeUnitsKeysOnly' : 'writeUnits'),
+    sqsRequests: sum(calls.filter((c) => c.service === 'sqs'), 'requests'),
+    schedulerInvocations: calls.filter((c) => c.role === 'scheduler-service' && c.command === 'SendMessage').length,
+    snsPublishes: sum(calls.filter((c) => c.service === 'sns'), 'requests'),
+    emailNotifications: calls.filter((c) => c.service === 'sns' && c.command === 'Publish').length,
+    logBytes: timing.logBytes + invocations * LAMBDA_PLATFORM_LOG_BYTES,
+  };
+}
+
+/** "UpdateItem 2.2, PutItem 1" for one role, per delivery. */
+function callsPerDelivery(calls: readonly MeteredCall[], role: string, deliveries: number): string {
+  const counts = new Map<string, number>();
+  for (const c of calls) if (c.role === role) counts.set(c.command, (counts.get(c.command) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([command, n]) => `${command} ${round(n / deliveries)}`)
+    .join(', ');
+}
+
+function describeCost(cost: CostBreakdown): string {
+  const parts: [string, number][] = [
+    ['API GW', cost.apiGateway],
+    ['Lambda requests', cost.lambdaRequests],
+    ['Lambda GB-s', cost.lambdaCompute],
+    ['DynamoDB reads', cost.dynamoReads],
+    ['DynamoDB writes', cost.dynamoWrites],
+    ['SQS', cost.sqs],
+    ['Scheduler', cost.scheduler],
+    ['SNS', cost.sns],
+    ['Logs', cost.logs],
+  ];
+  return parts.map(([name, usd]) => `${name} ${usd.toFixed(3)}`).join(', ');
+}
+
+function report(ctx: BenchContext, name: string, usage: CaseUsage, keysOnlyUsage: CaseUsage, timing: PassResult, metering: PassResult, prices: Prices): void {
+  const cost = costPerMillionDeliveries(usage, prices);
+  const keysOnly = costPerMillionDeliveries(keysOnlyUsage, prices);
+  const n = usage.deliveries;
+  ctx.report.figure(`aws-cost.${name}`, cost.total, 'USD per million deliveries');
+  const api = usage.lambdas[0]!;
+  const deliver = usage.lambdas[1]!;
+  ctx.report.note(
+    `per delivery: ${round(usage.apiGatewayRequests / n)} API request, api ${round(api.invocations / n)} inv × ${round(api.billedMs / Math.max(1, api.invocations))} ms, ` +
+      `deliver ${round(deliver.invocations / n)} inv × ${round(deliver.billedMs / Math.max(1, deliver.invocations))} ms (512 MB), ` +
+      `DynamoDB ${round(usage.dynamoReadUnits / n)} RRU + ${round(usage.dynamoWriteUnits / n)} WRU, SQS ${round(usage.sqsRequests / n)} req, ` +
+      `Scheduler ${round(usage.schedulerInvocations / n)} inv, SNS ${round(usage.snsPublishes / n)} pub, logs ${round(usage.logBytes / n)} B`,
+  );
+  ctx.report.note(`USD per million: ${describeCost(cost)}`);
+  const calls = perDeliveryCalls(timing.calls);
+  for (const role of ['api', 'deliver', 'event-source-mapping', 'scheduler-service']) {
+    const text = callsPerDelivery(calls, role, n);
+    if (text !== '') ctx.report.note(`calls per delivery, ${role}: ${text}`);
+  }
+  const writes = new Map<string, number>();
+  for (const c of perDeliveryCalls(metering.calls)) {
+    if (c.writeUnits > 0) writes.set(`${c.role} ${c.command}`, (writes.get(`${c.role} ${c.command}`) ?? 0) + c.writeUnits);
+  }
+  ctx.report.note(
+    `WRU per delivery by call (table + indexes): ${[...writes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${round(v / n)}`).join(', ')}`,
+  );
+  ctx.report.note(
+    `with KEYS_ONLY index projections the writes would be ${round(keysOnlyUsage.dynamoWriteUnits / n)} WRU per delivery: total ${keysOnly.total.toFixed(2)} USD per million`,
+  );
+}
+
+export const awsCost: Benchmark = {
+  name: 'aws-cost',
+  summary: 'AWS calls per delivery by kind, priced per million deliveries (bench/prices.json)',
+  params: [
+    ['cost.deliveries', 30, 10, 'deliveries per case and pass'],
+    ['cost.sparse', 1, 0, '1: also run with 1 record per deliver invocation'],
+  ],
+  async run(ctx: BenchContext) {
+    const deliveries = ctx.param('cost.deliveries');
+    const sparse = ctx.param('cost.sparse') === 1;
+    const prices = loadPrices();
+    ctx.report.note(`prices: ${prices.region} list prices recorded ${prices.recordedOn} (bench/prices.json; not fetched live)`);
+    for (const batchSize of sparse ? [10, 1] : [10]) {
+      for (const spec of CASES) {
+        const timing = await runPass(spec, batchSize, deliveries, false);
+        const metering = await runPass(spec, batchSize, deliveries, true);
+        const countsOf = (r: PassResult) => perDeliveryCalls(r.calls).length;
+        const usage = usageOf(deliveries, timing, metering, false, prices);
+        const keysOnly = usageOf(deliveries, timing, metering, true, prices);
+        const label = `${spec.name}.batch${batchSize}`;
+        report(ctx, label, usage, keysOnly, timing, metering, prices);
+        if (countsOf(timing) !== countsOf(metering)) {
+          ctx.report.note(`(the metering pass made ${countsOf(metering)} calls, the timing pass ${countsOf(timing)}: conditional writes and health refreshes vary a little between runs; write units are the metering pass's)`);
+        }
+        if (spec.name === 'dead-all-scheduler') {
+          const expected = expectedSchedulerRetries(DEFAULT_POLICY, 900) * deliveries;
+          const adjust = (u: CaseUsage): CaseUsage => ({ ...u, schedulerInvocations: expected });
+          ctx.report.figure(`aws-cost.dead-default-policy.batch${batchSize}`, costPerMillionDeliveries(adjust(usage), prices).total, 'USD per million deliveries');
+          ctx.report.note(
+            `as dead-all-scheduler, with ${expectedSchedulerRetries(DEFAULT_POLICY, 900)} of the ${RETRIES} retries through the Scheduler ` +
+              `(default policy: full-jitter caps 30 s … 1920 s, short delay 900 s); the rest through the SQS timer at the same SQS request count`,
+          );
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,206 @@
+/**
+ * Local mode wired for metering: the same pieces `startLocalHerald` uses (dynalite and fauxqs, the
+ * Scheduler emulator, the local API Gateway and SQS poller, the api and deliver handlers built by
+ * `createApiHandler` and `buildDeliverDeps` from the same `HERALD_*` configuration), except that
+ * each party gets its own SDK clients so its calls can be told apart, and each handler invocation
+ * is timed:
+ *
+ * - `api`: the api Lambda's DynamoDB and SQS clients;
+ * - `deliver`: the deliver Lambda's DynamoDB, SQS, SNS and Scheduler clients;
+ * - `event-source-mapping`: the poller's SQS client (in AWS the mapping's polls are billed to you);
+ * - `scheduler-service`: the SQS client the Scheduler emulator sends fired schedules with (in AWS
+ *   a Scheduler invocation, plus an SQS request on your queue).
+ *
+ * `startLocalHerald` builds its clients internally and shares them between handlers, so it cannot
+ * attribute calls; this rig is its metered twin. The sweep is left out: it runs on a timer, not per
+ * delivery (its cost is a fixed monthly amount, see docs/benchmarks.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { StaticApiKeys } from '../../lambdas/adapters/secrets-api-keys';
+import { SqsDeliveryQueue } from '../../lambdas/adapters/sqs-delivery-queue';
+import { createApiHandler } from '../../lambdas/api/app';
+import { parseApiConfig } from '../../lambdas/api/config';
+import { ENV, type Env } from '../../lambdas/config';
+import { buildDeliverDeps, createDeliverHandler } from '../../lambdas/deliver/app';
+import { parseDeliverConfig } from '../../lambdas/deliver/config';
+import { systemClock } from '../../lambdas/ports';
+import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../../lib/spec';
+import { startApiGateway } from '../../local/api-gateway';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localClients, startEmulators, type Emulators } from '../../local/emulators';
+import { provisionLocal, type LocalResources } from '../../local/provision';
+import { startSchedulerEmulator, type SchedulerEmulator } from '../../local/scheduler-emulator';
+import { SqsEventSourcePoller } from '../../local/sqs-poller';
+import { AwsMeter } from './aws-meter';
+import { countingLogger, type CountingLogger } from './logging';
+
+export interface CostRigOptions {
+  /** Records per deliver invocation (the mapping's BatchSize). */
+  readonly batchSize: number;
+  /** Further `HERALD_*` settings (e.g. the short delay). */
+  readonly env?: Env;
+}
+
+export interface Invocation {
+  readonly ms: number;
+  readonly records: number;
+}
+
+export interface CostRig {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly emulators: Emulators;
+  readonly resources: LocalResources;
+  readonly meter: AwsMeter;
+  readonly poller: SqsEventSourcePoller;
+  readonly apiInvocations: Invocation[];
+  readonly deliverInvocations: Invocation[];
+  readonly apiLogs: CountingLogger;
+  readonly deliverLogs: CountingLogger;
+  /** Deliver invocations running now. */
+  inFlight(): number;
+  /** Forgets every call, invocation and log line recorded so far (after the set-up). */
+  resetUsage(): void;
+  stop(): Promise<void>;
+}
+
+export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
+  const emulators = await startEmulators();
+  const stops: (() => Promise<void> | void)[] = [() => emulators.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+  };
+  try {
+    const resources = await provisionLocal(emulators.clients, LOCAL_NAMES);
+    const meter = new AwsMeter(emulators.clients.doc);
+    const client = () => {
+      const c = localClients(emulators.dynamoEndpoint, emulators.sqsEndpoint);
+      stops.push(() => {
+        c.dynamo.destroy();
+        c.sqs.destroy();
+        c.sns.destroy();
+      });
+      return c;
+    };
+    const api = client();
+    const deliver = client();
+    const esm = client();
+    const schedulerService = client();
+    meter.instrument(api.dynamo, 'api', 'dynamodb');
+    meter.instrument(api.sqs, 'api', 'sqs');
+    meter.instrument(deliver.dynamo, 'deliver', 'dynamodb');
+    meter.instrument(deliver.sqs, 'deliver', 'sqs');
+    meter.instrument(deliver.sns, 'deliver', 'sns');
+    meter.instrument(esm.sqs, 'event-source-mapping', 'sqs');
+    meter.instrument(schedulerService.sqs, 'scheduler-service', 'sqs');
+
+    const scheduler: SchedulerEmulator = await startSchedulerEmulator({ sqs: schedulerService.sqs, region: LOCAL_REGION });
+    stops.push(() => scheduler.stop());
+    const schedulerClient = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: scheduler.endpoint });
+    stops.push(() => schedulerClient.destroy());
+    meter.instrument(schedulerClient, 'deliver', 'scheduler');
+
+    const apiKey = `hk_bench_${randomBytes(12).toString('base64url')}`;
+    const env: Env = {
+      [ENV.tableName]: resources.tableName,
+      [ENV.deliveryQueueUrl]: resources.deliveryQueueUrl,
+      [ENV.deliveryQueueArn]: resources.deliveryQueueArn,
+      [ENV.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
+      [ENV.alertTopicArn]: resources.alertTopicArn,
+      [ENV.scheduleGroup]: resources.scheduleGroup,
+      [ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/herald-local-scheduler',
+      [ENV.allowPrivateTargets]: 'true',
+      ...options.env,
+      [ENV.apiKey]: apiKey,
+    };
+    const apiConfig = parseApiConfig(env);
+    const deliverConfig = parseDeliverConfig(env);
+    const apiLogs = countingLogger();
+    const deliverLogs = countingLogger();
+
+    const apiHandler = createApiHandler({
+      doc: api.doc,
+      tableName: apiConfig.tableName,
+      queue: new SqsDeliveryQueue(api.sqs, apiConfig.deliveryQueueUrl),
+      apiKeys: new StaticApiKeys([apiKey]),
+      clock: systemClock,
+      randomBytes: (size) => randomBytes(size),
+      logger: apiLogs.logger,
+      config: {
+        allowPrivateTargets: apiConfig.allowPrivateTargets,
+        retentionDays: apiConfig.retentionDays,
+        maxPayloadBytes: apiConfig.maxPayloadBytes,
+        ...(apiConfig.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: apiConfig.defaultRetryPolicy }),
+      },
+    });
+    const deliverHandler = createDeliverHandler(
+      buildDeliverDeps({ doc: deliver.doc, sqs: deliver.sqs, sns: deliver.sns, scheduler: schedulerClient }, deliverConfig, { log: deliverLogs.logger }),
+    );
+
+    const apiInvocations: Invocation[] = [];
+    const deliverInvocations: Invocation[] = [];
+    let inFlight = 0;
+    const timedApi = async (event: APIGatewayProxyEventV2, context: Context) => {
+      const started = performance.now();
+      try {
+        return await apiHandler(event, context);
+      } finally {
+        apiInvocations.push({ ms: performance.now() - started, records: 1 });
+      }
+    };
+    const timedDeliver = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+      inFlight++;
+      const started = performance.now();
+      try {
+        return await deliverHandler(event, context);
+      } finally {
+        deliverInvocations.push({ ms: performance.now() - started, records: event.Records.length });
+        inFlight--;
+      }
+    };
+
+    const poller = new SqsEventSourcePoller({
+      sqs: esm.sqs,
+      queueUrl: resources.deliveryQueueUrl,
+      queueArn: resources.deliveryQueueArn,
+      handler: timedDeliver,
+      batchSize: options.batchSize,
+      concurrency: 2,
+      waitTimeSeconds: 1,
+      timeoutMs: DELIVER_TIMEOUT_SECONDS * 1000,
+      region: LOCAL_REGION,
+    });
+    stops.push(() => poller.stop());
+    scheduler.startTimer(100);
+    const gateway = await startApiGateway(timedApi, { port: 0, host: '127.0.0.1' });
+    stops.push(() => gateway.close());
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${gateway.port}`,
+      apiKey,
+      emulators,
+      resources,
+      meter,
+      poller,
+      apiInvocations,
+      deliverInvocations,
+      apiLogs,
+      deliverLogs,
+      inFlight: () => inFlight,
+      resetUsage() {
+        meter.reset();
+        apiInvocations.length = 0;
+        deliverInvocations.length = 0;
+        apiLogs.reset();
+        deliverLogs.reset();
+      },
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

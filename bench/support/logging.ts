@@ -1,0 +1,45 @@
+/**
+ * Loggers for benchmark runs: the handlers' structured logs are formatted exactly as in Lambda
+ * (one redacted JSON line per entry, the work Herald really does) and counted, but not printed, so
+ * the benchmark output stays readable and the byte count feeds the CloudWatch Logs cost line.
+ */
+import { redact, type Logger } from '../../lambdas/logger';
+
+export interface CountingLogger {
+  readonly logger: Logger;
+  /** Lines and bytes (newline included) that would have reached CloudWatch Logs. */
+  readonly written: { lines: number; bytes: number };
+  reset(): void;
+}
+
+/** A logger that formats each entry like `jsonLogger` and only counts the result. */
+export function countingLogger(): CountingLogger {
+  const written = { lines: 0, bytes: 0 };
+  const write = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
+    const line = redact(JSON.stringify({ level, message, ...fields }));
+    written.lines += 1;
+    written.bytes += Buffer.byteLength(line, 'utf8') + 1;
+  };
+  return {
+    logger: { info: write('info'), warn: write('warn'), error: write('error') },
+    written,
+    reset() {
+      written.lines = 0;
+      written.bytes = 0;
+    },
+  };
+}
+
+/**
+ * Drops the AWS SDK's warning that Node.js 20 support ends (this machine runs Node 20; Lambda runs
+ * 22): printed once per client package, it would interleave with the figures. Other warnings pass.
+ */
+export function muteNodeVersionWarning(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const name = warning instanceof Error ? warning.name : type;
+    if (name === 'NodeVersionSupportWarning' || String(warning).includes('will require node >=22')) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
