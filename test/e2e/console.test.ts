@@ -345,7 +345,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
     const { deliveryId } = await publish('user.updated', { attempt: 'fails' });
     await open(`#/deliveries/${deliveryId}`);
     await waitForText('#delivery-status', 'dead');
-    await page.waitForFunction("document.querySelectorAll('.timeline > li').length === 3", undefined, { timeout: UI_WAIT_MS });
+    await expect.poll(() => page.evaluate("document.querySelectorAll('.timeline > li').length"), { timeout: UI_WAIT_MS, interval: 100 }).toBe(3);
     expect(await page.locator('.timeline > li h3').allTextContents()).toEqual(['Attempt 1 · HTTP 500', 'Attempt 2 · HTTP 500', 'Attempt 3 · HTTP 500']);
     const nexts = await page.locator('.timeline > li .fact:has(dt:text-is("Next")) dd').allTextContents();
     expect(nexts[0]).toMatch(/^Retry at /);
@@ -367,7 +367,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
     expect(await text(`${row} .success`)).toMatch(/^Queued; status pending\./);
     await page.click(`${row} .success a`);
     await waitForText('#delivery-status', 'delivered');
-    await page.waitForFunction("document.querySelectorAll('.timeline > li').length === 4", undefined, { timeout: UI_WAIT_MS });
+    await expect.poll(() => page.evaluate("document.querySelectorAll('.timeline > li').length"), { timeout: UI_WAIT_MS, interval: 100 }).toBe(4);
     expect(await text('.timeline > li:last-child h3')).toBe('Attempt 4 · HTTP 200');
     await shot('delivery-redelivered');
   }, 90_000);
@@ -483,7 +483,8 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
       for (const hash of views) {
         await open(hash);
         // Let late parts (the health numbers) arrive.
-        await page.waitForFunction(`document.querySelectorAll('.stat-slot[aria-busy="true"]').length === 0`);
+        // Polled from here: page.waitForFunction would re-evaluate its string with eval, which the console's CSP forbids.
+        await expect.poll(() => page.evaluate(`document.querySelectorAll('.stat-slot[aria-busy="true"]').length`), { timeout: UI_WAIT_MS, interval: 100 }).toBe(0);
         const cls = await page.evaluate('window.__cls');
         expect({ hash, width, cls }).toEqual({ hash, width, cls: 0 });
         const overflow = await page.evaluate('Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth)');
