@@ -7,13 +7,9 @@
  * the fault is on, every matching request fails the way an unreachable service does (a network error with code
  * `ECONNREFUSED`, which the SDK treats as transient, so its own retries run and then give up, exactly as they
  * would against a real outage). Nothing reaches the emulator. The handlers of local mode share their clients with
- * `LocalHerald.emulators.clients`, so a fault on those clients is a fault in Herald's own traffic.
- *
- * The Scheduler client is built inside `startLocalHerald` and not exposed, so {@link injectSchedulerFaults}
- * reaches it through `SchedulerClient.prototype.send`: every SchedulerClient of the process gets the fault
- * middleware on its next request. (Local mode has one; the Scheduler emulator sends with the SQS client.)
+ * `LocalHerald.emulators.clients` (and the Scheduler client with `LocalHerald.schedulerClient`), so a fault on
+ * those clients is a fault in Herald's own traffic.
  */
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 
 /** The part of an SDK v3 client (or of the DynamoDB document client, which shares its client's stack) used here. */
 export interface MiddlewareClient {
@@ -47,7 +43,7 @@ export interface FaultSwitch {
   readonly injectedByCommand: Readonly<Record<string, number>>;
   /** Every request seen per command name, failed or not (SDK retries included). */
   readonly seenByCommand: Readonly<Record<string, number>>;
-  /** Removes the middleware (and the prototype hook of {@link injectSchedulerFaults}). */
+  /** Removes the middleware. */
   remove(): void;
 }
 
@@ -149,37 +145,10 @@ export function injectFaults(client: MiddlewareClient, label: string): FaultSwit
   });
 }
 
-/**
- * Adds a switchable outage to every SchedulerClient of this process (see the module comment for why the
- * prototype). Only one may be active at a time.
- */
-export function injectSchedulerFaults(): FaultSwitch {
-  const proto = SchedulerClient.prototype as unknown as { send: (...args: unknown[]) => unknown };
-  if (Object.hasOwn(proto, 'send')) throw new Error('Scheduler faults are already injected');
-  const state = newState();
-  const name = `heraldFaultInjection${++counter}`;
-  const middleware = faultMiddleware(state, 'EventBridge Scheduler');
-  const hooked = new WeakSet<object>();
-  const inherited = proto.send;
-  const clients: MiddlewareClient[] = [];
-  proto.send = function send(this: MiddlewareClient, ...args: unknown[]) {
-    if (!hooked.has(this)) {
-      hooked.add(this);
-      clients.push(this);
-      addTo(this, name, middleware);
-    }
-    return inherited.apply(this, args);
-  };
-  return switchOver(state, () => {
-    state.failing = false;
-    delete (proto as { send?: unknown }).send;
-    for (const client of clients) removeFrom(client, name);
-  });
-}
-
 /** The clients of a running local Herald, as `startLocalHerald` exposes them. */
 export interface HeraldClients {
   readonly emulators: { readonly clients: { readonly doc: MiddlewareClient; readonly sqs: MiddlewareClient; readonly sns: MiddlewareClient } };
+  readonly schedulerClient: MiddlewareClient;
 }
 
 export interface HeraldFaults {
@@ -199,7 +168,7 @@ export function injectHeraldFaults(herald: HeraldClients): HeraldFaults {
   const dynamo = injectFaults(clients.doc, 'DynamoDB');
   const sqs = injectFaults(clients.sqs, 'SQS');
   const sns = injectFaults(clients.sns, 'SNS');
-  const scheduler = injectSchedulerFaults();
+  const scheduler = injectFaults(herald.schedulerClient, 'EventBridge Scheduler');
   return {
     dynamo,
     sqs,

@@ -61,6 +61,8 @@ export interface LocalHerald {
   readonly resources: LocalResources;
   readonly emulators: Emulators;
   readonly scheduler: SchedulerEmulator;
+  /** The EventBridge Scheduler client the deliver handler uses (pointed at the emulator). */
+  readonly schedulerClient: SchedulerClient;
   readonly poller: SqsEventSourcePoller;
   /** Runs the sweep now (it also runs on its timer). */
   sweep(): Promise<SweepSummary>;
@@ -208,6 +210,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       resources,
       emulators,
       scheduler,
+      schedulerClient,
       poller,
       sweep,
       stop: () => (stopped ??= stopAll()),
