@@ -1,20 +1,19 @@
 /**
  * Builds the Lambda bundles the way the stack does. `HeraldFunction` (lib/constructs/herald-function.ts)
- * hands NodejsFunction these bundling settings, which it turns into the esbuild command
- * `esbuild --bundle <entry> --target=node22 --platform=node --format=esm --outfile=index.mjs --minify
- * --sourcemap --sources-content=false --main-fields=module,main --banner:js=<require shim>` with no
- * externals. The construct does not export them, so they are repeated here; keep the two in step.
+ * hands NodejsFunction its exported `HERALD_BUNDLING` settings, which NodejsFunction turns into the
+ * esbuild command `esbuild --bundle <entry> --target=node22 --platform=node --format=esm
+ * --outfile=index.mjs --minify --sourcemap --sources-content=false --main-fields=module,main
+ * --banner:js=<require shim>` with no externals; the same settings are mapped to the esbuild API here.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { HERALD_BUNDLING, REQUIRE_SHIM } from '../../lib/constructs/herald-function';
+
+export { REQUIRE_SHIM };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The same banner as HeraldFunction's: bundled CommonJS dependencies may call `require`. */
-export const REQUIRE_SHIM =
-  "import { createRequire as __heraldCreateRequire } from 'module'; const require = __heraldCreateRequire(import.meta.url);";
 
 /** The handler entry of each Lambda, relative to the repository root. */
 export const LAMBDA_ENTRIES = {
@@ -27,20 +26,21 @@ export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
 /** esbuild options equal to NodejsFunction's for HeraldFunction's `bundling`. */
 export function lambdaBuildOptions(entry: string, outfile: string): BuildOptions {
+  const b = HERALD_BUNDLING;
   return {
     absWorkingDir: REPO_ROOT,
     entryPoints: [join(REPO_ROOT, entry)],
     bundle: true,
-    target: 'node22',
-    platform: 'node',
-    format: 'esm',
+    target: b.target,
+    platform: b.platform,
+    format: b.format,
     outfile,
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_SHIM },
-    external: [],
+    minify: b.minify,
+    sourcemap: b.sourceMap,
+    sourcesContent: b.sourcesContent,
+    mainFields: [...b.mainFields],
+    banner: { js: b.banner },
+    external: [...b.externalModules],
     logLevel: 'warning',
   };
 }

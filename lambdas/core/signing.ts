@@ -46,8 +46,15 @@ export function sign(id: string, timestampSeconds: number, body: string, secret:
   if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
     throw new RangeError(`the webhook timestamp must be whole unix seconds, got ${timestampSeconds}`);
   }
-  const mac = createHmac('sha256', secretKey(secret)).update(`${id}.${timestampSeconds}.${body}`, 'utf8').digest('base64');
-  return `v1,${mac}`;
+  return signContent(`${id}.${timestampSeconds}.${body}`, secretKey(secret));
+}
+
+/**
+ * One `v1,<base64>` signature over already-assembled signed content (`"{id}.{timestamp}.{body}"`) with a decoded
+ * key: for callers that sign many messages with one secret and decode it once (the deliver worker, per batch).
+ */
+export function signContent(signedContent: string, key: Uint8Array): string {
+  return `v1,${createHmac('sha256', key).update(signedContent, 'utf8').digest('base64')}`;
 }
 
 /**

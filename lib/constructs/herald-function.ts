@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -14,8 +14,27 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * The bundle is ESM, but some bundled CommonJS dependencies call `require` for Node built-ins;
  * esbuild's ESM output has no `require`, so the banner provides one.
  */
-const REQUIRE_SHIM =
+export const REQUIRE_SHIM =
   "import { createRequire as __heraldCreateRequire } from 'module'; const require = __heraldCreateRequire(import.meta.url);";
+
+/**
+ * How every Herald Lambda is bundled (NodejsFunction turns these into its esbuild command). Exported
+ * so the cold-start benchmark builds exactly the bundles the stack deploys.
+ */
+export const HERALD_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  // Stack traces only need the mappings; the sources would double the asset size.
+  sourcesContent: false,
+  banner: REQUIRE_SHIM,
+  // Bundle everything, the AWS SDK v3 included: the version the tests ran against, not the
+  // runtime's. Its effect on cold start is measured by the benchmark.
+  externalModules: [],
+} as const satisfies BundlingOptions;
 
 export interface HeraldFunctionProps {
   /** The handler file, relative to the repository root, e.g. `lambdas/api/handler.ts`; it exports `handler`. */
@@ -70,20 +89,7 @@ export class HeraldFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // Stack traces only need the mappings; the sources would double the asset size.
-        sourcesContent: false,
-        banner: REQUIRE_SHIM,
-        // Bundle everything, the AWS SDK v3 included: the version the tests ran against, not the
-        // runtime's. Its effect on cold start is measured by the benchmark.
-        externalModules: [],
-      },
+      bundling: { ...HERALD_BUNDLING, mainFields: [...HERALD_BUNDLING.mainFields], externalModules: [...HERALD_BUNDLING.externalModules] },
     });
     logGroup.grantWrite(this);
     Validations.of(this).acknowledge({

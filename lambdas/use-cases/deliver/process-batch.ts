@@ -3,7 +3,8 @@
  * reads, then deliver with bounded concurrency and report which records must come back.
  */
 import type { DeliveryMessage } from '../../core/model';
-import { deliverOne, effectiveTimeoutMs, type ItemResult } from './deliver-one';
+import { BatchScope } from './batch-scope';
+import { deliverOne, effectiveTimeoutMs, type ItemResult, type WorkItem } from './deliver-one';
 import { errorText, type DeliverDeps } from './deps';
 
 /** Time an attempt needs after its HTTP timeout to be recorded and its effects carried out. */
@@ -63,6 +64,8 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
  *   acknowledged by accident.
  * - Records are then delivered with at most `concurrency` in flight. A record whose state could not
  *   be saved, or whose processing threw, is reported as failed, alone; the others are acknowledged.
+ *   What records of one endpoint or event share (policy, headers, signing keys, envelope, health
+ *   writes) is worked out once for the batch (see batch-scope.ts).
  * - A record that could no longer finish within the invocation's remaining time (its timeout plus
  *   {@link FINISH_MARGIN_MS}) is not started and is reported as failed, so it comes back untouched.
  */
@@ -82,6 +85,7 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
   if (parsed.length === 0) return { failedMessageIds: [] };
 
   const loaded = await deps.store.load(parsed.map((p) => p.message.deliveryId));
+  const scope = new BatchScope();
 
   const results = await mapWithConcurrency(parsed, deps.settings.concurrency, async ({ record, message }): Promise<ItemResult> => {
     const delivery = loaded.deliveries.get(message.deliveryId);
@@ -94,13 +98,12 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
         return 'failed';
       }
     }
+    const item: { -readonly [K in keyof WorkItem]: WorkItem[K] } = { message };
+    if (delivery !== undefined) item.delivery = delivery;
+    if (endpoint !== undefined) item.endpoint = endpoint;
+    if (event !== undefined) item.event = event;
     try {
-      return await deliverOne(deps, {
-        message,
-        ...(delivery === undefined ? {} : { delivery }),
-        ...(endpoint === undefined ? {} : { endpoint }),
-        ...(event === undefined ? {} : { event }),
-      });
+      return await deliverOne(deps, item, scope);
     } catch (error) {
       deps.log.error('record failed', { messageId: record.messageId, deliveryId: message.deliveryId, error: errorText(error) });
       return 'failed';

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,5 +219,192 @@ describe('NodeHttpSender against a real local receiver', () => {
         await tls.close();
       }
     });
+  });
+});
+
+describe('NodeHttpSender: checked targets are cached, connections closed when idle', () => {
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  /** A resolver over a table the test changes, counting its calls. */
+  const countingResolver = (table: Map<string, string[]>) => {
+    const calls: string[] = [];
+    const resolver: Resolver = async (hostname) => {
+      calls.push(hostname);
+      const addresses = table.get(hostname);
+      if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      return addresses.map((address) => ({ address, family: 4 }));
+    };
+    return { calls, resolver };
+  };
+
+  it('reuses a host name’s checked address for the TTL, then resolves it again and connects to the new address', async () => {
+    // The receiver closes every connection, so each send connects anew and shows where it connects to.
+    receiver.on('/ttl', () => ({ status: 200, headers: { connection: 'close' } }));
+    const table = new Map([['receiver.test', ['127.0.0.1']]]);
+    const { calls, resolver } = countingResolver(table);
+    const clock = { t: 1_000_000, now: () => clock.t };
+    const sender = new NodeHttpSender({ allowPrivate: true, resolver, clock, targetTtlMs: 30_000 });
+    const url = `http://receiver.test:${receiver.port}/ttl`;
+    try {
+      expect((await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      // The name now points elsewhere (nothing listens on 127.0.0.2), but the checked address is still valid.
+      table.set('receiver.test', ['127.0.0.2']);
+      clock.t += 29_999;
+      expect((await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      expect(calls).toEqual(['receiver.test']);
+      expect(receiver.requestsTo('/ttl')).toHaveLength(2);
+
+      clock.t += 1;
+      const after = await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 });
+      expect(calls).toEqual(['receiver.test', 'receiver.test']);
+      expect(after.outcome).toEqual({ kind: 'connect_refused' });
+      expect(after.error).toMatch(/127\.0\.0\.2/);
+      expect(receiver.requestsTo('/ttl')).toHaveLength(2);
+    } finally {
+      sender.close();
+    }
+  });
+
+  it('checks every address again after the TTL: an answer the rules refuse blocks the name', async () => {
+    receiver.on('/recheck', () => ({ status: 204 }));
+    const table = new Map([['receiver.test', ['127.0.0.1']]]);
+    const { calls, resolver } = countingResolver(table);
+    const clock = { t: 0, now: () => clock.t };
+    const sender = new NodeHttpSender({ allowPrivate: true, resolver, clock });
+    const url = `http://receiver.test:${receiver.port}/recheck`;
+    try {
+      expect((await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 204 });
+      // Even with private targets allowed, an answer that is not an IP address is refused.
+      table.set('receiver.test', ['127.0.0.1', 'not-an-address']);
+      clock.t += 30_000;
+      const blocked = await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 });
+      expect(blocked).toMatchObject({ outcome: { kind: 'blocked' }, error: 'receiver.test resolves to not-an-address: not an IP address' });
+      // A refusal is not cached: the next send asks again.
+      table.set('receiver.test', ['127.0.0.1']);
+      expect((await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 204 });
+      expect(calls).toHaveLength(3);
+      expect(receiver.requestsTo('/recheck')).toHaveLength(2);
+    } finally {
+      sender.close();
+    }
+  });
+
+  it('does not cache a failed lookup', async () => {
+    receiver.on('/retry-dns', () => ({ status: 200 }));
+    const table = new Map<string, string[]>();
+    const { calls, resolver } = countingResolver(table);
+    const sender = new NodeHttpSender({ allowPrivate: true, resolver });
+    const url = `http://later.test:${receiver.port}/retry-dns`;
+    try {
+      expect((await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'dns' });
+      table.set('later.test', ['127.0.0.1']);
+      expect((await sender.send({ url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      expect(calls).toEqual(['later.test', 'later.test']);
+    } finally {
+      sender.close();
+    }
+  });
+
+  it('never looks up an IP literal, however long it is used', async () => {
+    receiver.on('/literal', () => ({ status: 200 }));
+    const { calls, resolver } = countingResolver(new Map());
+    const clock = { t: 0, now: () => clock.t };
+    const sender = new NodeHttpSender({ allowPrivate: true, resolver, clock });
+    try {
+      for (const step of [0, 60_000, 86_400_000]) {
+        clock.t += step;
+        expect((await sender.send({ url: receiver.url('/literal'), headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({
+          kind: 'http',
+          status: 200,
+        });
+      }
+      expect(calls).toEqual([]);
+      expect(receiver.requestsTo('/literal')).toHaveLength(3);
+    } finally {
+      sender.close();
+    }
+  });
+
+  it('keeps refusing a forbidden IP literal without connecting', async () => {
+    const strict = new NodeHttpSender({ allowPrivate: false });
+    try {
+      const before = receiver.connections;
+      for (let i = 0; i < 2; i++) {
+        const result = await strict.send({ url: `https://127.0.0.1:${receiver.port}/x`, headers: {}, body: BODY, timeoutMs: 2000 });
+        expect(result).toMatchObject({ outcome: { kind: 'blocked' }, error: 'URL host 127.0.0.1 is not allowed: loopback address' });
+      }
+      expect(receiver.connections).toBe(before);
+    } finally {
+      strict.close();
+    }
+  });
+
+  /** A receiver that reports when the server side of a connection closes. */
+  async function closingWatcher(headers: Record<string, string> = {}) {
+    const closed: number[] = [];
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, headers).end('ok'));
+    });
+    // The server itself keeps connections for a minute: a close within the test comes from the sender.
+    server.keepAliveTimeout = 60_000;
+    let nextId = 0;
+    const waiters: (() => void)[] = [];
+    server.on('connection', (socket) => {
+      const id = ++nextId;
+      socket.on('close', () => {
+        closed.push(id);
+        waiters.splice(0).forEach((wake) => wake());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/`,
+      connections: () => nextId,
+      closed,
+      /** Resolves once `n` connections have closed (the test's own timeout bounds the wait). */
+      closedCount: async (n: number) => {
+        while (closed.length < n) await new Promise<void>((wake) => waiters.push(wake));
+      },
+      stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    };
+  }
+
+  it('closes a pooled connection once it has been idle, and the next send opens a new one', async () => {
+    const watcher = await closingWatcher();
+    const sender = new NodeHttpSender({ allowPrivate: true, idleSocketMs: 40 });
+    try {
+      expect((await sender.send({ url: watcher.url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      expect((await sender.send({ url: watcher.url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      expect(watcher.connections()).toBe(1);
+      await watcher.closedCount(1);
+      expect((await sender.send({ url: watcher.url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      expect(watcher.connections()).toBe(2);
+    } finally {
+      sender.close();
+      await watcher.stop();
+    }
+  });
+
+  it('closes an idle connection sooner when the receiver announces a shorter keep-alive timeout', async () => {
+    // `Keep-Alive: timeout=2`: the receiver closes after 2 s, so the sender gives up the connection after 1 s, not 60 s.
+    const watcher = await closingWatcher({ 'keep-alive': 'timeout=2' });
+    const sender = new NodeHttpSender({ allowPrivate: true, idleSocketMs: 60_000 });
+    try {
+      expect((await sender.send({ url: watcher.url, headers: {}, body: BODY, timeoutMs: 2000 })).outcome).toEqual({ kind: 'http', status: 200 });
+      await watcher.closedCount(1);
+      expect(watcher.connections()).toBe(1);
+    } finally {
+      sender.close();
+      await watcher.stop();
+    }
   });
 });

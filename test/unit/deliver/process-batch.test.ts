@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../../lambdas/core/signing';
 import { mapWithConcurrency, parseDeliveryMessage, processBatch } from '../../../lambdas/use-cases/deliver/process-batch';
-import { record, ScriptedSender, seed, T0, unitWorld } from './fakes';
+import type { Endpoint } from '../../../lambdas/core/model';
+import { record, ScriptedSender, seed, T0, unitWorld, type UnitWorld } from './fakes';
 
 describe('parseDeliveryMessage', () => {
   it.each([
@@ -130,5 +131,97 @@ describe('processBatch', () => {
     const w = unitWorld();
     w.store.load = () => Promise.reject(new Error('read failed'));
     await expect(processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 })])).rejects.toThrow('read failed');
+  });
+});
+
+describe('processBatch: what records of one endpoint share', () => {
+  const messages = (n: number) => Array.from({ length: n }, (_, i) => record({ deliveryId: `dlv_${i + 1}`, attempt: 1 }, `m${i + 1}`));
+
+  /** `n` pending deliveries of one event each, all to endpoint ep_1. */
+  function seedMany(w: UnitWorld, n: number, endpoint: Partial<Endpoint> = {}) {
+    for (let i = 1; i <= n; i++) {
+      const { event } = seed(w, { endpoint, delivery: { id: `dlv_${i}`, eventId: `evt_${i}` } });
+      w.store.events.delete(event.id);
+    }
+    for (let i = 1; i <= n; i++) {
+      w.store.events.set(`evt_${i}`, { id: `evt_${i}`, type: 'user.created', tenant: '', data: { n: i }, createdAt: T0, deliveryIds: [`dlv_${i}`] });
+    }
+  }
+
+  it.each([
+    ['a fixed schedule', { delays: ['10s', '20s'] }, { kind: 'http', status: 503 }],
+    ['backoff with jitter', { backoff: { baseSeconds: 60, maxDelaySeconds: 600, jitter: 'full' } }, { kind: 'timeout' }],
+    ['Retry-After', { preset: 'cryptr' }, { kind: 'http', status: 429, retryAfter: '120' }],
+    ['a permanent failure', {}, { kind: 'http', status: 400 }],
+    ['an invalid stored policy (the deployment default applies)', { maxAttempts: 0 }, { kind: 'http', status: 500 }],
+  ] as const)('decides as record by record, with the policy resolved once per batch: %s', async (_, retryPolicy, outcome) => {
+    const answer = () => new ScriptedSender(() => ({ outcome, latencyMs: 7 }));
+    const batched = unitWorld({ sender: answer() });
+    seedMany(batched, 4, { retryPolicy: retryPolicy as Endpoint['retryPolicy'] });
+    expect(await processBatch(batched.deps, messages(4))).toEqual({ failedMessageIds: [] });
+
+    const single = unitWorld({ sender: answer() });
+    seedMany(single, 4, { retryPolicy: retryPolicy as Endpoint['retryPolicy'] });
+    for (const message of messages(4)) await processBatch(single.deps, [message]);
+
+    expect(batched.store.attempts).toHaveLength(4);
+    expect(batched.store.attempts).toEqual(single.store.attempts);
+    expect([...batched.store.deliveries.values()]).toEqual([...single.store.deliveries.values()]);
+    expect(batched.effects).toEqual(single.effects);
+    const warnings = (w: UnitWorld) => w.logs.filter((l) => l.message === 'endpoint retry policy is invalid; using the deployment default').length;
+    expect(warnings(batched)).toBe('maxAttempts' in retryPolicy ? 1 : 0);
+    expect(warnings(single)).toBe('maxAttempts' in retryPolicy ? 4 : 0);
+  });
+
+  it('refreshes a stale endpoint’s last success once per batch, not once per record', async () => {
+    const w = unitWorld();
+    seedMany(w, 5, { health: { consecutiveFailures: 0, lastSuccessAt: T0 - 60_000 } });
+    w.clock.t = T0 + 5;
+    expect(await processBatch(w.deps, messages(5))).toEqual({ failedMessageIds: [] });
+    expect(w.sender.requests).toHaveLength(5);
+    expect(w.store.successes).toEqual(['ep_1']);
+    expect(w.store.endpoints.get('ep_1')!.health).toEqual({ consecutiveFailures: 0, lastSuccessAt: T0 + 5 });
+  });
+
+  it('ends a failing streak the batch itself started: a success after a failure is written, the next one is not', async () => {
+    // One record at a time, so the order of the outcomes is the order of the records.
+    const outcomes = [503, 200, 200, 503, 200];
+    let call = 0;
+    const w = unitWorld({
+      settings: { concurrency: 1 },
+      sender: new ScriptedSender(() => ({ outcome: { kind: 'http', status: outcomes[call++]! }, latencyMs: 1 })),
+    });
+    // Loaded healthy and fresh: without the batch's own writes no success would be written at all.
+    seedMany(w, 5, { health: { consecutiveFailures: 0, lastSuccessAt: T0 - 1000 } });
+    await processBatch(w.deps, messages(5));
+    expect(w.store.successes).toEqual(['ep_1', 'ep_1']);
+    expect(w.store.endpoints.get('ep_1')!.health).toEqual({ consecutiveFailures: 0, lastSuccessAt: T0 });
+  });
+
+  it('tries the success write again with a later record when it failed', async () => {
+    const w = unitWorld({ settings: { concurrency: 1 } });
+    seedMany(w, 3);
+    let failures = 1;
+    const write = w.store.recordEndpointSuccess.bind(w.store);
+    w.store.recordEndpointSuccess = async (id, now) => {
+      if (failures-- > 0) throw new Error('throttled');
+      return write(id, now);
+    };
+    expect(await processBatch(w.deps, messages(3))).toEqual({ failedMessageIds: [] });
+    expect(w.store.successes).toEqual(['ep_1']);
+    expect(w.logs.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['updating endpoint health failed after the attempt was saved']);
+  });
+
+  it('signs every record with the secret decoded once, each with its own body and timestamp', async () => {
+    const w = unitWorld();
+    const { endpoint } = seed(w);
+    seedMany(w, 3);
+    w.clock.t = T0 + 2500;
+    await processBatch(w.deps, messages(3));
+    expect(w.sender.requests.map((r) => JSON.parse(r.body).data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    for (const request of w.sender.requests) {
+      expect(request.headers['webhook-timestamp']).toBe(String(T0 / 1000 + 2));
+      expect(verifySignature({ headers: request.headers, body: request.body, secrets: [endpoint.secrets[0]!.secret], now: T0 + 2500 })).toBeUndefined();
+    }
   });
 });
