@@ -35,6 +35,33 @@ export const ENV = {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** The stateful resources every handler is pointed at (stack outputs in AWS, emulator resources locally). */
+export interface ResourceNames {
+  readonly tableName: string;
+  readonly deliveryQueueUrl: string;
+  readonly deliveryQueueArn: string;
+  readonly deadLetterQueueUrl: string;
+  readonly alertTopicArn: string;
+  readonly scheduleGroup: string;
+  readonly schedulerRoleArn: string;
+}
+
+/**
+ * The part of the handlers' environment that names their resources: written once here, for the CDK stack and
+ * for local mode alike, so the two always set the same variables.
+ */
+export function resourceEnvironment(names: ResourceNames): Record<string, string> {
+  return {
+    [ENV.tableName]: names.tableName,
+    [ENV.deliveryQueueUrl]: names.deliveryQueueUrl,
+    [ENV.deliveryQueueArn]: names.deliveryQueueArn,
+    [ENV.deadLetterQueueUrl]: names.deadLetterQueueUrl,
+    [ENV.alertTopicArn]: names.alertTopicArn,
+    [ENV.scheduleGroup]: names.scheduleGroup,
+    [ENV.schedulerRoleArn]: names.schedulerRoleArn,
+  };
+}
+
 export function requireString(env: Env, name: string): string {
   const value = env[name];
   if (value === undefined || value.trim() === '') {

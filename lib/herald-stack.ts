@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { ENV } from '../lambdas/config';
+import { ENV, resourceEnvironment, type ResourceNames } from '../lambdas/config';
 import { Alerts } from './constructs/alerts';
 import { DataStore } from './constructs/data-store';
 import { DeliveryQueues } from './constructs/delivery-queues';
@@ -120,16 +120,6 @@ export class HeraldStack extends Stack {
   }
 }
 
-interface ResourceNames {
-  readonly tableName: string;
-  readonly deliveryQueueUrl: string;
-  readonly deliveryQueueArn: string;
-  readonly deadLetterQueueUrl: string;
-  readonly alertTopicArn: string;
-  readonly scheduleGroup: string;
-  readonly schedulerRoleArn: string;
-}
-
 /**
  * The configuration every Herald Lambda reads at cold start (`lambdas/config.ts`), built from the
  * stack's resources and the deployment settings. The default retry policy is set only when the
@@ -137,13 +127,7 @@ interface ResourceNames {
  */
 export function runtimeEnvironment(settings: HeraldContext, names: ResourceNames): Record<string, string> {
   return {
-    [ENV.tableName]: names.tableName,
-    [ENV.deliveryQueueUrl]: names.deliveryQueueUrl,
-    [ENV.deliveryQueueArn]: names.deliveryQueueArn,
-    [ENV.deadLetterQueueUrl]: names.deadLetterQueueUrl,
-    [ENV.alertTopicArn]: names.alertTopicArn,
-    [ENV.scheduleGroup]: names.scheduleGroup,
-    [ENV.schedulerRoleArn]: names.schedulerRoleArn,
+    ...resourceEnvironment(names),
     [ENV.allowPrivateTargets]: String(settings.allowPrivateTargets),
     [ENV.retentionDays]: String(settings.retentionDays),
     [ENV.shortDelaySeconds]: String(settings.shortDelaySeconds),

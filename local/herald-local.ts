@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createApiHandler } from '../lambdas/api/app';
 import { parseApiConfig } from '../lambdas/api/config';
-import { ENV, type Env } from '../lambdas/config';
+import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
 import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
 import { parseDeliverConfig } from '../lambdas/deliver/config';
 import { SnsAlerts } from '../lambdas/adapters/sns-alerts';
@@ -30,6 +30,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from 
 import { provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
 import { SqsEventSourcePoller } from './sqs-poller';
+
+/** The role the Scheduler emulator is told to assume (it checks nothing; AWS would). */
+export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/herald-local-scheduler';
 
 export interface LocalHeraldOptions {
   /** HTTP port of the API; 0 picks a free one. @default 3000 */
@@ -101,13 +104,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
 
     // The environment the stack would give the functions, pointing at the local resources.
     const env: Env = {
-      [ENV.tableName]: resources.tableName,
-      [ENV.deliveryQueueUrl]: resources.deliveryQueueUrl,
-      [ENV.deliveryQueueArn]: resources.deliveryQueueArn,
-      [ENV.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
-      [ENV.alertTopicArn]: resources.alertTopicArn,
-      [ENV.scheduleGroup]: resources.scheduleGroup,
-      [ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/herald-local-scheduler',
+      ...resourceEnvironment({ ...resources, schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN }),
       [ENV.allowPrivateTargets]: String(options.allowPrivateTargets ?? true),
       [ENV.sweepGraceSeconds]: String(options.sweepGraceSeconds ?? 30),
       ...options.env,

@@ -23,7 +23,8 @@ import { StaticApiKeys } from '../../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../../lambdas/adapters/sqs-delivery-queue';
 import { createApiHandler } from '../../lambdas/api/app';
 import { parseApiConfig } from '../../lambdas/api/config';
-import { ENV, type Env } from '../../lambdas/config';
+import { ENV, resourceEnvironment, type Env } from '../../lambdas/config';
+import { LOCAL_SCHEDULER_ROLE_ARN } from '../../local/herald-local';
 import { buildDeliverDeps, createDeliverHandler } from '../../lambdas/deliver/app';
 import { parseDeliverConfig } from '../../lambdas/deliver/config';
 import { systemClock } from '../../lambdas/ports';
@@ -104,13 +105,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
 
     const apiKey = `hk_bench_${randomBytes(12).toString('base64url')}`;
     const env: Env = {
-      [ENV.tableName]: resources.tableName,
-      [ENV.deliveryQueueUrl]: resources.deliveryQueueUrl,
-      [ENV.deliveryQueueArn]: resources.deliveryQueueArn,
-      [ENV.deadLetterQueueUrl]: resources.deadLetterQueueUrl,
-      [ENV.alertTopicArn]: resources.alertTopicArn,
-      [ENV.scheduleGroup]: resources.scheduleGroup,
-      [ENV.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/herald-local-scheduler',
+      ...resourceEnvironment({ ...resources, schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN }),
       [ENV.allowPrivateTargets]: 'true',
       ...options.env,
       [ENV.apiKey]: apiKey,
