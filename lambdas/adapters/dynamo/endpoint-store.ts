@@ -12,8 +12,8 @@ import {
 import type { Endpoint, SigningSecret } from '../../core/model';
 import type { EndpointChanges, EndpointStore, Page, PageRequest } from '../../ports/endpoint-store';
 import { UpdateExpression } from './update-expression';
-import { decodeListCursor, isConditionFailed, storeCall } from './event-store';
-import { encodeCursor, endpointToItem, indexKeys, itemToEndpoint, keys, type Item } from './schema';
+import { isConditionFailed, queryIndexPage, storeCall } from './event-store';
+import { endpointToItem, indexKeys, itemToEndpoint, keys, type Item } from './schema';
 
 /** Fields of EndpointChanges written as they are (tenant and disabledReason need extra care). */
 const PLAIN_FIELDS = ['url', 'description', 'eventTypes', 'retryPolicy', 'timeoutMs', 'headers', 'disabled', 'health', 'updatedAt'] as const;
@@ -48,22 +48,7 @@ export class DynamoEndpointStore implements EndpointStore {
       query.tenant === undefined
         ? (['gsi2', indexKeys.allEndpoints] as const)
         : (['gsi1', indexKeys.endpointsOfTenant(query.tenant)] as const);
-    return storeCall(async () => {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index,
-          KeyConditionExpression: `${index}pk = :p`,
-          ExpressionAttributeValues: { ':p': partition },
-          ScanIndexForward: false,
-          Limit: query.limit,
-          ExclusiveStartKey: decodeListCursor(query.cursor, `${index}pk`, `${index}sk`, partition),
-        }),
-      );
-      const items = (out.Items ?? []).map(itemToEndpoint);
-      const nextCursor = encodeCursor(out.LastEvaluatedKey);
-      return nextCursor === undefined ? { items } : { items, nextCursor };
-    });
+    return storeCall(() => queryIndexPage(this.doc, this.tableName, index, partition, query, false, itemToEndpoint));
   }
 
   listAllOfTenant(tenant: string): Promise<Endpoint[]> {

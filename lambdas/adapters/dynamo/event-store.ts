@@ -101,6 +101,33 @@ function pageOf<T>(items: T[], lastEvaluatedKey: Item | undefined): Page<T> {
   return nextCursor === undefined ? { items } : { items, nextCursor };
 }
 
+/**
+ * One page of a GSI partition (`<index>pk = partition`), newest first unless `ascending`, with the opaque cursor
+ * of the list (a cursor of another list is a 400). Every paginated list of the API goes through here.
+ */
+export async function queryIndexPage<T>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  index: 'gsi1' | 'gsi2' | 'gsi3',
+  partition: string,
+  page: PageRequest,
+  ascending: boolean,
+  map: (item: Item) => T,
+): Promise<Page<T>> {
+  const out = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :p`,
+      ExpressionAttributeValues: { ':p': partition },
+      ScanIndexForward: ascending,
+      Limit: page.limit,
+      ExclusiveStartKey: decodeListCursor(page.cursor, `${index}pk`, `${index}sk`, partition),
+    }),
+  );
+  return pageOf((out.Items ?? []).map(map), out.LastEvaluatedKey);
+}
+
 const IDEM_FIELDS = ['state', 'bodyHash', 'eventId', 'createdAt', 'fanOut'] as const;
 
 function itemToIdempotency(item: Item): IdempotencyRecord {
@@ -392,20 +419,7 @@ export class DynamoEventStore implements EventStore {
   }
 
   private listPage(index: 'gsi1' | 'gsi2' | 'gsi3', partition: string, page: PageRequest, ascending: boolean): Promise<Page<Delivery>> {
-    return storeCall(async () => {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index,
-          KeyConditionExpression: `${index}pk = :p`,
-          ExpressionAttributeValues: { ':p': partition },
-          ScanIndexForward: ascending,
-          Limit: page.limit,
-          ExclusiveStartKey: decodeListCursor(page.cursor, `${index}pk`, `${index}sk`, partition),
-        }),
-      );
-      return pageOf((out.Items ?? []).map(itemToDelivery), out.LastEvaluatedKey);
-    });
+    return storeCall(() => queryIndexPage(this.doc, this.tableName, index, partition, page, ascending, itemToDelivery));
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Item[]> {
