@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createApiHandler } from '../lambdas/api/app';
-import { parseApiConfig } from '../lambdas/api/config';
+import { apiSettings, parseApiConfig } from '../lambdas/api/config';
 import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
 import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
 import { parseDeliverConfig } from '../lambdas/deliver/config';
@@ -21,7 +21,7 @@ import { StaticApiKeys } from '../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
 import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
-import { createSweepHandler, type SweepSummary } from '../lambdas/sweep/app';
+import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
 import { parseSweepConfig } from '../lambdas/sweep/config';
 import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
@@ -123,17 +123,12 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
       logger,
-      config: {
-        allowPrivateTargets: apiConfig.allowPrivateTargets,
-        retentionDays: apiConfig.retentionDays,
-        maxPayloadBytes: apiConfig.maxPayloadBytes,
-        ...(apiConfig.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: apiConfig.defaultRetryPolicy }),
-      },
+      config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
       buildDeliverDeps({ doc: clients.doc, sqs: clients.sqs, sns: clients.sns, scheduler: schedulerClient }, deliverConfig, { log: logger }),
     );
-    const sweepHandler = createSweepHandler({
+    const sweepDeps: SweepHandlerDeps = {
       doc: clients.doc,
       tableName: sweepConfig.tableName,
       queue,
@@ -142,22 +137,13 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       graceSeconds: sweepConfig.graceSeconds,
       retentionDays: sweepConfig.retentionDays,
       logger,
-    });
+    };
+    const sweepHandler = createSweepHandler(sweepDeps);
 
     // fauxqs keeps queues in memory: after a restart every queued message is gone, the short retries waiting
     // as SQS timers included (longer ones wait in the Scheduler emulator, which persists). One sweep with no grace
     // that also looks ahead over the SQS timer range puts them all back, each with its remaining delay.
-    const startupSweep = createSweepHandler({
-      doc: clients.doc,
-      tableName: sweepConfig.tableName,
-      queue,
-      alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
-      clock: systemClock,
-      graceSeconds: 0,
-      lookaheadSeconds: deliverConfig.shortDelaySeconds,
-      retentionDays: sweepConfig.retentionDays,
-      logger,
-    });
+    const startupSweep = createSweepHandler({ ...sweepDeps, graceSeconds: 0, lookaheadSeconds: deliverConfig.shortDelaySeconds });
     await startupSweep({});
 
     const poller = new SqsEventSourcePoller({

@@ -22,7 +22,7 @@ import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from
 import { StaticApiKeys } from '../../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../../lambdas/adapters/sqs-delivery-queue';
 import { createApiHandler } from '../../lambdas/api/app';
-import { parseApiConfig } from '../../lambdas/api/config';
+import { apiSettings, parseApiConfig } from '../../lambdas/api/config';
 import { ENV, resourceEnvironment, type Env } from '../../lambdas/config';
 import { LOCAL_SCHEDULER_ROLE_ARN } from '../../local/herald-local';
 import { buildDeliverDeps, createDeliverHandler } from '../../lambdas/deliver/app';
@@ -123,12 +123,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
       logger: apiLogs.logger,
-      config: {
-        allowPrivateTargets: apiConfig.allowPrivateTargets,
-        retentionDays: apiConfig.retentionDays,
-        maxPayloadBytes: apiConfig.maxPayloadBytes,
-        ...(apiConfig.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: apiConfig.defaultRetryPolicy }),
-      },
+      config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
       buildDeliverDeps({ doc: deliver.doc, sqs: deliver.sqs, sns: deliver.sns, scheduler: schedulerClient }, deliverConfig, { log: deliverLogs.logger }),

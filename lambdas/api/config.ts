@@ -1,6 +1,7 @@
 /**
  * Configuration of the api Lambda, parsed once at cold start.
  */
+import type { ApiDeps } from './app';
 import { ConfigError, ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
 
 /** 256 KiB: the default largest request body. */
@@ -38,5 +39,15 @@ export function parseApiConfig(env: Env): ApiConfig {
     ...common,
     maxPayloadBytes: optionalInt(env, ENV.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1024, MAX_PAYLOAD_BYTES_LIMIT),
     apiKey,
+  };
+}
+
+/** The handler settings of a parsed configuration (the `config` of ApiDeps), as handler.ts and local mode pass them. */
+export function apiSettings(config: ApiConfig): ApiDeps['config'] {
+  return {
+    allowPrivateTargets: config.allowPrivateTargets,
+    retentionDays: config.retentionDays,
+    maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: config.defaultRetryPolicy }),
   };
 }

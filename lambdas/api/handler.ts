@@ -11,7 +11,7 @@ import { SecretsManagerApiKeys, StaticApiKeys } from '../adapters/secrets-api-ke
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemClock } from '../ports';
 import { createApiHandler } from './app';
-import { parseApiConfig } from './config';
+import { apiSettings, parseApiConfig } from './config';
 
 const config = parseApiConfig(process.env);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
@@ -27,10 +27,5 @@ export const handler = createApiHandler({
   apiKeys,
   clock: systemClock,
   randomBytes: (size) => randomBytes(size),
-  config: {
-    allowPrivateTargets: config.allowPrivateTargets,
-    retentionDays: config.retentionDays,
-    maxPayloadBytes: config.maxPayloadBytes,
-    ...(config.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: config.defaultRetryPolicy }),
-  },
+  config: apiSettings(config),
 });
