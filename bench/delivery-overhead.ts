@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { NodeHttpSender } from '../lambdas/adapters/http-sender';
 import { buildEnvelope } from '../lambdas/core/envelope';
-import type { Delivery, Endpoint, HeraldEvent } from '../lambdas/core/model';
+import { newDelivery, type Delivery, type Endpoint, type HeraldEvent } from '../lambdas/core/model';
 import { activeSecrets, webhookHeaders } from '../lambdas/core/signing';
 import { createDeliverHandler } from '../lambdas/deliver/app';
 import { deliverSettings, parseDeliverConfig } from '../lambdas/deliver/config';
@@ -89,20 +89,7 @@ function seed(n: number, url: string, secret: string): World {
   const records: SQSRecord[] = [];
   for (let i = 0; i < n; i++) {
     const event: HeraldEvent = { id: `evt_bench${i}`, type: 'dir_sync.user.update.success', tenant: '', data: samplePayload(i), createdAt: now, deliveryIds: [`dlv_bench${i}`] };
-    const delivery: Delivery = {
-      id: `dlv_bench${i}`,
-      eventId: event.id,
-      endpointId: endpoint.id,
-      tenant: '',
-      eventType: event.type,
-      status: 'pending',
-      attemptCount: 0,
-      roundStartedAt: now,
-      roundFirstAttempt: 1,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const delivery: Delivery = newDelivery({ id: `dlv_bench${i}`, event, endpointId: endpoint.id, now });
     store.events.set(event.id, event);
     store.deliveries.set(delivery.id, delivery);
     records.push(sqsRecord(`m${i}`, JSON.stringify({ deliveryId: delivery.id, attempt: 1 })));

@@ -179,6 +179,37 @@ export interface Delivery {
   readonly updatedAt: number;
 }
 
+/**
+ * A delivery as the intake creates it: no attempt made, its first round starting when the event was accepted
+ * (the policy's maximum age counts from there). A pending one is due `now`, which puts it in the sweep's work
+ * index at once, so it is found even if its queue message never arrives; a skipped one (its endpoint was disabled)
+ * is final at once with `skippedReason`.
+ */
+export function newDelivery(input: {
+  readonly id: string;
+  readonly event: Pick<HeraldEvent, 'id' | 'tenant' | 'type' | 'createdAt'>;
+  readonly endpointId: string;
+  readonly now: number;
+  /** Set for a delivery recorded as skipped; absent for a pending one. */
+  readonly skippedReason?: string;
+}): Delivery {
+  const { id, event, endpointId, now, skippedReason } = input;
+  return {
+    id,
+    eventId: event.id,
+    endpointId,
+    tenant: event.tenant,
+    eventType: event.type,
+    status: skippedReason === undefined ? 'pending' : 'skipped',
+    attemptCount: 0,
+    roundStartedAt: event.createdAt,
+    roundFirstAttempt: 1,
+    ...(skippedReason === undefined ? { nextAttemptAt: now } : { finalReason: skippedReason }),
+    createdAt: event.createdAt,
+    updatedAt: now,
+  };
+}
+
 export interface Attempt {
   readonly deliveryId: string;
   /** 1-based, over the delivery's whole life. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, HeraldError, UnavailableError } from '../../core/errors';
 import { makeId } from '../../core/ids';
-import type { Delivery, HeraldEvent } from '../../core/model';
+import { newDelivery, type Delivery, type HeraldEvent } from '../../core/model';
 import type { FanOutEntry } from '../../ports/event-store';
 import { enqueue, nextAttemptMessage, type ApiUseCaseDeps } from './deps';
 
@@ -54,21 +54,15 @@ export async function acceptEvent(
   fanOut: readonly FanOutEntry[],
 ): Promise<void> {
   const now = deps.clock.now();
-  const deliveries: Delivery[] = fanOut.map((entry) => ({
-    id: entry.deliveryId,
-    eventId: event.id,
-    endpointId: entry.endpointId,
-    tenant: event.tenant,
-    eventType: event.type,
-    status: entry.status,
-    attemptCount: 0,
-    // The policy's maximum age counts from the acceptance of the event.
-    roundStartedAt: event.createdAt,
-    roundFirstAttempt: 1,
-    ...(entry.status === 'pending' ? { nextAttemptAt: now } : { finalReason: SKIPPED_REASON }),
-    createdAt: event.createdAt,
-    updatedAt: now,
-  }));
+  const deliveries: Delivery[] = fanOut.map((entry) =>
+    newDelivery({
+      id: entry.deliveryId,
+      event,
+      endpointId: entry.endpointId,
+      now,
+      ...(entry.status === 'skipped' ? { skippedReason: SKIPPED_REASON } : {}),
+    }),
+  );
   const stored = await intakeStep(() =>
     deps.events.createEvent({ ...event, deliveryIds: fanOut.map((entry) => entry.deliveryId) }),
   );

@@ -21,7 +21,7 @@ import {
   keys,
 } from '../../../lambdas/adapters/dynamo/schema';
 import { makeId } from '../../../lambdas/core/ids';
-import type { Attempt, Delivery, Endpoint, HeraldEvent } from '../../../lambdas/core/model';
+import { newDelivery, type Attempt, type Delivery, type Endpoint, type HeraldEvent } from '../../../lambdas/core/model';
 import { generateSecret } from '../../../lambdas/core/signing';
 import { buildDeliverDeps, createDeliverHandler } from '../../../lambdas/deliver/app';
 import type { DeliverConfig } from '../../../lambdas/deliver/config';
@@ -225,21 +225,7 @@ export async function startWorld(): Promise<World> {
         deliveryIds: [deliveryId],
         ...options.event,
       };
-      const delivery: Delivery = {
-        id: deliveryId,
-        eventId: event.id,
-        endpointId: endpoint.id,
-        tenant: event.tenant,
-        eventType: event.type,
-        status: 'pending',
-        attemptCount: 0,
-        roundStartedAt: now,
-        roundFirstAttempt: 1,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-        ...options.delivery,
-      };
+      const delivery: Delivery = { ...newDelivery({ id: deliveryId, event: { ...event, createdAt: now }, endpointId: endpoint.id, now }), ...options.delivery };
       const ttl = expiresAt(now, 30);
       await env.clients.doc.send(new PutCommand({ TableName: table, Item: endpointToItem(endpoint) }));
       await env.clients.doc.send(new PutCommand({ TableName: table, Item: eventToItem(event, ttl) }));

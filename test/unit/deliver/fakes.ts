@@ -8,7 +8,7 @@
  * which showed up as Herald's time in the benchmark. The copies are the same objects, keys in the
  * same order.
  */
-import type { Attempt, Delivery, DeliveryMessage, Endpoint, HeraldEvent } from '../../../lambdas/core/model';
+import { newDelivery, type Attempt, type Delivery, type DeliveryMessage, type Endpoint, type HeraldEvent } from '../../../lambdas/core/model';
 import type { Alerts, DeadLetterQueue, DeadLetterRecord, DeliveryQueue, HttpSender, QueuedDelivery, RetryScheduler, SendRequest, SendResult } from '../../../lambdas/ports';
 import type {
   AlertWindow,
@@ -186,21 +186,7 @@ export function fixture(overrides: { endpoint?: Partial<Endpoint>; delivery?: Pa
     ...overrides.endpoint,
   };
   const event: HeraldEvent = { id: 'evt_1', type: 'user.created', tenant: '', data: { a: 1 }, createdAt: T0, deliveryIds: ['dlv_1'] };
-  const delivery: Delivery = {
-    id: 'dlv_1',
-    eventId: 'evt_1',
-    endpointId: endpoint.id,
-    tenant: '',
-    eventType: 'user.created',
-    status: 'pending',
-    attemptCount: 0,
-    roundStartedAt: T0,
-    roundFirstAttempt: 1,
-    nextAttemptAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    ...overrides.delivery,
-  };
+  const delivery: Delivery = { ...newDelivery({ id: 'dlv_1', event, endpointId: endpoint.id, now: T0 }), ...overrides.delivery };
   return { endpoint, event, delivery };
 }
 
