@@ -8,12 +8,12 @@
  *
  * - `first-attempt`: the receiver answers 200.
  * - `one-retry`: it answers 500, then 200; the retry is 1 s later through an SQS message timer.
- * - `dead-all-scheduler`: it always answers 500; 8 attempts (the default policy's count, with
- *   0 s delays so the run is short) and `shortDelaySeconds` 0, so each of the 7 retries goes
+ * - `dead-all-scheduler`: it always answers 500; as many attempts as the default policy makes (15,
+ *   with 0 s delays so the run is short) and `shortDelaySeconds` 0, so each of the 14 retries goes
  *   through the Scheduler and is counted; then the dead letter and its (coalesced) alert.
  * - `dead-default-policy`: derived from the previous one: the default policy's backoff sends a
- *   retry through the Scheduler only when its delay exceeds 900 s, on average 0.59 of its 7 retries
- *   (cost-model.ts `expectedSchedulerRetries`); the others go through the SQS timer. Either way a
+ *   retry through the Scheduler only when its delay exceeds 900 s, on average 8.125 of its 14
+ *   retries (cost-model.ts `expectedSchedulerRetries`); the others go through the SQS timer. Either way a
  *   retry is one SQS request (by the function or by the Scheduler), and CreateSchedule is not
  *   billed, so only the Scheduler invocations change.
  *

@@ -2,6 +2,7 @@
  * Runtime configuration of the Lambda handlers, parsed once at cold start from the environment the
  * stack (or local mode) sets. A required variable that is missing or malformed fails fast, naming it.
  */
+import { CIRCUIT_LIMITS, DEFAULT_CIRCUIT } from './core/circuit';
 import type { RetryPolicyInput } from './core/model';
 import { resolvePolicy, validatePolicyInput } from './core/policy';
 
@@ -31,6 +32,10 @@ export const ENV = {
   disableAfterSeconds: 'HERALD_DISABLE_AFTER_SECONDS',
   alertWindowSeconds: 'HERALD_ALERT_WINDOW_SECONDS',
   sweepGraceSeconds: 'HERALD_SWEEP_GRACE_SECONDS',
+  /** Consecutive failed attempts that open an endpoint's circuit (the deployment default; endpoints may override). */
+  breakerFailureThreshold: 'HERALD_BREAKER_FAILURE_THRESHOLD',
+  /** Seconds between probes of an open circuit (the deployment default; endpoints may override). */
+  breakerProbeSeconds: 'HERALD_BREAKER_PROBE_SECONDS',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -106,6 +111,14 @@ export interface CommonConfig {
   readonly retentionDays: number;
   /** The deployment's default retry policy, validated (and checked to resolve) at cold start. */
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+  /** The deployment's circuit breaker settings, under every endpoint's own `circuitBreaker`. */
+  readonly breaker: BreakerDefaults;
+}
+
+/** The deployment-wide circuit breaker settings. */
+export interface BreakerDefaults {
+  readonly failureThreshold: number;
+  readonly probeIntervalSeconds: number;
 }
 
 export function parseCommonConfig(env: Env): CommonConfig {
@@ -115,6 +128,31 @@ export function parseCommonConfig(env: Env): CommonConfig {
     allowPrivateTargets: optionalBool(env, ENV.allowPrivateTargets, false),
     retentionDays: optionalInt(env, ENV.retentionDays, 30, 1, 3650),
     defaultRetryPolicy: parseDefaultRetryPolicy(env),
+    breaker: parseBreakerDefaults(env),
+  };
+}
+
+/**
+ * The deployment's breaker settings from HERALD_BREAKER_FAILURE_THRESHOLD and HERALD_BREAKER_PROBE_SECONDS, with
+ * the documented defaults (5 failures, 60 s). Out-of-range values fail the cold start, naming the variable.
+ */
+export function parseBreakerDefaults(env: Env): BreakerDefaults {
+  const { failureThreshold, probeIntervalSeconds } = CIRCUIT_LIMITS;
+  return {
+    failureThreshold: optionalInt(
+      env,
+      ENV.breakerFailureThreshold,
+      DEFAULT_CIRCUIT.failureThreshold,
+      failureThreshold.min,
+      failureThreshold.max,
+    ),
+    probeIntervalSeconds: optionalInt(
+      env,
+      ENV.breakerProbeSeconds,
+      DEFAULT_CIRCUIT.probeIntervalSeconds,
+      probeIntervalSeconds.min,
+      probeIntervalSeconds.max,
+    ),
   };
 }
 

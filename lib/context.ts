@@ -7,6 +7,7 @@
  * are accepted. An empty string counts as "not given".
  */
 import type { Node } from 'constructs';
+import { CIRCUIT_LIMITS, DEFAULT_CIRCUIT } from '../lambdas/core/circuit';
 import type { RetryPolicyInput } from '../lambdas/core/model';
 import { validatePolicyInput } from '../lambdas/core/policy';
 import { SQS_MAX_DELAY_SECONDS } from './spec';
@@ -24,6 +25,8 @@ export const CONTEXT_KEYS = {
   shortDelaySeconds: 'shortDelaySeconds',
   defaultRetryPolicy: 'defaultRetryPolicy',
   disableAfterDays: 'disableAfterDays',
+  breakerFailureThreshold: 'breakerFailureThreshold',
+  breakerProbeSeconds: 'breakerProbeSeconds',
 } as const;
 
 export const CONTEXT_DEFAULTS = {
@@ -31,6 +34,8 @@ export const CONTEXT_DEFAULTS = {
   retentionDays: 30,
   shortDelaySeconds: SQS_MAX_DELAY_SECONDS,
   disableAfterDays: 5,
+  breakerFailureThreshold: DEFAULT_CIRCUIT.failureThreshold,
+  breakerProbeSeconds: DEFAULT_CIRCUIT.probeIntervalSeconds,
 } as const;
 
 /** The validated deployment settings. */
@@ -47,6 +52,10 @@ export interface HeraldContext {
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
   /** An endpoint whose deliveries have failed for this many days without a success is disabled. */
   readonly disableAfterDays: number;
+  /** Consecutive failed attempts that open an endpoint's circuit, unless the endpoint sets its own. */
+  readonly breakerFailureThreshold: number;
+  /** Seconds between probes of an open circuit, unless the endpoint sets its own. */
+  readonly breakerProbeSeconds: number;
 }
 
 /** Returns the raw context value of a key, `undefined` when not set. */
@@ -86,6 +95,14 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
       fallback: CONTEXT_DEFAULTS.disableAfterDays,
       min: 1,
       max: 365,
+    }),
+    breakerFailureThreshold: parseInteger(CONTEXT_KEYS.breakerFailureThreshold, value(CONTEXT_KEYS.breakerFailureThreshold), {
+      fallback: CONTEXT_DEFAULTS.breakerFailureThreshold,
+      ...CIRCUIT_LIMITS.failureThreshold,
+    }),
+    breakerProbeSeconds: parseInteger(CONTEXT_KEYS.breakerProbeSeconds, value(CONTEXT_KEYS.breakerProbeSeconds), {
+      fallback: CONTEXT_DEFAULTS.breakerProbeSeconds,
+      ...CIRCUIT_LIMITS.probeIntervalSeconds,
     }),
   };
 }

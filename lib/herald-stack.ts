@@ -132,6 +132,8 @@ export function runtimeEnvironment(settings: HeraldContext, names: ResourceNames
     [ENV.retentionDays]: String(settings.retentionDays),
     [ENV.shortDelaySeconds]: String(settings.shortDelaySeconds),
     [ENV.disableAfterSeconds]: String(settings.disableAfterDays * 24 * 3600),
+    [ENV.breakerFailureThreshold]: String(settings.breakerFailureThreshold),
+    [ENV.breakerProbeSeconds]: String(settings.breakerProbeSeconds),
     ...(settings.defaultRetryPolicy === undefined
       ? {}
       : { [ENV.defaultRetryPolicy]: JSON.stringify(settings.defaultRetryPolicy) }),

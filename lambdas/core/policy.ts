@@ -24,17 +24,21 @@ export const ON410_VALUES: readonly On410[] = ['cancel', 'cancel_and_disable', '
 
 /**
  * The generic exponential-with-jitter policy, used when neither the endpoint nor the deployment
- * says otherwise (the same as preset `default`).
+ * says otherwise (the same as preset `default`). It rides out a day-long outage of a receiver on its
+ * own, without the circuit breaker's help (Svix retries for about 27.6 h, Stripe for 3 days).
  *
- * 8 attempts. After attempt n the next waits a uniformly random time in [1 s, cap(n)] with
- * cap(n) = min(30 s × 2^(n-1), 24 h): caps 30 s, 1 m, 2 m, 4 m, 8 m, 16 m, 32 m, so the last attempt
- * comes at most 63 m 30 s after the first (about half that on average). 408, 425, 429, 5xx, 3xx and
- * transport failures retry; other 4xx are permanent; 410 cancels; `Retry-After` on 429 and 503 is
- * honoured within [1 s, 24 h]. Nothing is retried more than 3 days after acceptance.
+ * 15 attempts. After attempt n the next waits uniformly in [cap(n)/2, cap(n)] (equal jitter) with
+ * cap(n) = min(30 s × 2^(n-1), 12 h): caps 30 s, 1 m, 2 m, 4 m, 8 m, 16 m, 32 m, 1 h 4 m, 2 h 8 m,
+ * 4 h 16 m, 8 h 32 m, 12 h, 12 h, 12 h. So the last attempt comes between 26 h 31 m 45 s and
+ * 53 h 3 m 30 s after the first: never less than a day, whatever the jitter draws, and inside the
+ * 3-day maximum age. Equal jitter rather than full, because full jitter can draw every wait near zero
+ * and give up within minutes. 408, 425, 429, 5xx, 3xx and transport failures retry; other 4xx are
+ * permanent; 410 cancels; `Retry-After` on 429 and 503 is honoured within [1 s, 24 h]. Nothing is
+ * retried more than 3 days after acceptance.
  */
 export const DEFAULT_POLICY: RetryPolicy = deepFreeze({
-  backoff: { baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'full' },
-  maxAttempts: 8,
+  backoff: { baseSeconds: 30, maxDelaySeconds: 43_200, jitter: 'equal' },
+  maxAttempts: 15,
   maxAgeSeconds: 259_200,
   retryClientErrors: false,
   retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
@@ -47,8 +51,8 @@ export const DEFAULT_POLICY: RetryPolicy = deepFreeze({
  * the first attempt, which is made as soon as the event is accepted.
  *
  * - `default`: {@link DEFAULT_POLICY}, the generic strategy: 4xx except 408/425/429 permanent,
- *   exponential backoff with full jitter (caps 30 s, 1 m, 2 m, 4 m, 8 m, 16 m, 32 m), 8 attempts,
- *   3 days at most, then dead-letter and alert.
+ *   exponential backoff with equal jitter (caps 30 s doubling to 12 h), 15 attempts over 26.5 h to
+ *   53 h, 3 days at most, then dead-letter and alert.
  * - `cryptr`: attempts at 0, +5 m, +15 m, +35 m, +1 h 35 m, +3 h 35 m (delays 5 m, 10 m, 20 m, 1 h,
  *   2 h; 6 attempts). Every failure is retried, 4xx included; 410 cancels; `Retry-After` on 429 and
  *   503 replaces the next delay (so `503` + `retry-after: 60` retries after 60 s), within [1 s, 24 h].

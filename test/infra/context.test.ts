@@ -16,6 +16,8 @@ describe('deployment context', () => {
       shortDelaySeconds: 900,
       defaultRetryPolicy: undefined,
       disableAfterDays: 5,
+      breakerFailureThreshold: 5,
+      breakerProbeSeconds: 60,
     });
   });
 
@@ -28,6 +30,8 @@ describe('deployment context', () => {
         shortDelaySeconds: '0',
         defaultRetryPolicy: '{"maxAttempts":3,"delays":["30s","5m"]}',
         disableAfterDays: '2',
+        breakerFailureThreshold: '3',
+        breakerProbeSeconds: '300',
       }),
     ).toEqual({
       alertEmail: 'ops@example.com',
@@ -36,6 +40,8 @@ describe('deployment context', () => {
       shortDelaySeconds: 0,
       defaultRetryPolicy: { maxAttempts: 3, delays: ['30s', '5m'] },
       disableAfterDays: 2,
+      breakerFailureThreshold: 3,
+      breakerProbeSeconds: 300,
     });
   });
 
@@ -76,6 +82,8 @@ describe('deployment context', () => {
       ['shortDelaySeconds is negative', { shortDelaySeconds: '-1' }, /context shortDelaySeconds/],
       ['allowPrivateTargets is not a boolean', { allowPrivateTargets: 'yes' }, /^context allowPrivateTargets must be true or false, got "yes"$/],
       ['disableAfterDays is 0', { disableAfterDays: '0' }, /context disableAfterDays must be an integer from 1 to 365/],
+      ['breakerFailureThreshold is 0', { breakerFailureThreshold: '0' }, /context breakerFailureThreshold must be an integer from 1 to 1000/],
+      ['breakerProbeSeconds is a day and a second', { breakerProbeSeconds: '86401' }, /context breakerProbeSeconds must be an integer from 1 to 86400/],
       ['defaultRetryPolicy is not JSON', { defaultRetryPolicy: '{maxAttempts: 3}' }, /^context defaultRetryPolicy must be a JSON object \(a retry policy\), got invalid JSON/],
       ['defaultRetryPolicy is an array', { defaultRetryPolicy: '[1,2]' }, /^context defaultRetryPolicy must be a JSON object \(a retry policy\), got "\[1,2\]"$/],
       ['defaultRetryPolicy is a number', { defaultRetryPolicy: '5' }, /context defaultRetryPolicy must be a JSON object/],

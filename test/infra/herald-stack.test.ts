@@ -23,6 +23,8 @@ beforeAll(() => {
     shortDelaySeconds: '60',
     disableAfterDays: '2',
     defaultRetryPolicy: '{"preset":"default","maxAttempts":4}',
+    breakerFailureThreshold: '3',
+    breakerProbeSeconds: '120',
   }).template;
 });
 
@@ -210,6 +212,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       [ENV.retentionDays]: '30',
       [ENV.shortDelaySeconds]: '900',
       [ENV.disableAfterSeconds]: String(5 * 86_400),
+      [ENV.breakerFailureThreshold]: '5',
+      [ENV.breakerProbeSeconds]: '60',
     });
     const variables = (t: Template, path: string) =>
       (resourceAt(t, `${path}/Resource`).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -234,6 +238,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
           [ENV.shortDelaySeconds]: '60',
           [ENV.disableAfterSeconds]: String(2 * 86_400),
           [ENV.defaultRetryPolicy]: '{"preset":"default","maxAttempts":4}',
+          [ENV.breakerFailureThreshold]: '3',
+          [ENV.breakerProbeSeconds]: '120',
         });
       }
     });

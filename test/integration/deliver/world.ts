@@ -20,6 +20,7 @@ import {
   itemToEndpoint,
   keys,
 } from '../../../lambdas/adapters/dynamo/schema';
+import { DEFAULT_CIRCUIT } from '../../../lambdas/core/circuit';
 import { makeId } from '../../../lambdas/core/ids';
 import { newDelivery, type Attempt, type Delivery, type Endpoint, type HeraldEvent } from '../../../lambdas/core/model';
 import { generateSecret } from '../../../lambdas/core/signing';
@@ -119,6 +120,7 @@ export async function startWorld(): Promise<World> {
     allowPrivateTargets: true,
     retentionDays: 30,
     defaultRetryPolicy: undefined,
+    breaker: { ...DEFAULT_CIRCUIT },
     deliveryQueueArn: resources.deliveryQueueArn,
     deadLetterQueueUrl: resources.deadLetterQueueUrl,
     alertTopicArn: resources.alertTopicArn,

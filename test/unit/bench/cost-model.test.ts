@@ -138,17 +138,24 @@ describe('requests and Lambda', () => {
 });
 
 describe('retries through the Scheduler', () => {
-  it('the default policy with the default short delay: only the last two retries can exceed 900 s', () => {
-    // caps after attempts 1..7: 30, 60, 120, 240, 480, 960, 1920 s; full jitter: P(delay > 900) = 1 - 900/cap
-    expect([1, 2, 3, 4, 5, 6, 7].map((a) => schedulerShare(a, DEFAULT_POLICY, 900))).toEqual([0, 0, 0, 0, 0, 0.0625, 0.53125]);
-    expect(expectedSchedulerRetries(DEFAULT_POLICY, 900)).toBe(0.59375);
+  it('the default policy with the default short delay: retries after the sixth can exceed 900 s', () => {
+    // caps after attempts 1..14: 30 s doubling to 12 h; equal jitter: delay uniform in [cap/2, cap], so
+    // P(delay > 900) = (cap - 900) / (cap / 2) for cap 960, and 1 once cap/2 > 900
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 14].map((a) => schedulerShare(a, DEFAULT_POLICY, 900))).toEqual([0, 0, 0, 0, 0, 0.125, 1, 1, 1]);
+    expect(expectedSchedulerRetries(DEFAULT_POLICY, 900)).toBe(8.125);
+  });
+
+  it('a full-jitter policy: P(delay > short) = 1 - short/cap', () => {
+    const full: RetryPolicy = { ...DEFAULT_POLICY, backoff: { baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'full' }, maxAttempts: 8 };
+    expect([1, 2, 3, 4, 5, 6, 7].map((a) => schedulerShare(a, full, 900))).toEqual([0, 0, 0, 0, 0, 0.0625, 0.53125]);
+    expect(expectedSchedulerRetries(full, 60)).toBe(4.03125);
   });
 
   it.each([
-    [0, 7],
-    [60, 4.03125],
-    [900, 0.59375],
-    [2000, 0.59375], // capped at the SQS maximum delay of 900 s
+    [0, 14],
+    [60, 12],
+    [900, 8.125],
+    [2000, 8.125], // capped at the SQS maximum delay of 900 s
   ])('default policy, shortDelaySeconds %i: %s Scheduler retries expected', (short, expected) => {
     expect(expectedSchedulerRetries(DEFAULT_POLICY, short)).toBe(expected);
   });

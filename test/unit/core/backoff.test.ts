@@ -23,11 +23,11 @@ describe('backoffCapSeconds: min(base × 2^(attempt-1), maxDelay)', () => {
     [9, 7680],
     [10, 15_360],
     [11, 30_720],
-    [12, 61_440],
-    [13, 86_400],
-    [14, 86_400],
-    [50, 86_400],
-    [1000, 86_400],
+    [12, 43_200],
+    [13, 43_200],
+    [14, 43_200],
+    [50, 43_200],
+    [1000, 43_200],
   ])('default policy, after attempt %d → %d s', (attempt, cap) => {
     expect(backoffCapSeconds(attempt, DEFAULT_POLICY)).toBe(cap);
   });

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type DecideInput } from '../../../lambdas/core/decide';
 import type { Decision, Outcome, RetryPolicy } from '../../../lambdas/core/model';
-import { DEFAULT_POLICY, resolvePolicy } from '../../../lambdas/core/policy';
+import { resolvePolicy } from '../../../lambdas/core/policy';
 
 const NOW = Date.UTC(2024, 0, 1, 12, 0, 0);
 const HALF = () => 0.5;
+/** The generic full-jitter policy with 8 attempts (the default before round 4): the fixture these mechanics are written against. */
+const GENERIC: RetryPolicy = resolvePolicy({ backoff: { baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'full' }, maxAttempts: 8 });
 
 function run(partial: Partial<DecideInput> & { outcome: Outcome }): Decision {
-  return decide({ attempt: 1, policy: DEFAULT_POLICY, startedAt: NOW, now: NOW, random: HALF, ...partial });
+  return decide({ attempt: 1, policy: GENERIC, startedAt: NOW, now: NOW, random: HALF, ...partial });
 }
 
-const noJitter: RetryPolicy = { ...DEFAULT_POLICY, backoff: { ...DEFAULT_POLICY.backoff, jitter: 'none' } };
+const noJitter: RetryPolicy = { ...GENERIC, backoff: { ...GENERIC.backoff, jitter: 'none' } };
 
 describe('decide: final outcomes', () => {
   it('delivered on 2xx', () => {
@@ -28,7 +30,7 @@ describe('decide: final outcomes', () => {
     ['cancel_and_disable', { kind: 'canceled', disableEndpoint: true }],
     ['permanent', { kind: 'dead', reason: 'permanent', detail: 'HTTP 410 Gone: the receiver removed this endpoint' }],
   ] as const)('410 with on410 %s', (on410, expected) => {
-    expect(run({ outcome: { kind: 'http', status: 410 }, policy: { ...DEFAULT_POLICY, on410 } })).toEqual(expected);
+    expect(run({ outcome: { kind: 'http', status: 410 }, policy: { ...GENERIC, on410 } })).toEqual(expected);
   });
 
   it.each([
@@ -41,7 +43,7 @@ describe('decide: final outcomes', () => {
   });
 
   it('retries a 4xx when the policy retries client errors', () => {
-    expect(run({ outcome: { kind: 'http', status: 404 }, policy: { ...DEFAULT_POLICY, retryClientErrors: true } })).toEqual({
+    expect(run({ outcome: { kind: 'http', status: 404 }, policy: { ...GENERIC, retryClientErrors: true } })).toEqual({
       kind: 'retry',
       at: NOW + 15_000,
       basis: 'backoff',
@@ -102,7 +104,7 @@ describe('decide: maxAttempts boundary', () => {
       reason: 'exhausted',
       detail: '8 of 8 attempts made, last: HTTP 503',
     });
-    expect(run({ outcome: { kind: 'dns' }, attempt: 1, policy: { ...DEFAULT_POLICY, maxAttempts: 1 } })).toEqual({
+    expect(run({ outcome: { kind: 'dns' }, attempt: 1, policy: { ...GENERIC, maxAttempts: 1 } })).toEqual({
       kind: 'dead',
       reason: 'exhausted',
       detail: '1 of 1 attempts made, last: DNS failure',
@@ -184,7 +186,7 @@ describe('decide: Retry-After', () => {
   });
 
   it('follows the configured statuses and bounds', () => {
-    const policy: RetryPolicy = { ...DEFAULT_POLICY, retryAfter: { statuses: [500], minSeconds: 10, maxSeconds: 100 } };
+    const policy: RetryPolicy = { ...GENERIC, retryAfter: { statuses: [500], minSeconds: 10, maxSeconds: 100 } };
     expect(run({ outcome: { kind: 'http', status: 500, retryAfter: '2' }, policy })).toEqual({
       kind: 'retry',
       at: NOW + 10_000,
@@ -203,7 +205,7 @@ describe('decide: Retry-After', () => {
   });
 
   it('never honours Retry-After when the status list is empty', () => {
-    const policy: RetryPolicy = { ...DEFAULT_POLICY, retryAfter: { statuses: [], minSeconds: 1, maxSeconds: 86_400 } };
+    const policy: RetryPolicy = { ...GENERIC, retryAfter: { statuses: [], minSeconds: 1, maxSeconds: 86_400 } };
     expect(run({ outcome: { kind: 'http', status: 429, retryAfter: '50' }, policy })).toEqual({
       kind: 'retry',
       at: NOW + 15_000,
@@ -246,7 +248,7 @@ describe('decide: fixed delays', () => {
   });
 
   it('honours a zero delay (an immediate retry) and repeats the last delay past the list', () => {
-    const policy: RetryPolicy = { ...DEFAULT_POLICY, delays: [0, 10], maxAttempts: 5 };
+    const policy: RetryPolicy = { ...GENERIC, delays: [0, 10], maxAttempts: 5 };
     expect(run({ outcome: { kind: 'tls' }, attempt: 1, policy })).toEqual({ kind: 'retry', at: NOW, basis: 'delays' });
     expect(run({ outcome: { kind: 'tls' }, attempt: 2, policy })).toEqual({ kind: 'retry', at: NOW + 10_000, basis: 'delays' });
     expect(run({ outcome: { kind: 'tls' }, attempt: 4, policy })).toEqual({ kind: 'retry', at: NOW + 10_000, basis: 'delays' });

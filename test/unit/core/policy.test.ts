@@ -149,8 +149,8 @@ describe('resolvePolicy', () => {
 
   it('has the documented default values', () => {
     expect(DEFAULT_POLICY).toEqual({
-      backoff: { baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'full' },
-      maxAttempts: 8,
+      backoff: { baseSeconds: 30, maxDelaySeconds: 43_200, jitter: 'equal' },
+      maxAttempts: 15,
       maxAgeSeconds: 259_200,
       retryClientErrors: false,
       retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
@@ -204,7 +204,7 @@ describe('resolvePolicy', () => {
       on410: 'cancel_and_disable',
       retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 600 },
     });
-    expect(resolvePolicy({ backoff: { jitter: 'none' } }).backoff).toEqual({ baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'none' });
+    expect(resolvePolicy({ backoff: { jitter: 'none' } }).backoff).toEqual({ baseSeconds: 30, maxDelaySeconds: 43_200, jitter: 'none' });
   });
 
   it('sets maxAttempts to delays.length + 1 and parses durations', () => {
@@ -216,8 +216,8 @@ describe('resolvePolicy', () => {
   it('lets backoff in a higher layer replace inherited delays', () => {
     const policy = resolvePolicy({ preset: 'cryptr', backoff: { baseSeconds: 10 } });
     expect(policy.delays).toBeUndefined();
-    expect(policy.backoff).toEqual({ baseSeconds: 10, maxDelaySeconds: 86_400, jitter: 'full' });
-    expect(policy.maxAttempts).toBe(8);
+    expect(policy.backoff).toEqual({ baseSeconds: 10, maxDelaySeconds: 43_200, jitter: 'equal' });
+    expect(policy.maxAttempts).toBe(15);
     expect(resolvePolicy({ backoff: { jitter: 'none' } }, { delays: ['1m'] }).delays).toBeUndefined();
   });
 
@@ -307,6 +307,6 @@ describe('resolvePolicy', () => {
   it('does not check backoff bounds when a delay list replaces backoff', () => {
     const policy = resolvePolicy({ delays: ['1m'], backoff: { maxDelaySeconds: 300 } }, { backoff: { baseSeconds: 600 } });
     expect(policy.delays).toEqual([60]);
-    expect(policy.backoff).toEqual({ baseSeconds: 600, maxDelaySeconds: 300, jitter: 'full' });
+    expect(policy.backoff).toEqual({ baseSeconds: 600, maxDelaySeconds: 300, jitter: 'equal' });
   });
 });

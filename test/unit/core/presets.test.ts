@@ -26,9 +26,9 @@ const FAIL: Outcome = { kind: 'http', status: 503 };
 describe('preset schedules (every attempt fails with 503, random fixed)', () => {
   it.each([
     // preset, random, attempt times in seconds after the first, final decision
-    ['default', 0.5, [0, 15, 45, 105, 225, 465, 945, 1905], '8 of 8 attempts made, last: HTTP 503'],
-    ['default', 0, [0, 1, 2, 3, 4, 5, 6, 7], '8 of 8 attempts made, last: HTTP 503'],
-    ['default', 0.999_999, [0, 30, 90, 210, 450, 930, 1890, 3810], '8 of 8 attempts made, last: HTTP 503'],
+    ['default', 0.5, [0, 23, 68, 158, 338, 698, 1418, 2858, 5738, 11_498, 23_018, 46_058, 78_458, 110_858, 143_258], '15 of 15 attempts made, last: HTTP 503'],
+    ['default', 0, [0, 15, 45, 105, 225, 465, 945, 1905, 3825, 7665, 15_345, 30_705, 52_305, 73_905, 95_505], '15 of 15 attempts made, last: HTTP 503'],
+    ['default', 0.999_999, [0, 30, 90, 210, 450, 930, 1890, 3810, 7650, 15_330, 30_690, 61_410, 104_610, 147_810, 191_010], '15 of 15 attempts made, last: HTTP 503'],
     ['cryptr', 0.5, [0, 300, 900, 2100, 5700, 12_900], '6 of 6 attempts made, last: HTTP 503'],
     ['dashboard', 0.5, [0, 30, 3630, 25_230, 68_430, 154_830], '6 of 6 attempts made, last: HTTP 503'],
     ['virtuous', 0.5, [0, 45, 135, 315, 675, 1395, 2835, 5715, 11_475, 22_275], '10 of 10 attempts made, last: HTTP 503'],
@@ -45,6 +45,16 @@ describe('preset schedules (every attempt fails with 503, random fixed)', () => 
       const policy = resolvePolicy(input);
       const total = (policy.delays ?? []).reduce((a, b) => a + b, 0);
       expect([name, total <= policy.maxAgeSeconds]).toEqual([name, true]);
+    }
+  });
+
+  it('default: keeps retrying through a day-long outage whatever the jitter draws, and ends within its maximum age', () => {
+    for (const random of [0, 0.25, 0.5, 0.75, 0.999_999]) {
+      const policy = resolvePolicy({ preset: 'default' });
+      const { at, end } = schedule(policy, { kind: 'timeout' }, () => random);
+      expect(at.at(-1)).toBeGreaterThanOrEqual(86_400);
+      expect(at.at(-1)).toBeLessThanOrEqual(policy.maxAgeSeconds);
+      expect(end).toMatchObject({ kind: 'dead', reason: 'exhausted' });
     }
   });
 

@@ -85,6 +85,7 @@ describe('parseDeliverConfig', () => {
       disableAfterSeconds: 432_000,
       alertWindowSeconds: 300,
       allowPrivateTargets: false,
+      breaker: { failureThreshold: 5, probeIntervalSeconds: 60 },
     });
     expect(deliverSettings(config)).toMatchObject({ maxTimeoutMs: 50_000, concurrency: 10, shortDelaySeconds: 900 });
   });
@@ -96,6 +97,15 @@ describe('parseDeliverConfig', () => {
   it('accepts shortDelaySeconds 0 and refuses more than the SQS maximum', () => {
     expect(parseDeliverConfig({ ...env, HERALD_SHORT_DELAY_SECONDS: '0' }).shortDelaySeconds).toBe(0);
     expect(() => parseDeliverConfig({ ...env, HERALD_SHORT_DELAY_SECONDS: '901' })).toThrow(/HERALD_SHORT_DELAY_SECONDS/);
+  });
+
+  it('reads the breaker defaults and refuses values out of range, naming the variable', () => {
+    expect(parseDeliverConfig({ ...env, HERALD_BREAKER_FAILURE_THRESHOLD: '3', HERALD_BREAKER_PROBE_SECONDS: '10' }).breaker).toEqual({
+      failureThreshold: 3,
+      probeIntervalSeconds: 10,
+    });
+    expect(() => parseDeliverConfig({ ...env, HERALD_BREAKER_FAILURE_THRESHOLD: '0' })).toThrow(/HERALD_BREAKER_FAILURE_THRESHOLD/);
+    expect(() => parseDeliverConfig({ ...env, HERALD_BREAKER_PROBE_SECONDS: '1.5' })).toThrow(/HERALD_BREAKER_PROBE_SECONDS/);
   });
 
   it('fails at cold start on an invalid default retry policy', () => {
