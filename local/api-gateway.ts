@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { lambdaContext } from './lambda-context';
+import { guardLoopback } from './loopback-guard';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -84,9 +85,21 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResultV2): void
   res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
-function plainError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function plainError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
   res.end(JSON.stringify({ error: { code, message, details: [] } }));
+}
+
+export interface ApiGatewayOptions {
+  /** 0 (default) picks a free port. The listener is always on 127.0.0.1. */
+  readonly port?: number;
+  /**
+   * Checked before the body is read: whether the request may go on (its API key is valid, or it needs none). A
+   * request refused here gets the API's 401 at once and its body is never buffered, so a caller without a key
+   * cannot make the process hold 10 MB per connection. The handler still authenticates every request itself.
+   * @default every request goes on
+   */
+  readonly admit?: (request: { readonly method: string; readonly path: string; readonly authorization: string | undefined }) => Promise<boolean>;
 }
 
 export interface LocalApiGateway {
@@ -96,38 +109,38 @@ export interface LocalApiGateway {
   close(): Promise<void>;
 }
 
-/** Starts the local HTTP API on `host:port` (port 0 picks a free one). */
-export async function startApiGateway(handler: HttpApiHandler, options: { port?: number; host?: string } = {}): Promise<LocalApiGateway> {
+/**
+ * Starts the local HTTP API on 127.0.0.1 (port 0 picks a free one), behind the loopback front: browsers are served
+ * only from the API's own origin (the console), and only under a loopback Host.
+ */
+export async function startApiGateway(handler: HttpApiHandler, options: ApiGatewayOptions = {}): Promise<LocalApiGateway> {
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > API_GATEWAY_MAX_BODY) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      if (tooLarge) {
-        plainError(res, 413, 'payload_too_large', 'request body exceeds the API Gateway limit of 10 MB');
-        return;
-      }
-      const event = toApiGatewayEvent(req, Buffer.concat(chunks));
-      handler(event, lambdaContext('herald-api', API_TIMEOUT_MS)).then(
-        (result) => writeResult(res, result),
-        (error: unknown) => {
-          // What API Gateway does when the integration fails: a bare 500, no details.
-          console.error('api handler failed:', error instanceof Error ? error.message : error);
-          plainError(res, 500, 'internal_error', 'Internal Server Error');
-        },
-      );
-    });
+    if (options.admit === undefined) {
+      invoke(handler, req, res);
+      return;
+    }
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    options.admit({ method: (req.method ?? 'GET').toUpperCase(), path, authorization: req.headers.authorization }).then(
+      (admitted) => {
+        if (admitted) {
+          invoke(handler, req, res);
+          return;
+        }
+        // The body is never read: the connection closes after the answer.
+        plainError(res, 401, 'unauthorized', 'missing or invalid API key', { connection: 'close', 'www-authenticate': 'Bearer' });
+        res.once('finish', () => req.destroy());
+      },
+      () => {
+        plainError(res, 503, 'unavailable', 'Herald could not verify the API key; retry the request', { connection: 'close' });
+        res.once('finish', () => req.destroy());
+      },
+    );
   });
+  guardLoopback(server, { sameOrigin: true });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
@@ -139,4 +152,32 @@ export async function startApiGateway(handler: HttpApiHandler, options: { port?:
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Buffers the body (up to API Gateway's limit), invokes the handler and writes its answer. */
+function invoke(handler: HttpApiHandler, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > API_GATEWAY_MAX_BODY) tooLarge = true;
+    else chunks.push(chunk);
+  });
+  req.on('error', () => res.destroy());
+  req.on('end', () => {
+    if (tooLarge) {
+      plainError(res, 413, 'payload_too_large', 'request body exceeds the API Gateway limit of 10 MB');
+      return;
+    }
+    const event = toApiGatewayEvent(req, Buffer.concat(chunks));
+    handler(event, lambdaContext('herald-api', API_TIMEOUT_MS)).then(
+      (result) => writeResult(res, result),
+      (error: unknown) => {
+        // What API Gateway does when the integration fails: a bare 500, no details.
+        console.error('api handler failed:', error instanceof Error ? error.message : error);
+        plainError(res, 500, 'internal_error', 'Internal Server Error');
+      },
+    );
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * Starts the local stand-ins for AWS in this process: dynalite (DynamoDB) and fauxqs (SQS + SNS), each on a
- * loopback port, and builds real AWS SDK v3 clients pointed at them. Used by local mode and by the tests.
+ * Starts the local stand-ins for AWS in this process: dynalite (DynamoDB) and fauxqs (SQS + SNS), each bound to
+ * 127.0.0.1 behind the loopback front (./loopback-guard.ts: no web page, no foreign Host), and builds real AWS SDK
+ * v3 clients pointed at them. Used by local mode and by the tests.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -9,7 +10,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import dynalite from 'dynalite';
-import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { buildApp } from 'fauxqs';
+import { guardLoopback } from './loopback-guard';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'herald-local', secretAccessKey: 'herald-local' } as const;
@@ -25,7 +27,6 @@ export interface EmulatorOptions {
 export interface Emulators {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
-  readonly fauxqs: FauxqsServer;
   readonly clients: AwsClients;
   stop(): Promise<void>;
 }
@@ -56,31 +57,36 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  guardLoopback(dyn);
   await new Promise<void>((resolve, reject) => {
     dyn.once('error', reject);
     dyn.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());
   });
   const dynamoPort = (dyn.address() as AddressInfo).port;
-  let fauxqs: FauxqsServer;
+  // fauxqs's own startFauxqs always listens on 0.0.0.0 (every interface): its app is built and bound here instead.
+  const fauxqs = buildApp({ logger: false, host: '127.0.0.1', defaultRegion: LOCAL_REGION });
+  let sqsPort: number;
   try {
-    fauxqs = await startFauxqs({ port: options.sqsPort ?? 0, host: '127.0.0.1', logger: false, defaultRegion: LOCAL_REGION });
+    guardLoopback(fauxqs.server);
+    await fauxqs.listen({ port: options.sqsPort ?? 0, host: '127.0.0.1' });
+    sqsPort = (fauxqs.server.address() as AddressInfo).port;
   } catch (error) {
+    await fauxqs.close().catch(() => undefined);
     await new Promise((r) => dyn.close(r));
     throw error;
   }
   const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-  const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
   const clients = localClients(dynamoEndpoint, sqsEndpoint);
   return {
     dynamoEndpoint,
     sqsEndpoint,
-    fauxqs,
     clients,
     async stop() {
       clients.dynamo.destroy();
       clients.sqs.destroy();
       clients.sns.destroy();
-      await fauxqs.stop();
+      await fauxqs.close();
       await new Promise<void>((resolve) => dyn.close(() => resolve()));
     },
   };

@@ -8,11 +8,12 @@
  * so local mode exercises the production configuration path too.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createApiHandler } from '../lambdas/api/app';
 import { apiSettings, parseApiConfig } from '../lambdas/api/config';
+import { bearerAccepted } from '../lambdas/api/middleware/auth';
+import { needsApiKey } from '../lambdas/api/middleware/types';
 import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
 import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
 import { parseDeliverConfig } from '../lambdas/deliver/config';
@@ -27,6 +28,7 @@ import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
+import { ensurePrivateDir } from './private-files';
 import { provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
 import { SqsEventSourcePoller } from './sqs-poller';
@@ -37,8 +39,6 @@ export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/herald-l
 export interface LocalHeraldOptions {
   /** HTTP port of the API; 0 picks a free one. @default 3000 */
   readonly port?: number;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
   /** The API key; a random development key when absent. */
   readonly apiKey?: string;
   /** Where dynalite and the Scheduler emulator keep their data; in memory when absent. */
@@ -81,7 +81,10 @@ export function heraldSettings(env: Env): Env {
 export async function startLocalHerald(options: LocalHeraldOptions = {}): Promise<LocalHerald> {
   const apiKey = options.apiKey ?? `hk_dev_${randomBytes(18).toString('base64url')}`;
   const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
-  if (dynamoDir !== undefined) mkdirSync(dynamoDir, { recursive: true });
+  if (options.dataDir !== undefined && dynamoDir !== undefined) {
+    ensurePrivateDir(options.dataDir);
+    ensurePrivateDir(dynamoDir);
+  }
   const logger = options.logger ?? jsonLogger;
 
   const emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
@@ -115,11 +118,12 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const sweepConfig = parseSweepConfig(env);
     const queue = new SqsDeliveryQueue(clients.sqs, resources.deliveryQueueUrl);
 
+    const apiKeys = new StaticApiKeys([apiKey]);
     const apiHandler = createApiHandler({
       doc: clients.doc,
       tableName: apiConfig.tableName,
       queue,
-      apiKeys: new StaticApiKeys([apiKey]),
+      apiKeys,
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
       logger,
@@ -181,9 +185,12 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       await sweeping?.catch(() => undefined);
     });
 
-    const gateway: LocalApiGateway = await startApiGateway(apiHandler, { port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
+    const gateway: LocalApiGateway = await startApiGateway(apiHandler, {
+      port: options.port ?? 3000,
+      admit: async ({ method, path, authorization }) => !needsApiKey(method, path) || (await bearerAccepted(apiKeys, authorization)),
+    });
     stops.push(() => gateway.close());
-    const url = `http://${options.host ?? '127.0.0.1'}:${gateway.port}`;
+    const url = `http://127.0.0.1:${gateway.port}`;
 
     let stopped: Promise<void> | undefined;
     return {

@@ -6,17 +6,19 @@
  * knows (e.g. HERALD_DEFAULT_RETRY_POLICY='{"preset":"cryptr"}').
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ENV } from '../lambdas/config';
 import { consoleLogger } from './console-logger';
 import { heraldSettings, startLocalHerald } from './herald-local';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, PRIVATE_UMASK } from './private-files';
 
-function example(url: string, apiKey: string): string {
+/** `keyExpression`: shell text that yields the key (the key itself is printed once, above, or not at all). */
+function example(url: string, keyExpression: string): string {
   return [
     'Try it (in another terminal; `npm run receiver` starts a receiver on port 4000):',
     '',
-    `  export HERALD_URL=${url} HERALD_KEY=${apiKey}`,
+    `  export HERALD_URL=${url} HERALD_KEY=${keyExpression}`,
     `  curl -s -X POST $HERALD_URL/v1/endpoints -H "authorization: Bearer $HERALD_KEY" -H 'content-type: application/json' \\`,
     `    -d '{"url":"http://127.0.0.1:4000/webhook","eventTypes":["user.*"]}'`,
     `  curl -s -X POST $HERALD_URL/v1/events -H "authorization: Bearer $HERALD_KEY" -H 'content-type: application/json' \\`,
@@ -31,7 +33,7 @@ function example(url: string, apiKey: string): string {
  * the endpoints and events) keeps the key too.
  */
 function developmentKey(dataDir: string): string {
-  const file = join(dataDir, 'dev-api-key');
+  const file = developmentKeyFile(dataDir);
   try {
     const kept = readFileSync(file, 'utf8').trim();
     if (kept !== '') return kept;
@@ -39,12 +41,19 @@ function developmentKey(dataDir: string): string {
     // first start
   }
   const key = `hk_dev_${randomBytes(18).toString('base64url')}`;
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  ensurePrivateDir(dataDir);
+  writeFileSync(file, `${key}\n`, { mode: PRIVATE_FILE_MODE });
   return key;
 }
 
+const developmentKeyFile = (dataDir: string): string => join(dataDir, 'dev-api-key');
+
+/** Single-quoted for a POSIX shell. */
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
 async function main(): Promise<void> {
+  // Everything local mode writes (table files, schedules, keys) is the user's alone: files 0600, folders 0700.
+  process.umask(PRIVATE_UMASK);
   const env = process.env;
   const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -63,10 +72,13 @@ async function main(): Promise<void> {
     logger: consoleLogger(),
   });
   console.log(`Herald listening on ${herald.url}`);
-  console.log(`API key: ${herald.apiKey}${given ? ' (from HERALD_API_KEY)' : ` (development key, kept in ${join(dataDir, 'dev-api-key')})`}`);
+  // The key is printed once, and only when Herald made it: a key from the environment is the caller's already,
+  // and terminal scrollback and CI logs are no place for a copy.
+  if (given) console.log('API key: from HERALD_API_KEY (not printed)');
+  else console.log(`API key: ${herald.apiKey} (development key, kept in ${developmentKeyFile(dataDir)})`);
   console.log(`Data: ${dataDir}`);
   console.log('');
-  console.log(example(herald.url, herald.apiKey));
+  console.log(example(herald.url, given ? '"$HERALD_API_KEY"' : `"$(cat ${shellQuote(developmentKeyFile(dataDir))})"`));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -29,12 +29,13 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock, type Clock } from '../lambdas/ports';
+import { guardLoopback } from './loopback-guard';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
 
 export interface SchedulerEmulatorOptions {
   /** Sends the fired messages. */
   readonly sqs: SQSClient;
   readonly clock?: Clock;
-  readonly host?: string;
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /** JSON file holding the schedules across restarts; in memory only when absent. */
@@ -262,9 +263,9 @@ export class SchedulerEmulator {
     if (path === undefined) return Promise.resolve();
     const snapshot = JSON.stringify({ version: 1, schedules: this.list() }, null, 2);
     const write = this.persisting.then(async () => {
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
       const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, snapshot);
+      await writeFile(tmp, snapshot, { mode: PRIVATE_FILE_MODE });
       await rename(tmp, path);
     });
     this.persisting = write.catch(() => undefined);
@@ -278,13 +279,14 @@ export class SchedulerEmulator {
         this.reply(res, apiError.status, { Message: apiError.message }, apiError.type);
       });
     });
+    guardLoopback(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
     this.server = server;
     const { port } = server.address() as AddressInfo;
-    this.endpoint = `http://${this.options.host ?? '127.0.0.1'}:${port}`;
+    this.endpoint = `http://127.0.0.1:${port}`;
   }
 
   private reply(res: ServerResponse, status: number, body: unknown, errorType?: string): void {

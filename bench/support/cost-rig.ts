@@ -164,7 +164,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
     });
     stops.push(() => poller.stop());
     scheduler.startTimer(100);
-    const gateway = await startApiGateway(timedApi, { port: 0, host: '127.0.0.1' });
+    const gateway = await startApiGateway(timedApi, { port: 0 });
     stops.push(() => gateway.close());
 
     let stopped: Promise<void> | undefined;

@@ -10,6 +10,7 @@ import type { DeliveryStatus, Endpoint, RetryPolicyInput } from '../core/model';
 import { resolvePolicy, validatePolicyInput } from '../core/policy';
 import { err, ok, type Result } from '../core/result';
 import { checkTargetUrl } from '../core/target';
+import { headerMap } from '../core/header-map';
 
 /** Tenants and client-chosen event ids: 1 to 128 letters, digits and `.`, `_`, `:`, `-`. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -48,6 +49,12 @@ const RESERVED_HEADERS = new Set([
   'expect',
 ]);
 const RESERVED_HEADER_PREFIX = 'webhook-';
+/**
+ * Names that are legal HTTP tokens but special to JavaScript objects: as a map key `__proto__` replaces the
+ * prototype and `constructor` makes the DynamoDB marshaller reject the whole item, so every write of the endpoint
+ * would fail. They are refused, and header maps are built without a prototype.
+ */
+const OBJECT_KEY_NAMES = new Set(['__proto__', 'constructor']);
 
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'dead', 'canceled', 'skipped'];
 
@@ -63,7 +70,8 @@ export type EndpointInput = Pick<
   'url' | 'description' | 'eventTypes' | 'tenant' | 'retryPolicy' | 'timeoutMs' | 'headers' | 'disabled'
 >;
 
-export type EndpointPatch = Partial<EndpointInput>;
+/** What PATCH may change: everything but the tenant, which is fixed at creation (a tenant boundary never moves). */
+export type EndpointPatch = Partial<Omit<EndpointInput, 'tenant'>>;
 
 export interface PublishInput {
   readonly type: string;
@@ -93,17 +101,27 @@ export function validateCreateEndpoint(body: unknown, rules: EndpointRules): Res
   });
 }
 
-/** PATCH /v1/endpoints/{id}: the same fields, each optional, at least one present. */
+const PATCH_FIELDS = ENDPOINT_FIELDS.filter((f) => f !== 'tenant');
+
+/**
+ * PATCH /v1/endpoints/{id}: the same fields but `tenant`, each optional, at least one present. The tenant cannot be
+ * changed: deliveries already made for one tenant must never follow their endpoint into another.
+ */
 export function validateUpdateEndpoint(body: unknown, rules: EndpointRules): Result<EndpointPatch, ErrorDetail[]> {
   const checked = validateEndpointFields(body, rules, true);
-  if (!checked.ok) return checked;
+  const tenantIssue: ErrorDetail[] =
+    isPlainObject(body) && body.tenant !== undefined
+      ? [{ path: 'tenant', message: "cannot be changed: an endpoint's tenant is fixed when it is created (create an endpoint for the other tenant)" }]
+      : [];
+  if (!checked.ok) return err([...checked.error, ...tenantIssue]);
+  if (tenantIssue.length > 0) return err(tenantIssue);
   if (Object.keys(checked.value).length === 0) {
-    return err([{ path: '', message: `must change at least one of: ${ENDPOINT_FIELDS.join(', ')}` }]);
+    return err([{ path: '', message: `must change at least one of: ${PATCH_FIELDS.join(', ')}` }]);
   }
   return checked;
 }
 
-function validateEndpointFields(body: unknown, rules: EndpointRules, partial: boolean): Result<EndpointPatch, ErrorDetail[]> {
+function validateEndpointFields(body: unknown, rules: EndpointRules, partial: boolean): Result<Partial<EndpointInput>, ErrorDetail[]> {
   if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
   const issues: ErrorDetail[] = [];
   rejectUnknown(body, ENDPOINT_FIELDS, issues);
@@ -115,7 +133,10 @@ function validateEndpointFields(body: unknown, rules: EndpointRules, partial: bo
     issues.push({ path: 'url', message: `must be a URL of at most ${MAX_URL_LENGTH} characters (got ${describe(body.url)})` });
   } else {
     const target = checkTargetUrl(body.url, { allowPrivate: rules.allowPrivateTargets });
-    if (target.ok) out.url = body.url;
+    // Stored as parsed (WHATWG: CR, LF and TAB removed, host lower-cased): what is shown is where requests go.
+    if (target.ok && target.value.href.length > MAX_URL_LENGTH) {
+      issues.push({ path: 'url', message: `must be at most ${MAX_URL_LENGTH} characters once normalized (got ${target.value.href.length})` });
+    } else if (target.ok) out.url = target.value.href;
     else issues.push({ path: 'url', message: target.error });
   }
 
@@ -205,6 +226,8 @@ function headersValue(value: unknown, issues: ErrorDetail[]): Record<string, str
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name) || name.length > MAX_HEADER_NAME_LENGTH) {
       issues.push({ path, message: `is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~, at most ${MAX_HEADER_NAME_LENGTH})` });
+    } else if (OBJECT_KEY_NAMES.has(lower)) {
+      issues.push({ path, message: 'is not accepted as a header name' });
     } else if (RESERVED_HEADERS.has(lower) || lower.startsWith(RESERVED_HEADER_PREFIX)) {
       issues.push({ path, message: 'is set by Herald and cannot be overridden' });
     } else if (seen.has(lower)) {
@@ -219,7 +242,7 @@ function headersValue(value: unknown, issues: ErrorDetail[]): Record<string, str
       });
     }
   }
-  return issues.length > before ? undefined : (value as Record<string, string>);
+  return issues.length > before ? undefined : headerMap(entries as [string, string][]);
 }
 
 /** `null` means no tenant; otherwise a token. Returns '' for none. */

@@ -210,3 +210,17 @@ function ipv6Reason(ip: bigint): string | undefined {
   if (ip >> 125n !== 1n) return `${RESERVED} (not global unicast)`;
   return undefined;
 }
+
+/**
+ * A URL as it may be kept or shown outside the endpoint itself (dead-letter records, alerts, logs): scheme, host
+ * and path only. User info and the query string are dropped because receivers put tokens there, and the fragment
+ * is never sent anyway. An unparsable URL becomes `(invalid URL)` rather than being echoed.
+ */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

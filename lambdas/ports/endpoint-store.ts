@@ -19,13 +19,13 @@ export interface PageRequest {
 
 /**
  * A partial change of an endpoint (PATCH). Only the fields present are written, so the worker's concurrent
- * health updates are never overwritten by an API edit. `disabledReason: null` removes the reason.
+ * health updates are never overwritten by an API edit. `disabledReason: null` removes the reason. The tenant is not
+ * among them: it is fixed at creation.
  */
 export interface EndpointChanges {
   readonly url?: string;
   readonly description?: string;
   readonly eventTypes?: readonly string[];
-  readonly tenant?: string;
   readonly retryPolicy?: RetryPolicyInput;
   readonly timeoutMs?: number;
   readonly headers?: Readonly<Record<string, string>>;

@@ -2,7 +2,7 @@
  * End to end: local mode started as a child process exactly like `npm start`, driven only over HTTP, with real
  * receivers verifying signatures the way customers do.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,10 +64,12 @@ describe('local mode end to end (npm start as a child process)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints the URL, the API key and a copy-paste example', () => {
+  it('prints the URL and a copy-paste example, and never a key that came from the environment', () => {
     const out = herald.output();
     expect(out).toMatch(/^Herald listening on http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(out).toContain(`API key: ${API_KEY}`);
+    expect(out).toContain('API key: from HERALD_API_KEY (not printed)');
+    expect(out).not.toContain(API_KEY);
+    expect(out).toContain('HERALD_KEY="$HERALD_API_KEY"');
     expect(out).toContain('curl -s -X POST $HERALD_URL/v1/events');
   });
 
@@ -150,6 +152,18 @@ describe('local mode end to end (npm start as a child process)', () => {
   }, 120_000);
 });
 
+/** Every file and folder under `root` (itself included) with its permission bits. */
+function privateModes(root: string): { files: [string, number][]; dirs: [string, number][] } {
+  const out = { files: [] as [string, number][], dirs: [[root, statSync(root).mode & 0o777]] as [string, number][] };
+  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const mode = statSync(path).mode & 0o777;
+    if (entry.isDirectory()) out.dirs.push([path, mode]);
+    else out.files.push([path, mode]);
+  }
+  return out;
+}
+
 describe('local mode without HERALD_API_KEY', () => {
   it('generates a development key once and keeps it across restarts, and the key works', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-e2e-key-'));
@@ -158,6 +172,9 @@ describe('local mode without HERALD_API_KEY', () => {
       const first = await startLocalProcess(env);
       const key = /API key: (hk_dev_\S+)/.exec(first.output())?.[1];
       expect(key).toMatch(/^hk_dev_[A-Za-z0-9_-]{24}$/);
+      // Printed once; the example reads it from its file.
+      expect(first.output().split(key!).length - 1).toBe(1);
+      expect(first.output()).toContain(`HERALD_KEY="$(cat '${join(dataDir, 'dev-api-key')}')"`);
       const ok = await fetch(`${first.url}/v1/endpoints`, { headers: { authorization: `Bearer ${key}` } });
       expect(ok.status).toBe(200);
       const wrong = await fetch(`${first.url}/v1/endpoints`, { headers: { authorization: 'Bearer hk_dev_wrong' } });
@@ -167,6 +184,12 @@ describe('local mode without HERALD_API_KEY', () => {
       const second = await startLocalProcess(env);
       expect(/API key: (hk_dev_\S+)/.exec(second.output())?.[1]).toBe(key);
       await second.stop('SIGINT');
+
+      // The data folder is the user's alone: the table's files, the schedules and the key.
+      const modes = privateModes(dataDir);
+      expect(modes.files.length).toBeGreaterThan(3);
+      expect(modes.files.filter(([, mode]) => mode !== 0o600)).toEqual([]);
+      expect(modes.dirs.filter(([, mode]) => mode !== 0o700)).toEqual([]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -15,7 +15,7 @@ import { UpdateExpression } from './update-expression';
 import { isConditionFailed, queryIndexPage, storeCall } from './event-store';
 import { endpointToItem, indexKeys, itemToEndpoint, keys, type Item } from './schema';
 
-/** Fields of EndpointChanges written as they are (tenant and disabledReason need extra care). */
+/** Fields of EndpointChanges written as they are (disabledReason needs extra care). */
 const PLAIN_FIELDS = ['url', 'description', 'eventTypes', 'retryPolicy', 'timeoutMs', 'headers', 'disabled', 'health', 'updatedAt'] as const;
 
 export class DynamoEndpointStore implements EndpointStore {
@@ -77,10 +77,6 @@ export class DynamoEndpointStore implements EndpointStore {
       const update = new UpdateExpression();
       for (const field of PLAIN_FIELDS) {
         if (changes[field] !== undefined) update.set(field, changes[field]);
-      }
-      if (changes.tenant !== undefined) {
-        update.set('tenant', changes.tenant);
-        update.set('gsi1pk', indexKeys.endpointsOfTenant(changes.tenant));
       }
       if (changes.disabledReason === null) {
         update.remove('disabledReason');

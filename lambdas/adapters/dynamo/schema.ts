@@ -18,6 +18,7 @@
 import { DUE_SHARDS, TABLE_SPEC } from '../../../lib/spec';
 import type { Attempt, Delivery, Endpoint, HeraldEvent } from '../../core/model';
 import { isFinal } from '../../core/model';
+import { headerMap } from '../../core/header-map';
 
 export type Item = Record<string, unknown>;
 
@@ -89,7 +90,7 @@ export function itemToEndpoint(item: Item): Endpoint {
     tenant: (item.tenant as string | undefined) ?? '',
     retryPolicy: (item.retryPolicy as Endpoint['retryPolicy'] | undefined) ?? {},
     timeoutMs: item.timeoutMs as number,
-    headers: (item.headers as Record<string, string> | undefined) ?? {},
+    headers: headerMap(Object.entries((item.headers as Record<string, string> | undefined) ?? {})),
     disabled: Boolean(item.disabled),
     ...(item.disabledReason === undefined ? {} : { disabledReason: item.disabledReason as string }),
     secrets: (item.secrets as Endpoint['secrets'] | undefined) ?? [],

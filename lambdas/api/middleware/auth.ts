@@ -30,24 +30,34 @@ export function auth(options: AuthOptions): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     before: async (request) => {
       if (options.isPublic(request.event)) return;
-      const match = BEARER.exec(request.event.headers?.authorization ?? '');
-      if (match === null) throw new UnauthorizedError();
-      let keys: readonly string[];
-      try {
-        keys = await options.apiKeys.keys();
-      } catch (error) {
-        const unavailable = new UnavailableError('Herald could not verify the API key; retry the request');
-        unavailable.cause = error;
-        throw unavailable;
-      }
-      const offered = digest(match[1] ?? '');
-      let accepted = false;
-      for (const key of keys) {
-        if (key !== '' && timingSafeEqual(offered, digest(key))) accepted = true;
-      }
-      if (!accepted) throw new UnauthorizedError();
+      if (!(await bearerAccepted(options.apiKeys, request.event.headers?.authorization))) throw new UnauthorizedError();
     },
   };
+}
+
+/**
+ * Whether an `Authorization` header value carries one of the accepted keys (constant time, as above). Shared by
+ * the middleware and local mode's gateway, which checks the key before it reads a request body.
+ *
+ * @throws UnavailableError (503) when the keys cannot be read
+ */
+export async function bearerAccepted(apiKeys: ApiKeys, authorization: string | undefined): Promise<boolean> {
+  const match = BEARER.exec(authorization ?? '');
+  if (match === null) return false;
+  let keys: readonly string[];
+  try {
+    keys = await apiKeys.keys();
+  } catch (error) {
+    const unavailable = new UnavailableError('Herald could not verify the API key; retry the request');
+    unavailable.cause = error;
+    throw unavailable;
+  }
+  const offered = digest(match[1] ?? '');
+  let accepted = false;
+  for (const key of keys) {
+    if (key !== '' && timingSafeEqual(offered, digest(key))) accepted = true;
+  }
+  return accepted;
 }
 
 function digest(value: string): Buffer {

@@ -6,7 +6,8 @@ import { HeraldError } from '../../core/errors';
 import { errorFields, type Logger } from '../../logger';
 import type { ApiEvent, ApiResult } from './types';
 
-export const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
+/** Every JSON answer of the API: never cached, and never content-sniffed into something a browser would run. */
+export const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
 
 /** An error that adds response headers (e.g. `allow` on a 405). */
 export interface WithHeaders {

@@ -14,3 +14,13 @@ export type ApiResult = APIGatewayProxyStructuredResultV2;
 export function isPublicRoute(event: APIGatewayProxyEventV2): boolean {
   return event.requestContext.http.method === 'GET' && event.rawPath.replace(/\/+$/, '') === '/health';
 }
+
+/**
+ * Whether a request needs an API key: everything but GET /health and the console's static files (GET or HEAD
+ * under /console, which the page itself needs before it can ask for the key).
+ */
+export function needsApiKey(method: string, path: string): boolean {
+  const m = method.toUpperCase();
+  if (m === 'GET' && path.replace(/\/+$/, '') === '/health') return false;
+  return !((m === 'GET' || m === 'HEAD') && (path === '/console' || path.startsWith('/console/')));
+}

@@ -16,7 +16,7 @@ import type { ApiUseCaseDeps } from './deps';
  *
  * @throws NotFoundError when there is no endpoint with this id
  */
-export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: Partial<NewEndpoint>): Promise<Endpoint> {
+export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: Partial<Omit<NewEndpoint, 'tenant'>>): Promise<Endpoint> {
   const current = await deps.endpoints.get(id);
   if (current === undefined) throw new NotFoundError('endpoint');
   const changes: { -readonly [K in keyof EndpointChanges]: EndpointChanges[K] } = { ...patch, updatedAt: deps.clock.now() };

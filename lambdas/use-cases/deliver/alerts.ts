@@ -4,6 +4,7 @@
  */
 import { describeOutcome } from '../../core/classify';
 import { formatDuration } from '../../core/duration';
+import { displayUrl } from '../../core/target';
 import type { AlertWindow } from '../../ports/delivery-store';
 import type { DeadLetterRecord } from '../../ports';
 import { errorText, type DeliverDeps } from './deps';
@@ -13,18 +14,8 @@ export interface AlertText {
   readonly message: string;
 }
 
-/**
- * The URL as shown in alerts: scheme, host and path. The query string is left out because
- * receivers sometimes put tokens there, and alerts are e-mailed.
- */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
+/** The URL as shown in alerts (e-mailed): without credentials or query string (core/target.ts). */
+export { displayUrl };
 
 function hostOf(url: string): string {
   try {

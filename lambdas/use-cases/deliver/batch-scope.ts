@@ -9,6 +9,7 @@
  */
 import { buildEnvelope } from '../../core/envelope';
 import type { Endpoint, HeraldEvent, RetryPolicy, SigningSecret } from '../../core/model';
+import { headerMap } from '../../core/header-map';
 import { resolvePolicy } from '../../core/policy';
 import { secretKey, signContent } from '../../core/signing';
 import { errorText, type DeliverDeps } from './deps';
@@ -70,7 +71,7 @@ function policyOf(deps: Pick<DeliverDeps, 'log' | 'settings'>, endpoint: Endpoin
 }
 
 function ownHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const kept: Record<string, string> = {};
+  const kept = headerMap();
   for (const name in headers) {
     if (Object.hasOwn(headers, name) && !WEBHOOK_HEADERS.has(name.toLowerCase())) kept[name] = headers[name]!;
   }

@@ -8,6 +8,8 @@ import { describeOutcome } from '../../core/classify';
 import { decide } from '../../core/decide';
 import type { Attempt, Decision, Delivery, DeliveryMessage, Endpoint, HeraldEvent, RetryPolicy } from '../../core/model';
 import { isFinal } from '../../core/model';
+import { headerMap } from '../../core/header-map';
+import { displayUrl } from '../../core/target';
 import type { DeadLetterRecord, SendResult } from '../../ports';
 import type { DeliveryTransition } from '../../ports/delivery-store';
 import { endpointDisabledAlert, reportDeadLetter } from './alerts';
@@ -94,6 +96,13 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
     await transitionWithoutAttempt(deps, { delivery, status: 'canceled', finalReason: 'endpoint deleted', now: deps.clock.now() });
     return 'done';
   }
+  if (endpoint.tenant !== delivery.tenant) {
+    // A tenant boundary is never crossed, whatever the store holds: an endpoint's tenant cannot change through the
+    // API, so this is an endpoint id reused or an item edited by hand. Nothing is sent.
+    deps.log.error('endpoint belongs to another tenant; delivery canceled', { ...ids, endpointId: endpoint.id });
+    await transitionWithoutAttempt(deps, { delivery, status: 'canceled', finalReason: 'endpoint belongs to another tenant', now: deps.clock.now() });
+    return 'done';
+  }
   if (event === undefined) {
     const now = deps.clock.now();
     const reason = `event ${delivery.eventId} not found`;
@@ -112,7 +121,7 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
   const startedAt = deps.clock.now();
   const body = scope.body(event);
   // Object.assign rather than spreads: the same own properties, without V8's slower spread-with-extras path.
-  const headers = Object.assign({}, plan.headers, plan.signer.headers(event.id, Math.floor(startedAt / 1000), body, startedAt));
+  const headers = Object.assign(headerMap(), plan.headers, plan.signer.headers(event.id, Math.floor(startedAt / 1000), body, startedAt));
   const timeoutMs = effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs);
   const leaseUntil = startedAt + timeoutMs + deps.settings.leaseMarginMs;
   const claimed = await deps.store.claim({ deliveryId: delivery.id, attempt: message.attempt, now: startedAt, leaseUntil });
@@ -302,7 +311,8 @@ async function deadLetter(
     eventType: delivery.eventType,
     tenant: delivery.tenant,
     endpointId: endpoint.id,
-    endpointUrl: endpoint.url,
+    // The record leaves the endpoint's protection (queue consumers, redrive tools): no credentials, no query.
+    endpointUrl: displayUrl(endpoint.url),
     attempts,
     ...(lastOutcome === undefined ? {} : { lastOutcome }),
     reason,

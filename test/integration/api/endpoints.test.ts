@@ -195,25 +195,33 @@ describe('endpoint management routes', () => {
     }
   });
 
-  it('changes only the fields given, moves an endpoint between tenants, and 404s an unknown one', async () => {
+  it('changes only the fields given, never the tenant, and 404s an unknown one', async () => {
     const from = newTenant();
     const to = newTenant();
     const ep = await create({ tenant: from, description: 'before', headers: { 'X-A': '1' } });
     clock.advance(1000);
 
-    const res = await t.api.patch(`/v1/endpoints/${ep.id}`, { description: 'after', tenant: to, timeoutMs: 20000 });
+    const res = await t.api.patch(`/v1/endpoints/${ep.id}`, { description: 'after', timeoutMs: 20000 });
 
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: ep.id, description: 'after', tenant: to, timeoutMs: 20000, headers: { 'X-A': '1' }, url: ep.url });
+    expect(res.body).toMatchObject({ id: ep.id, description: 'after', tenant: from, timeoutMs: 20000, url: ep.url });
     expect(res.body.updatedAt).toBe(new Date(clock.now()).toISOString());
     expect(res.body.createdAt).toBe(ep.createdAt);
     expect(res.body).not.toHaveProperty('secret');
-    expect((await t.api.get('/v1/endpoints', { tenant: from })).body.data).toEqual([]);
-    expect((await t.api.get('/v1/endpoints', { tenant: to })).body.data.map((e: { id: string }) => e.id)).toEqual([ep.id]);
     // The secrets are untouched by a change.
-    expect((await storedEndpoint(ep.id))?.secrets).toEqual([{ secret: ep.secret, createdAt: Date.parse(ep.createdAt) }]);
-    const cleared = await t.api.patch(`/v1/endpoints/${ep.id}`, { tenant: null });
-    expect(cleared.body.tenant).toBeNull();
+    const secretsBefore = (await storedEndpoint(ep.id))?.secrets;
+    expect(secretsBefore).toHaveLength(1);
+
+    // An endpoint's tenant is fixed: a change (to another tenant, or to none) is a 400 and writes nothing.
+    const stored = await storedEndpoint(ep.id);
+    for (const tenant of [to, null]) {
+      const moved = await t.api.patch(`/v1/endpoints/${ep.id}`, { tenant, description: 'never stored' });
+      expect(moved.status).toBe(400);
+      expect(moved.body.error.details).toEqual([{ path: 'tenant', message: expect.stringMatching(/cannot be changed/) }]);
+    }
+    expect(await storedEndpoint(ep.id)).toEqual(stored);
+    expect((await t.api.get('/v1/endpoints', { tenant: to })).body.data).toEqual([]);
+    expect((await t.api.get('/v1/endpoints', { tenant: from })).body.data.map((e: { id: string }) => e.id)).toEqual([ep.id]);
 
     expect((await t.api.patch('/v1/endpoints/ep_nope', { description: 'x' })).status).toBe(404);
     const empty = await t.api.patch(`/v1/endpoints/${ep.id}`, {});

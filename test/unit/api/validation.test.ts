@@ -56,8 +56,42 @@ describe('endpoint schema', () => {
     ['x-nl', 'a\nb', ['headers.x-nl']],
     ['x-nul', 'a\u0000b', ['headers.x-nul']],
     ['x(y)', 'v', ['headers.x(y)']],
+    ['constructor', 'v', ['headers.constructor']],
+    ['Constructor', 'v', ['headers.Constructor']],
   ])('checks header %s', (name, value, expected) => {
     expect(paths(validateCreateEndpoint({ url: 'https://example.com', headers: { [name]: value } }, rules))).toEqual(expected);
+  });
+
+  it('refuses a __proto__ header name (as JSON.parse makes it: an own property) and builds header maps without a prototype', () => {
+    const body = JSON.parse('{"url":"https://example.com","headers":{"__proto__":{"polluted":"yes"}}}') as unknown;
+    expect(new Set(paths(validateCreateEndpoint(body, rules)))).toEqual(new Set(['headers.__proto__']));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const asString = JSON.parse('{"url":"https://example.com","headers":{"__proto__":"v"}}') as unknown;
+    expect(paths(validateCreateEndpoint(asString, rules))).toEqual(['headers.__proto__']);
+    const ok = validateCreateEndpoint({ url: 'https://example.com', headers: { 'x-a': '1' } }, rules);
+    expect(ok.ok && Object.getPrototypeOf(ok.value.headers)).toBeNull();
+    expect(ok.ok && { ...ok.value.headers }).toEqual({ 'x-a': '1' });
+  });
+
+  it.each([
+    ['https://exa\tmple.com/a\r\nb', 'https://example.com/ab'],
+    ['  https://Example.COM:443/p?q=1\n', 'https://example.com/p?q=1'],
+    ['https://example.com', 'https://example.com/'],
+  ])('stores the URL %j in its parsed form %j (CR, LF and TAB stripped as WHATWG parsing does)', (sent, stored) => {
+    const url = sent;
+    const checked = validateCreateEndpoint({ url }, rules);
+    expect(checked.ok && checked.value.url).toBe(stored);
+    const patched = validateUpdateEndpoint({ url }, rules);
+    expect(patched.ok && patched.value.url).toBe(stored);
+  });
+
+  it("refuses a change of the tenant: an endpoint's tenant is fixed at creation", () => {
+    for (const tenant of ['other', null, 'acme']) {
+      const result = validateUpdateEndpoint({ tenant }, rules);
+      expect(paths(result)).toEqual(['tenant']);
+      expect(!result.ok && result.error[0]!.message).toMatch(/cannot be changed/);
+    }
+    expect(paths(validateUpdateEndpoint({ tenant: 'x', timeoutMs: 1 }, rules))).toEqual(['timeoutMs', 'tenant']);
   });
 
   it('dedupes event type patterns and reports retry policy problems under retryPolicy', () => {
@@ -70,7 +104,6 @@ describe('endpoint schema', () => {
 
   it('PATCH takes any subset of the fields but not none, and nothing unknown', () => {
     expect(validateUpdateEndpoint({ description: 'x' }, rules)).toEqual({ ok: true, value: { description: 'x' } });
-    expect(validateUpdateEndpoint({ tenant: null }, rules)).toEqual({ ok: true, value: { tenant: '' } });
     expect(paths(validateUpdateEndpoint({}, rules))).toEqual(['']);
     expect(paths(validateUpdateEndpoint({ id: 'ep_1' }, rules))).toEqual(['id']);
   });

@@ -90,7 +90,8 @@ describe('deliverOne: final outcomes', () => {
         eventType: 'user.created',
         tenant: '',
         endpointId: 'ep_1',
-        endpointUrl: 'https://hooks.example.com/in?token=secret',
+        // The record leaves the endpoint's protection: the query string (a token) is stripped.
+        endpointUrl: 'https://hooks.example.com/in',
         attempts: 1,
         lastOutcome: { kind: 'http', status: 401 },
         reason: 'permanent: HTTP 401 is not retried',
@@ -160,6 +161,15 @@ describe('deliverOne: nothing is sent', () => {
     expect(w.sender.requests).toEqual([]);
     expect(w.store.deliveries.get('dlv_1')).toMatchObject({ status: 'dead', finalReason: 'event evt_1 not found' });
     expect(w.effects.dead.map((d) => [d.deliveryId, d.attempts, d.reason])).toEqual([['dlv_1', 0, 'event evt_1 not found']]);
+  });
+
+  it("when the endpoint's tenant is not the delivery's: canceled, never POSTed into the other tenant", async () => {
+    const w = unitWorld();
+    seed(w, { endpoint: { tenant: 'tenant-b' }, delivery: { tenant: 'tenant-a' } });
+    expect(await run(w)).toBe('done');
+    expect(w.sender.requests).toEqual([]);
+    expect(w.store.deliveries.get('dlv_1')).toMatchObject({ status: 'canceled', finalReason: 'endpoint belongs to another tenant' });
+    expect(w.effects.dead).toEqual([]);
   });
 
   it('when the endpoint is disabled: parked for the recheck interval, never past the maximum age', async () => {
