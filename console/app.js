@@ -1111,7 +1111,7 @@ function endpointFormView(ctx, id) {
       field('tenant', 'Tenant', el('input', { type: 'text', value: ep?.tenant ?? '', autocomplete: 'off', disabled: !creating }), creating ? 'Optional. Events fan out only to endpoints of their own tenant.' : 'The tenant of an endpoint cannot change.'),
       field('timeoutMs', 'Timeout (ms)', el('input', { type: 'number', min: '1', step: '1', value: ep?.timeoutMs ?? '', inputmode: 'numeric' }), 'Optional; the deployment default when empty.'),
       field('retryPolicy', 'Retry policy (JSON)', textarea(ep && Object.keys(ep.retryPolicy ?? {}).length > 0 ? prettyJson(ep.retryPolicy) : '', 5), 'Optional, e.g. {"preset": "default"} or {"delays": ["30s", "5m", "1h"]}.'),
-      field('headers', 'Headers (JSON object)', textarea(ep && Object.keys(ep.headers ?? {}).length > 0 ? prettyJson(ep.headers) : '', 3), 'Optional extra headers sent with every request, e.g. {"x-team": "payments"}.'),
+      field('headers', 'Headers (JSON object)', textarea(ep && Object.keys(ep.headers ?? {}).length > 0 ? prettyJson(ep.headers) : '', 3), creating ? 'Optional extra headers sent with every request, e.g. {"authorization": "Bearer …"}. Their values are stored encrypted and shown masked from then on.' : 'Values are shown masked (********): leave a masked value as it is to keep it, or type a new one.'),
       creating ? field('disabled', 'Create disabled', el('input', { type: 'checkbox', class: 'checkbox' })) : null,
       el('p', { class: 'actions-row' }, submit, el('a', { href: creating ? '#/endpoints' : hashOf('endpoints', /** @type {string} */ (id)) }, 'Cancel')),
       region,

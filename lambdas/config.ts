@@ -23,6 +23,8 @@ export const ENV = {
   apiKeySecretArn: 'HERALD_API_KEY_SECRET_ARN',
   /** Local mode: the API key itself (instead of a secret ARN). */
   apiKey: 'HERALD_API_KEY',
+  /** AWS: the KMS key that wraps the data key sealing signing secrets and header values (api and deliver only). */
+  secretsKeyArn: 'HERALD_SECRETS_KEY_ARN',
   allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',
   retentionDays: 'HERALD_RETENTION_DAYS',
   /** JSON of a RetryPolicyInput: the deployment's default policy. */
@@ -172,4 +174,14 @@ export function parseDefaultRetryPolicy(env: Env): RetryPolicyInput | undefined 
     throw new ConfigError(`environment variable ${ENV.defaultRetryPolicy} is invalid: ${(error as Error).message}`);
   }
   return checked.value;
+}
+
+/**
+ * The KMS key of the secret box (HERALD_SECRETS_KEY_ARN), as the api and deliver Lambdas need it in AWS. Local mode
+ * never calls this: it passes a box on its own master key.
+ *
+ * @throws ConfigError when the variable is missing
+ */
+export function requireSecretsKeyArn(env: Env): string {
+  return requireString(env, ENV.secretsKeyArn);
 }

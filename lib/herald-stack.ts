@@ -9,6 +9,7 @@ import { DeliveryWorker } from './constructs/delivery-worker';
 import type { HeraldFunction } from './constructs/herald-function';
 import { PublishApi } from './constructs/publish-api';
 import { RetryScheduler } from './constructs/retry-scheduler';
+import { SecretsKey } from './constructs/secrets-key';
 import { Sweeper } from './constructs/sweeper';
 import type { HeraldContext } from './context';
 
@@ -21,7 +22,7 @@ export interface HeraldStackProps extends StackProps {
 const QUEUE_AGE_SLACK_SECONDS = 300;
 
 /**
- * All of Herald in one stack: the HTTP API and its Lambda, the table, the delivery and dead-letter
+ * All of Herald in one stack: the HTTP API and its Lambda, the table and the KMS key sealing the secrets in it, the delivery and dead-letter
  * queues, the deliver Lambda, the retry Scheduler group and role, the sweep, and the alerts.
  *
  * Construct ids are part of the resources' logical ids; renaming one replaces the resource (and
@@ -29,6 +30,7 @@ const QUEUE_AGE_SLACK_SECONDS = 300;
  */
 export class HeraldStack extends Stack {
   readonly dataStore: DataStore;
+  readonly secretsKey: SecretsKey;
   readonly queues: DeliveryQueues;
   readonly retryScheduler: RetryScheduler;
   readonly alerts: Alerts;
@@ -41,6 +43,7 @@ export class HeraldStack extends Stack {
     const { settings } = props;
 
     this.dataStore = new DataStore(this, 'DataStore');
+    this.secretsKey = new SecretsKey(this, 'SecretsKey');
     this.queues = new DeliveryQueues(this, 'Queues');
     this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', { deliveryQueue: this.queues.queue });
     this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
@@ -54,9 +57,10 @@ export class HeraldStack extends Stack {
       scheduleGroup: this.retryScheduler.groupName,
       schedulerRoleArn: this.retryScheduler.role.roleArn,
     });
-    this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, queues: this.queues, environment });
+    this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, secretsKey: this.secretsKey, queues: this.queues, environment });
     this.worker = new DeliveryWorker(this, 'Worker', {
       dataStore: this.dataStore,
+      secretsKey: this.secretsKey,
       queues: this.queues,
       retryScheduler: this.retryScheduler,
       alerts: this.alerts,

@@ -8,6 +8,7 @@
  * so local mode exercises the production configuration path too.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createApiHandler } from '../lambdas/api/app';
@@ -17,6 +18,7 @@ import { needsApiKey } from '../lambdas/api/middleware/types';
 import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
 import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
 import { parseDeliverConfig } from '../lambdas/deliver/config';
+import { localSecretBox } from '../lambdas/adapters/secret-box';
 import { SnsAlerts } from '../lambdas/adapters/sns-alerts';
 import { StaticApiKeys } from '../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
@@ -28,7 +30,7 @@ import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
-import { ensurePrivateDir } from './private-files';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
 import { SqsEventSourcePoller } from './sqs-poller';
@@ -71,6 +73,29 @@ export interface LocalHerald {
   sweep(): Promise<SweepSummary>;
   /** Stops taking requests, lets in-flight work finish, stops the emulators (dynalite flushes to disk). */
   stop(): Promise<void>;
+}
+
+/** The master key file in a data folder: what wraps local mode's data key, as KMS does in AWS. */
+export const MASTER_KEY_FILE = 'master.key';
+
+/**
+ * Local mode's master key: kept in `<dataDir>/master.key` (0600, created on first start), so a restart can open the
+ * secrets it sealed; a random one in memory when there is no data folder. The table holds only the data key wrapped
+ * under it, so the table files alone do not give the secrets away.
+ */
+export function localMasterKey(dataDir: string | undefined): Buffer {
+  if (dataDir === undefined) return randomBytes(32);
+  const file = join(dataDir, MASTER_KEY_FILE);
+  try {
+    const kept = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (kept.length === 32) return kept;
+    throw new Error(`${file} does not hold a 32-byte key; restore it from a backup, or remove the data folder to start afresh`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  return key;
 }
 
 /** Only the `HERALD_*` entries of an environment: what a user may set to tune local mode. */
@@ -119,6 +144,8 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const queue = new SqsDeliveryQueue(clients.sqs, resources.deliveryQueueUrl);
 
     const apiKeys = new StaticApiKeys([apiKey]);
+    // Local mode's stand-in for KMS: a master key in the data folder (0600), or in memory without one.
+    const secrets = localSecretBox(clients.doc, apiConfig.tableName, localMasterKey(options.dataDir), systemClock);
     const apiHandler = createApiHandler({
       doc: clients.doc,
       tableName: apiConfig.tableName,
@@ -126,11 +153,12 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       apiKeys,
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
+      secrets,
       logger,
       config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
-      buildDeliverDeps({ doc: clients.doc, sqs: clients.sqs, sns: clients.sns, scheduler: schedulerClient }, deliverConfig, { log: logger }),
+      buildDeliverDeps({ doc: clients.doc, sqs: clients.sqs, sns: clients.sns, scheduler: schedulerClient, secrets }, deliverConfig, { log: logger }),
     );
     const sweepDeps: SweepHandlerDeps = {
       doc: clients.doc,

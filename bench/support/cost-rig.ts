@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { StaticApiKeys } from '../../lambdas/adapters/secrets-api-keys';
+import { localSecretBox } from '../../lambdas/adapters/secret-box';
 import { SqsDeliveryQueue } from '../../lambdas/adapters/sqs-delivery-queue';
 import { createApiHandler } from '../../lambdas/api/app';
 import { apiSettings, parseApiConfig } from '../../lambdas/api/config';
@@ -115,6 +116,8 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
     const apiLogs = countingLogger();
     const deliverLogs = countingLogger();
 
+    // Standing in for KMS as local mode does: one data key, unwrapped once per process (as once per container).
+    const masterKey = randomBytes(32);
     const apiHandler = createApiHandler({
       doc: api.doc,
       tableName: apiConfig.tableName,
@@ -122,11 +125,22 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       apiKeys: new StaticApiKeys([apiKey]),
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
+      secrets: localSecretBox(api.doc, apiConfig.tableName, masterKey, systemClock),
       logger: apiLogs.logger,
       config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
-      buildDeliverDeps({ doc: deliver.doc, sqs: deliver.sqs, sns: deliver.sns, scheduler: schedulerClient }, deliverConfig, { log: deliverLogs.logger }),
+      buildDeliverDeps(
+        {
+          doc: deliver.doc,
+          sqs: deliver.sqs,
+          sns: deliver.sns,
+          scheduler: schedulerClient,
+          secrets: localSecretBox(deliver.doc, deliverConfig.tableName, masterKey, systemClock),
+        },
+        deliverConfig,
+        { log: deliverLogs.logger },
+      ),
     );
 
     const apiInvocations: Invocation[] = [];

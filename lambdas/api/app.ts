@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetryPolicyInput } from '../core/model';
 import { DynamoEndpointStore } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
-import type { ApiKeys, Clock, DeliveryQueue } from '../ports';
+import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
 import { jsonLogger, type Logger } from '../logger';
@@ -27,6 +27,8 @@ export interface ApiDeps {
   readonly clock: Clock;
   /** Cryptographically random bytes (`crypto.randomBytes` in production). */
   readonly randomBytes: (size: number) => Uint8Array;
+  /** Seals signing secrets and header values before they are stored (envelope encryption, adapters/secret-box.ts). */
+  readonly secrets: SecretBox;
   readonly config: {
     /** Endpoint URLs may be http, loopback or private (local mode). */
     readonly allowPrivateTargets: boolean;
@@ -53,6 +55,7 @@ export function createApiHandler(deps: ApiDeps) {
     queue: deps.queue,
     clock: deps.clock,
     randomBytes: deps.randomBytes,
+    secrets: deps.secrets,
   };
   const router = new Router(
     apiRoutes(useCaseDeps, {

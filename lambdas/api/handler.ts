@@ -4,16 +4,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { kmsSecretBox } from '../adapters/secret-box';
 import { SecretsManagerApiKeys, StaticApiKeys } from '../adapters/secrets-api-keys';
+import { requireSecretsKeyArn } from '../config';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemClock } from '../ports';
 import { createApiHandler } from './app';
 import { apiSettings, parseApiConfig } from './config';
 
 const config = parseApiConfig(process.env);
+const secretsKeyArn = requireSecretsKeyArn(process.env);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 const apiKeys =
   config.apiKey.kind === 'secret'
@@ -27,5 +31,6 @@ export const handler = createApiHandler({
   apiKeys,
   clock: systemClock,
   randomBytes: (size) => randomBytes(size),
+  secrets: kmsSecretBox(doc, config.tableName, new KMSClient({}), secretsKeyArn, systemClock),
   config: apiSettings(config),
 });

@@ -144,7 +144,7 @@ export function apiRoutes(deps: ApiUseCaseDeps, rules: EndpointRules): Route[] {
       handler: async (request) => {
         const input = orThrow(validateCreateEndpoint(request.body, rules), 'invalid endpoint');
         const { endpoint, secret } = await createEndpoint(deps, input);
-        return { status: 201, body: endpointView(endpoint, secret) };
+        return { status: 201, body: endpointView(endpoint, secret, { showHeaders: true }) };
       },
     },
     {

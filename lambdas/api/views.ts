@@ -6,11 +6,17 @@
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { FanOutEntry } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
+import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 const tenantOrNull = (tenant: string): string | null => (tenant === '' ? null : tenant);
 
-export function endpointView(endpoint: Endpoint, secret?: string): Record<string, unknown> {
+/**
+ * An endpoint as the API shows it. Header values are receivers' credentials: they are shown only in the answer to
+ * the request that set them at creation (`showHeaders`), and masked everywhere after (GET, list, PATCH, rotate, the
+ * console).
+ */
+export function endpointView(endpoint: Endpoint, secret?: string, options: { readonly showHeaders?: boolean } = {}): Record<string, unknown> {
   return {
     id: endpoint.id,
     url: endpoint.url,
@@ -19,7 +25,7 @@ export function endpointView(endpoint: Endpoint, secret?: string): Record<string
     tenant: tenantOrNull(endpoint.tenant),
     retryPolicy: endpoint.retryPolicy,
     timeoutMs: endpoint.timeoutMs,
-    headers: endpoint.headers,
+    headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, options.showHeaders ? endpoint.headers[name] : HEADER_VALUE_MASK])),
     disabled: endpoint.disabled,
     disabledReason: endpoint.disabledReason ?? null,
     health: {

@@ -15,13 +15,16 @@ import { EventBridgeRetryScheduler } from '../adapters/scheduler';
 import { SnsAlerts } from '../adapters/sns-alerts';
 import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
-import { systemClock } from '../ports';
+import { systemClock, type SecretBox } from '../ports';
+import { withOpenedEndpoints } from '../use-cases/endpoint-secrets';
 import { errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
 import { processBatch } from '../use-cases/deliver/process-batch';
 import { deliverSettings, type DeliverConfig } from './config';
 
 export interface DeliverClients {
   readonly doc: DynamoDBDocumentClient;
+  /** Opens the endpoints' sealed secrets and header values (KMS-wrapped data key in AWS, a local key locally). */
+  readonly secrets: SecretBox;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly scheduler: SchedulerClient;
@@ -30,7 +33,9 @@ export interface DeliverClients {
 /**
  * The production wiring: DynamoDB store, node:http sender, SQS delivery and dead-letter queues,
  * EventBridge Scheduler, SNS alerts, the system clock and `Math.random`. `overrides` replaces single
- * parts (local mode passes its sender options; tests a clock).
+ * parts (local mode passes its sender options and its secret box; tests a clock).
+ *
+ * The store opens each loaded endpoint's signing secrets and header values with `clients.secrets`.
  */
 export function buildDeliverDeps(
   clients: DeliverClients,
@@ -39,7 +44,7 @@ export function buildDeliverDeps(
 ): DeliverDeps {
   const { senderOptions, ...rest } = overrides;
   return {
-    store: new DynamoDeliveryStore(clients.doc, { tableName: config.tableName, retentionDays: config.retentionDays }),
+    store: withOpenedEndpoints(new DynamoDeliveryStore(clients.doc, { tableName: config.tableName, retentionDays: config.retentionDays }), clients.secrets),
     sender: new NodeHttpSender({ allowPrivate: config.allowPrivateTargets, ...senderOptions }),
     queue: new SqsDeliveryQueue(clients.sqs, config.deliveryQueueUrl),
     scheduler: new EventBridgeRetryScheduler(clients.scheduler, {

@@ -4,17 +4,31 @@
  * reused across invocations. Endpoints and credentials come from the Lambda environment.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { kmsSecretBox } from '../adapters/secret-box';
+import { requireSecretsKeyArn } from '../config';
+import { systemClock } from '../ports';
 import { buildDeliverDeps, createDeliverHandler } from './app';
 import { parseDeliverConfig } from './config';
 
 const config = parseDeliverConfig(process.env);
+const secretsKeyArn = requireSecretsKeyArn(process.env);
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 export const handler = createDeliverHandler(
-  buildDeliverDeps({ doc, sqs: new SQSClient({}), sns: new SNSClient({}), scheduler: new SchedulerClient({}) }, config),
+  buildDeliverDeps(
+    {
+      doc,
+      sqs: new SQSClient({}),
+      sns: new SNSClient({}),
+      scheduler: new SchedulerClient({}),
+      secrets: kmsSecretBox(doc, config.tableName, new KMSClient({}), secretsKeyArn, systemClock),
+    },
+    config,
+  ),
 );

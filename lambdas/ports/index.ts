@@ -85,3 +85,13 @@ export interface HttpSender {
 export interface ApiKeys {
   keys(): Promise<readonly string[]>;
 }
+
+/**
+ * Seals secrets for storage and opens them again (lambdas/adapters/secret-box.ts: envelope encryption under the
+ * deployment's KMS key). `context` names what the value belongs to; a value opens only under the context it was
+ * sealed with.
+ */
+export interface SecretBox {
+  seal(plaintext: string, context: string): Promise<string>;
+  open(sealed: string, context: string): Promise<string>;
+}

@@ -7,9 +7,12 @@ import type { DataStore } from './data-store';
 import type { DeliveryQueues } from './delivery-queues';
 import { HeraldFunction } from './herald-function';
 import type { RetryScheduler } from './retry-scheduler';
+import type { SecretsKey } from './secrets-key';
 
 export interface DeliveryWorkerProps {
   readonly dataStore: DataStore;
+  /** Opens the endpoints' signing secrets and header values. */
+  readonly secretsKey: SecretsKey;
   readonly queues: DeliveryQueues;
   readonly retryScheduler: RetryScheduler;
   readonly alerts: Alerts;
@@ -41,7 +44,7 @@ export class DeliveryWorker extends Construct {
       memorySize: 512,
       // The queue's visibility timeout is six times this (lib/spec.ts).
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
-      environment: props.environment,
+      environment: { ...props.environment, ...props.secretsKey.environment() },
     });
     this.function.addEventSource(
       new SqsEventSource(props.queues.queue, {
@@ -59,6 +62,7 @@ export class DeliveryWorker extends Construct {
       }),
     );
     props.dataStore.grantReadWriteData(this.function);
+    props.secretsKey.grantOpen(this.function);
     // Short retries go back on the delivery queue with a message timer; give-ups go to the DLQ.
     props.queues.grantSendToDeliveryQueue(this.function);
     props.queues.grantSendToDeadLetterQueue(this.function);

@@ -9,9 +9,12 @@ import { ENV } from '../../lambdas/config';
 import type { DataStore } from './data-store';
 import type { DeliveryQueues } from './delivery-queues';
 import { HeraldFunction } from './herald-function';
+import type { SecretsKey } from './secrets-key';
 
 export interface PublishApiProps {
   readonly dataStore: DataStore;
+  /** Seals signing secrets and header values before they are stored. */
+  readonly secretsKey: SecretsKey;
   readonly queues: DeliveryQueues;
   /** The shared `HERALD_*` configuration. */
   readonly environment: Readonly<Record<string, string>>;
@@ -78,9 +81,10 @@ export class PublishApi extends Construct {
       memorySize: 512,
       // Below API Gateway's 30 s integration limit, so a slow request ends as a Lambda timeout.
       timeout: Duration.seconds(15),
-      environment: { ...props.environment, [ENV.apiKeySecretArn]: this.apiKeySecret.secretArn },
+      environment: { ...props.environment, ...props.secretsKey.environment(), [ENV.apiKeySecretArn]: this.apiKeySecret.secretArn },
     });
     props.dataStore.grantReadWriteData(this.function);
+    props.secretsKey.grantSeal(this.function);
     props.queues.grantSendToDeliveryQueue(this.function);
     this.apiKeySecret.grantRead(this.function);
 

@@ -42,13 +42,17 @@ describe('local mode end to end (npm start as a child process)', () => {
   const receivers: Receiver[] = [];
   const env = { PORT: '0', HERALD_API_KEY: API_KEY, HERALD_DATA_DIR: dataDir, HERALD_ALERT_WINDOW_SECONDS: '60' };
 
-  async function endpointWithReceiver(behaviour: Parameters<Receiver['behave']>[0], eventTypes = ['order.*']): Promise<{ ep: Endpoint; receiver: Receiver }> {
+  async function endpointWithReceiver(
+    behaviour: Parameters<Receiver['behave']>[0],
+    eventTypes = ['order.*'],
+    headers: Record<string, string> = {},
+  ): Promise<{ ep: Endpoint; receiver: Receiver }> {
     const plain = await startReceiver();
     // Re-create the receiver with the endpoint's secret once it is known, on the same port.
     const url = plain.url;
     const port = plain.port;
     await plain.close();
-    const created = await api<Endpoint>(herald, 'POST', '/v1/endpoints', { url, eventTypes, retryPolicy: FAST, timeoutMs: 2000 });
+    const created = await api<Endpoint>(herald, 'POST', '/v1/endpoints', { url, eventTypes, retryPolicy: FAST, timeoutMs: 2000, headers });
     expect(created.status).toBe(201);
     const receiver = await startReceiver({ port, secret: created.body.secret, behaviour });
     receivers.push(receiver);
@@ -71,6 +75,18 @@ describe('local mode end to end (npm start as a child process)', () => {
     expect(out).not.toContain(API_KEY);
     expect(out).toContain('HERALD_KEY="$HERALD_API_KEY"');
     expect(out).toContain('curl -s -X POST $HERALD_URL/v1/events');
+  });
+
+  it('signs with the sealed secret and sends the sealed header value, which the API shows only masked', async () => {
+    const { ep, receiver } = await endpointWithReceiver({ status: 200 }, ['invoice.*'], { Authorization: 'Bearer e2e-receiver-credential' });
+    expect((await api<{ headers: Record<string, string> }>(herald, 'GET', `/v1/endpoints/${ep.id}`)).body.headers).toEqual({ Authorization: '********' });
+    const published = await api<{ id: string }>(herald, 'POST', '/v1/events', { type: 'invoice.paid', data: { n: 1 } });
+    await eventually(
+      async () => receiver.received.length,
+      (n) => n > 0,
+    );
+    expect(receiver.received[0]).toMatchObject({ id: published.body.id, verified: true });
+    expect(receiver.received[0]!.headers.authorization).toBe('Bearer e2e-receiver-credential');
   });
 
   it('fans out to several endpoints, retries a failing one until it recovers, and dead-letters one with a printed alert', async () => {

@@ -218,16 +218,26 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
     const variables = (t: Template, path: string) =>
       (resourceAt(t, `${path}/Resource`).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
-    it('deliver and sweep get exactly the shared variables (no API key, no default policy when none given)', () => {
-      expect(variables(template, FUNCTIONS.worker)).toEqual(shared());
+    it('deliver gets the shared variables and the secrets key, the sweep only the shared ones (no API key, no default policy when none given)', () => {
+      expect(variables(template, FUNCTIONS.worker)).toEqual({ ...shared(), [ENV.secretsKeyArn]: getAtt(id('Herald/SecretsKey/Key/Resource')) });
       expect(variables(template, FUNCTIONS.sweeper)).toEqual(shared());
     });
 
-    it('the api also gets the API key secret ARN', () => {
+    it('the api also gets the API key secret ARN and the secrets key', () => {
       expect(variables(template, FUNCTIONS.api)).toEqual({
         ...shared(),
         [ENV.apiKeySecretArn]: ref(id('Herald/Api/ApiKey/Resource')),
+        [ENV.secretsKeyArn]: getAtt(id('Herald/SecretsKey/Key/Resource')),
       });
+    });
+
+    it('the secrets key is a retained, rotating KMS key (the sealed secrets cannot outlive it)', () => {
+      template.hasResource('AWS::KMS::Key', {
+        Properties: Match.objectLike({ EnableKeyRotation: true, Description: Match.stringLikeRegexp('seals endpoint signing secrets') }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      expect(resourceAt(template, 'Herald/SecretsKey/Key/Resource').Type).toBe('AWS::KMS::Key');
     });
 
     it('GIVEN every context key THEN the values reach every Lambda, the policy as JSON', () => {

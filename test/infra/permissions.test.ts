@@ -26,6 +26,7 @@ let arn: {
   topic: string;
   topicKey: string;
   secret: string;
+  secretsKey: string;
   schedulerRole: string;
   scheduleGroupName: string;
   logs: (fn: 'Api' | 'Worker' | 'Sweeper') => string;
@@ -44,6 +45,7 @@ beforeAll(() => {
     topic: `<${id('Herald/Alerts/Topic/Resource')}>`,
     topicKey: `<${id('Herald/Alerts/TopicKey/Resource')}.Arn>`,
     secret: `<${id('Herald/Api/ApiKey/Resource')}>`,
+    secretsKey: `<${id('Herald/SecretsKey/Key/Resource')}.Arn>`,
     schedulerRole: `<${id('Herald/RetryScheduler/Role/Resource')}.Arn>`,
     scheduleGroupName: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name as string,
     logs: (fn) => `<${id(`Herald/${fn}/FunctionLogs/Resource`)}.Arn>`,
@@ -76,22 +78,24 @@ const publishGrants = () => [
 
 describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () => {
   describe('THEN each Lambda has exactly the permissions of its job (fails on any addition or loss)', () => {
-    it('api: its log group, table items and indexes, send to the delivery queue, read the API key', () => {
+    it('api: its log group, table items and indexes, send to the delivery queue, read the API key, seal secrets', () => {
       expect(grants(api)).toEqual(
         [
           ...logGrants('Api'),
           ...tableGrants(),
           ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]),
           ...pairs(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], [arn.secret]),
+          ...pairs(['kms:Decrypt', 'kms:GenerateDataKey'], [arn.secretsKey]),
         ].sort(),
       );
     });
 
-    it('deliver: also consume the delivery queue, send to the DLQ, publish alerts, manage its schedules, pass the Scheduler role', () => {
+    it('deliver: also consume the delivery queue, send to the DLQ, publish alerts, manage its schedules, pass the Scheduler role, open secrets', () => {
       expect(grants(worker)).toEqual(
         [
           ...logGrants('Worker'),
           ...tableGrants(),
+          ...pairs(['kms:Decrypt'], [arn.secretsKey]),
           ...pairs(
             [
               'sqs:ChangeMessageVisibility',

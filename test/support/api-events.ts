@@ -223,6 +223,7 @@ export function createTestApi(
     doc: env.clients.doc,
     tableName: env.resources.tableName,
     queue,
+    secrets: env.secrets,
     apiKeys: new StaticApiKeys([TEST_API_KEY]),
     clock,
     randomBytes: options.randomBytes ?? ((n) => randomBytes(n)),

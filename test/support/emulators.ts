@@ -8,12 +8,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { localSecretBox } from '../../lambdas/adapters/secret-box';
+import { systemClock, type SecretBox } from '../../lambdas/ports';
 import { LOCAL_NAMES, type LocalNames } from '../../lib/spec';
 import { startEmulators, type Emulators } from '../../local/emulators';
 import { provisionLocal, type LocalResources } from '../../local/provision';
 
 export interface TestEnvironment extends Emulators {
   readonly resources: LocalResources;
+  /** The environment's secret box (a local master key, as in local mode): what the api seals with and deliver opens with. */
+  readonly secrets: SecretBox;
   /** Receives (and deletes) up to `max` messages from a queue, waiting at most `waitSeconds` for the first. */
   drain(queueUrl: string, options?: { max?: number; waitSeconds?: number }): Promise<Message[]>;
   /** Empties every Herald queue (between tests). */
@@ -37,6 +41,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   return {
     ...emulators,
     resources,
+    secrets: localSecretBox(emulators.clients.doc, resources.tableName, randomBytes(32), systemClock),
     async drain(queueUrl, options = {}) {
       const max = options.max ?? 100;
       const out: Message[] = [];

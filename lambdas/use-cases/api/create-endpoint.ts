@@ -4,6 +4,7 @@
 import { makeId } from '../../core/ids';
 import type { Endpoint } from '../../core/model';
 import { generateSecret } from '../../core/signing';
+import { sealEndpointSecrets } from '../endpoint-secrets';
 import type { ApiUseCaseDeps } from './deps';
 
 /** Signing keys are 32 random bytes (the Standard Webhooks range is 24 to 64). */
@@ -18,7 +19,8 @@ export type NewEndpoint = Pick<
 
 /**
  * Stores a validated endpoint with a new id and signing secret. The secret is returned here (and by
- * rotate-secret) and never again: every other response leaves it out.
+ * rotate-secret) and never again: every other response leaves it out. The secret and the header values are stored
+ * sealed; the endpoint returned is the one the caller sent, in the clear.
  */
 export async function createEndpoint(deps: ApiUseCaseDeps, input: NewEndpoint): Promise<{ endpoint: Endpoint; secret: string }> {
   const now = deps.clock.now();
@@ -32,6 +34,6 @@ export async function createEndpoint(deps: ApiUseCaseDeps, input: NewEndpoint): 
     createdAt: now,
     updatedAt: now,
   };
-  await deps.endpoints.create(endpoint);
+  await deps.endpoints.create(await sealEndpointSecrets(deps.secrets, endpoint));
   return { endpoint, secret };
 }

@@ -5,7 +5,7 @@
 import { HeraldError, UnavailableError } from '../../core/errors';
 import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
-import type { Clock, DeliveryQueue, QueuedDelivery } from '../../ports';
+import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
 import type { Delivery } from '../../core/model';
 
 export interface ApiUseCaseDeps {
@@ -15,6 +15,8 @@ export interface ApiUseCaseDeps {
   readonly clock: Clock;
   /** Cryptographically random bytes (ids, signing secrets). */
   readonly randomBytes: (size: number) => Uint8Array;
+  /** Seals signing secrets and header values before they are stored (use-cases/endpoint-secrets.ts). */
+  readonly secrets: SecretBox;
 }
 
 /** The queue message that asks for a delivery's next attempt. */

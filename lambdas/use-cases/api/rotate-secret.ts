@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from '../../core/errors';
 import type { Endpoint, SigningSecret } from '../../core/model';
 import { generateSecret } from '../../core/signing';
 import { SECRET_BYTES } from './create-endpoint';
+import { sealContext } from '../endpoint-secrets';
 import type { ApiUseCaseDeps } from './deps';
 
 /** How long a rotated-out secret keeps signing next to the new one, so receivers can switch without a gap. */
@@ -29,7 +30,8 @@ export async function rotateSecret(deps: ApiUseCaseDeps, id: string): Promise<{ 
     const kept: SigningSecret[] = endpoint.secrets
       .filter((s) => s.expiresAt === undefined || s.expiresAt > now)
       .map((s) => (s.expiresAt === undefined ? { ...s, expiresAt: now + ROTATION_OVERLAP_MS } : s));
-    const secrets: SigningSecret[] = [{ secret, createdAt: now }, ...kept];
+    // The new secret is stored sealed; the kept ones stay as stored, and the condition compares the stored newest.
+    const secrets: SigningSecret[] = [{ secret: await deps.secrets.seal(secret, sealContext.secret(id)), createdAt: now }, ...kept];
     const outcome = await deps.endpoints.replaceSecrets(id, endpoint.secrets[0]?.secret, secrets, now);
     if (outcome === 'missing') throw new NotFoundError('endpoint');
     if (outcome === 'replaced') return { endpoint: { ...endpoint, secrets, updatedAt: now }, secret };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../../lambdas/adapters/dynamo/schema';
 import type { SigningSecret } from '../../../lambdas/core/model';
 import { activeSecrets } from '../../../lambdas/core/signing';
+import { sealContext } from '../../../lambdas/use-cases/endpoint-secrets';
 import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
 import { TestClock, createTestApi, drainDeliveryQueue, scanTable, type TestApi } from '../../support/api-events';
 
@@ -40,6 +41,13 @@ describe('endpoint management routes', () => {
     return out.Item;
   }
 
+  /** The stored signing secrets, opened with the environment's key (stored, each is sealed: `hsec1.` and no `whsec_`). */
+  async function storedSecrets(id: string): Promise<SigningSecret[]> {
+    const secrets = ((await storedEndpoint(id))?.secrets ?? []) as SigningSecret[];
+    for (const s of secrets) expect(s.secret).toMatch(/^hsec1\.k1\.[A-Za-z0-9_-]+$/);
+    return Promise.all(secrets.map(async (s) => ({ ...s, secret: await env.secrets.open(s.secret, sealContext.secret(id)) })));
+  }
+
   it('creates an endpoint with defaults and returns its signing secret once', async () => {
     const createdAt = clock.now() + 1;
     const ep = await create({});
@@ -60,8 +68,8 @@ describe('endpoint management routes', () => {
       updatedAt: new Date(createdAt).toISOString(),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
-    const stored = await storedEndpoint(ep.id);
-    expect(stored?.secrets).toEqual([{ secret: ep.secret, createdAt }]);
+    expect(await storedSecrets(ep.id)).toEqual([{ secret: ep.secret, createdAt }]);
+    expect(JSON.stringify(await storedEndpoint(ep.id))).not.toContain(ep.secret);
 
     const got = await t.api.get(`/v1/endpoints/${ep.id}`);
     expect(got.status).toBe(200);
@@ -101,6 +109,51 @@ describe('endpoint management routes', () => {
       disabledReason: 'disabled through the API',
     });
     expect((await t.api.get(`/v1/endpoints/${ep.id}`)).body).toMatchObject({ tenant, disabled: true });
+  });
+
+  it('keeps signing secrets and header values sealed at rest, and masks header values after creation', async () => {
+    const token = `Bearer receiver-credential-${randomBytes(6).toString('hex')}`;
+    const apiKey = `partner-key-${randomBytes(6).toString('hex')}`;
+    const ep = await create({ headers: { Authorization: token, 'X-Api-Key': apiKey } });
+    // The answer to the creating request shows what was sent; nothing after it does.
+    expect(ep.headers).toEqual({ Authorization: token, 'X-Api-Key': apiKey });
+    const masked = { Authorization: '********', 'X-Api-Key': '********' };
+    expect((await t.api.get(`/v1/endpoints/${ep.id}`)).body.headers).toEqual(masked);
+    const listed = await t.api.get('/v1/endpoints', { limit: '100' });
+    expect(listed.body.data.find((e: { id: string }) => e.id === ep.id).headers).toEqual(masked);
+    expect(listed.rawBody).not.toContain(token);
+    const rotated = await t.api.post(`/v1/endpoints/${ep.id}/rotate-secret`);
+    expect(rotated.body.headers).toEqual(masked);
+
+    // A Scan of the whole table (what any reader of the table, a restore or an export holds) shows neither.
+    const scan = JSON.stringify(await scanTable(env.clients.doc, env.resources.tableName));
+    for (const plaintext of [ep.secret, rotated.body.secret, token, apiKey, 'receiver-credential', 'whsec_']) expect(scan).not.toContain(plaintext);
+    // What the table holds instead: the data key, wrapped under the key kept outside it.
+    expect(scan).toContain('"pk":"KEYRING"');
+
+    // PATCH: a masked value keeps the stored one (a client that read, edited and wrote back the map), a new value is
+    // sealed, a header left out is removed, and a mask for a header the endpoint lacks is a 400.
+    const patched = await t.api.patch(`/v1/endpoints/${ep.id}`, { headers: { authorization: '********', 'X-New': 'fresh-value' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.headers).toEqual({ authorization: '********', 'X-New': '********' });
+    const stored = (await storedEndpoint(ep.id))!.headers as Record<string, string>;
+    expect(Object.keys(stored).sort()).toEqual(['X-New', 'authorization']);
+    expect(await env.secrets.open(stored.authorization!, sealContext.header(ep.id, 'authorization'))).toBe(token);
+    expect(await env.secrets.open(stored['X-New']!, sealContext.header(ep.id, 'X-New'))).toBe('fresh-value');
+    expect(JSON.stringify(stored)).not.toContain('fresh-value');
+    const unknown = await t.api.patch(`/v1/endpoints/${ep.id}`, { headers: { 'X-Other': '********' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details.map((d: { path: string }) => d.path)).toEqual(['headers.X-Other']);
+    // A sealed value belongs to its endpoint and header: it does not open anywhere else.
+    await expect(env.secrets.open(stored.authorization!, sealContext.header(ep.id, 'x-new'))).rejects.toThrow();
+    await expect(env.secrets.open(stored.authorization!, sealContext.header('ep_other', 'authorization'))).rejects.toThrow();
+  });
+
+  it('stores the URL in its parsed form: CR, LF and TAB removed, as requests are sent', async () => {
+    const ep = await create({ url: 'https://hooks.exa\tmple.com/in\r\n?x=1' });
+    expect(ep.url).toBe('https://hooks.example.com/in?x=1');
+    expect((await t.api.get(`/v1/endpoints/${ep.id}`)).body.url).toBe('https://hooks.example.com/in?x=1');
+    expect((await storedEndpoint(ep.id))?.url).toBe('https://hooks.example.com/in?x=1');
   });
 
   it('rejects every invalid endpoint with a 400 naming the fields, and writes nothing', async () => {
@@ -278,7 +331,7 @@ describe('endpoint management routes', () => {
     expect(res.body.secret).toMatch(/^whsec_/);
     expect(res.body.secret).not.toBe(ep.secret);
     expect(res.body.updatedAt).toBe(new Date(rotatedAt).toISOString());
-    const secrets = (await storedEndpoint(ep.id))?.secrets as SigningSecret[];
+    const secrets = await storedSecrets(ep.id);
     expect(secrets).toEqual([
       { secret: res.body.secret, createdAt: rotatedAt },
       { secret: ep.secret, createdAt: Date.parse(ep.createdAt), expiresAt: rotatedAt + 24 * HOUR },
@@ -290,14 +343,14 @@ describe('endpoint management routes', () => {
     // A second rotation inside the window keeps the first one's expiry; after it, expired secrets are dropped.
     clock.time = rotatedAt + HOUR;
     const second = await t.api.post(`/v1/endpoints/${ep.id}/rotate-secret`);
-    expect(((await storedEndpoint(ep.id))?.secrets as SigningSecret[]).map((s) => [s.secret, s.expiresAt])).toEqual([
+    expect((await storedSecrets(ep.id)).map((s) => [s.secret, s.expiresAt])).toEqual([
       [second.body.secret, undefined],
       [res.body.secret, rotatedAt + 25 * HOUR],
       [ep.secret, rotatedAt + 24 * HOUR],
     ]);
     clock.time = rotatedAt + 30 * HOUR;
     const third = await t.api.post(`/v1/endpoints/${ep.id}/rotate-secret`);
-    expect(((await storedEndpoint(ep.id))?.secrets as SigningSecret[]).map((s) => s.secret)).toEqual([third.body.secret, second.body.secret]);
+    expect((await storedSecrets(ep.id)).map((s) => s.secret)).toEqual([third.body.secret, second.body.secret]);
 
     expect((await t.api.post('/v1/endpoints/ep_nope/rotate-secret')).status).toBe(404);
     expect((await t.api.post(`/v1/endpoints/${ep.id}/rotate-secret`, { x: 1 })).status).toBe(400);

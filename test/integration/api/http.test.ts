@@ -84,6 +84,7 @@ describe('api handler: authentication, routing and error mapping', () => {
     const handler = createApiHandler({
       doc: env.clients.doc,
       tableName: env.resources.tableName,
+      secrets: env.secrets,
       queue: t.queue,
       apiKeys: new StaticApiKeys(['current-key', 'previous-key']),
       clock,
@@ -102,6 +103,7 @@ describe('api handler: authentication, routing and error mapping', () => {
     const handler = createApiHandler({
       doc: env.clients.doc,
       tableName: env.resources.tableName,
+      secrets: env.secrets,
       queue: t.queue,
       apiKeys: failing,
       clock,
@@ -171,6 +173,7 @@ describe('api handler: authentication, routing and error mapping', () => {
     const handler = createApiHandler({
       doc: env.clients.doc,
       tableName: env.resources.tableName,
+      secrets: env.secrets,
       queue: t.queue,
       apiKeys: new StaticApiKeys([TEST_API_KEY]),
       clock,
@@ -194,6 +197,7 @@ describe('api handler: authentication, routing and error mapping', () => {
     const handler = createApiHandler({
       doc: broken as unknown as DynamoDBDocumentClient,
       tableName: env.resources.tableName,
+      secrets: env.secrets,
       queue: t.queue,
       apiKeys: new StaticApiKeys([TEST_API_KEY]),
       clock,
@@ -218,6 +222,7 @@ describe('api handler: authentication, routing and error mapping', () => {
     const handler = createApiHandler({
       doc: env.clients.doc,
       tableName: env.resources.tableName,
+      secrets: env.secrets,
       queue: t.queue,
       apiKeys: { keys: () => Promise.reject(new Error('bad value whsec_c2VjcmV0c2VjcmV0 for Bearer abc.def')) },
       clock,

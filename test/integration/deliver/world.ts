@@ -188,7 +188,7 @@ export async function startWorld(): Promise<World> {
     config,
     deps: (options = {}) => {
       const deps = buildDeliverDeps(
-        { doc: env.clients.doc, sqs, sns: env.clients.sns, scheduler: schedulerClient },
+        { doc: env.clients.doc, sqs, sns: env.clients.sns, scheduler: schedulerClient, secrets: env.secrets },
         config(options.config),
         { clock, random: () => 0.5, log: captureLogger(logs), ...options.overrides },
       );
