@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { createApiHandler } from '../lambdas/api/app';
+import { createApiHandler, createAuthenticator } from '../lambdas/api/app';
 import { apiSettings, parseApiConfig } from '../lambdas/api/config';
-import { bearerAccepted } from '../lambdas/api/middleware/auth';
+import { principalOf } from '../lambdas/api/middleware/auth';
 import { needsApiKey } from '../lambdas/api/middleware/types';
 import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
 import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
@@ -146,11 +146,13 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const apiKeys = new StaticApiKeys([apiKey]);
     // Local mode's stand-in for KMS: a master key in the data folder (0600), or in memory without one.
     const secrets = localSecretBox(clients.doc, apiConfig.tableName, localMasterKey(options.dataDir), systemClock);
+    const authenticator = createAuthenticator({ doc: clients.doc, tableName: apiConfig.tableName, apiKeys, clock: systemClock });
     const apiHandler = createApiHandler({
       doc: clients.doc,
       tableName: apiConfig.tableName,
       queue,
       apiKeys,
+      authenticator,
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
       secrets,
@@ -215,7 +217,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
 
     const gateway: LocalApiGateway = await startApiGateway(apiHandler, {
       port: options.port ?? 3000,
-      admit: async ({ method, path, authorization }) => !needsApiKey(method, path) || (await bearerAccepted(apiKeys, authorization)),
+      admit: async ({ method, path, authorization }) => !needsApiKey(method, path) || (await principalOf(authenticator, authorization)) !== undefined,
     });
     stops.push(() => gateway.close());
     const url = `http://127.0.0.1:${gateway.port}`;

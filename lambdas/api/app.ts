@@ -12,6 +12,9 @@ import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
 import { jsonLogger, type Logger } from '../logger';
+import { DynamoApiKeyStore } from '../adapters/dynamo/api-key-store';
+import { Authenticator, type PrincipalSource } from '../use-cases/api/authenticate';
+import { access } from './middleware/access';
 import { auth } from './middleware/auth';
 import { consoleAssets } from './middleware/console-assets';
 import { JSON_HEADERS, errorMapper } from './middleware/error-mapper';
@@ -23,7 +26,10 @@ export interface ApiDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly queue: DeliveryQueue;
+  /** The deployment's own keys (admin over every tenant): Secrets Manager in AWS, HERALD_API_KEY locally. */
   readonly apiKeys: ApiKeys;
+  /** @default createAuthenticator(deps): the deployment's keys and the scoped keys in the table */
+  readonly authenticator?: Authenticator;
   readonly clock: Clock;
   /** Cryptographically random bytes (`crypto.randomBytes` in production). */
   readonly randomBytes: (size: number) => Uint8Array;
@@ -44,9 +50,18 @@ export interface ApiDeps {
 }
 
 /**
+ * Who may call the API: the deployment's keys (`apiKeys`), the scoped keys stored in the table, and any further
+ * principal source (portal sessions). Local mode builds one to share it with its gateway's early key check.
+ */
+export function createAuthenticator(deps: Pick<ApiDeps, 'doc' | 'tableName' | 'apiKeys' | 'clock'>, others: readonly PrincipalSource[] = []): Authenticator {
+  return new Authenticator(deps.apiKeys, new DynamoApiKeyStore(deps.doc, deps.tableName), deps.clock, others);
+}
+
+/**
  * Builds the API Gateway (HTTP API, payload v2) handler. Middlewares, in order: header names lower-cased,
- * errors mapped to the error shape (the only place that happens), the web console's static files, bearer-key authentication (all routes but
- * GET /health), JSON body parsing with the size limit; then the router calls the route's use case.
+ * errors mapped to the error shape (the only place that happens), the web console's static files, bearer-key
+ * authentication (who: all routes but GET /health), JSON body parsing with the size limit, the scope checks (what:
+ * the route × scope table of ./middleware/access.ts); then the router calls the route's use case.
  */
 export function createApiHandler(deps: ApiDeps) {
   const useCaseDeps: ApiUseCaseDeps = {
@@ -56,20 +71,29 @@ export function createApiHandler(deps: ApiDeps) {
     clock: deps.clock,
     randomBytes: deps.randomBytes,
     secrets: deps.secrets,
+    apiKeys: new DynamoApiKeyStore(deps.doc, deps.tableName),
   };
+  const authenticator = deps.authenticator ?? createAuthenticator(deps);
   const router = new Router(
-    apiRoutes(useCaseDeps, {
-      allowPrivateTargets: deps.config.allowPrivateTargets,
-      defaultRetryPolicy: deps.config.defaultRetryPolicy,
-    }),
+    apiRoutes(
+      useCaseDeps,
+      { allowPrivateTargets: deps.config.allowPrivateTargets, defaultRetryPolicy: deps.config.defaultRetryPolicy },
+      { forgetKey: (id) => authenticator.forget(id) },
+    ),
   );
+  const tenantOf = async (kind: 'endpoint' | 'event' | 'delivery', id: string): Promise<string | undefined> => {
+    if (kind === 'endpoint') return (await useCaseDeps.endpoints.get(id))?.tenant;
+    if (kind === 'event') return (await useCaseDeps.events.getEvent(id))?.tenant;
+    return (await useCaseDeps.events.getDelivery(id))?.tenant;
+  };
 
   return middy<ApiEvent, ApiResult>()
     .use(httpHeaderNormalizer())
     .use(errorMapper({ logger: deps.logger ?? jsonLogger }))
     .use(consoleAssets())
-    .use(auth({ apiKeys: deps.apiKeys, isPublic: isPublicRoute }))
+    .use(auth({ principals: authenticator, isPublic: isPublicRoute }))
     .use(jsonBody({ maxBytes: deps.config.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES }))
+    .use(access({ match: (method, path) => routePattern(router, method, path), tenantOf }))
     .handler(async (event: ApiEvent): Promise<ApiResult> => {
       const method = event.requestContext.http.method.toUpperCase();
       const { route, params } = router.match(method, event.rawPath);
@@ -80,6 +104,7 @@ export function createApiHandler(deps: ApiDeps) {
         query: event.queryStringParameters ?? {},
         headers: event.headers ?? {},
         body: event.jsonBody,
+        ...(event.principal === undefined ? {} : { principal: event.principal }),
       });
       return {
         statusCode: response.status,
@@ -87,4 +112,9 @@ export function createApiHandler(deps: ApiDeps) {
         body: JSON.stringify(response.body),
       };
     });
+}
+
+function routePattern(router: Router, method: string, path: string): { pattern: string; params: Record<string, string> } {
+  const { route, params } = router.match(method, path);
+  return { pattern: route.path, params };
 }

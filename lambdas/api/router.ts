@@ -2,7 +2,11 @@
  * The route table of the public API and the matcher behind it. Each route parses its input with the request
  * schemas (./validation), calls one use case and renders the result (./views).
  */
+import { DEPLOYMENT_PRINCIPAL, type Principal } from '../core/access';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../core/errors';
+import { createApiKey } from '../use-cases/api/create-api-key';
+import { listApiKeys } from '../use-cases/api/list-api-keys';
+import { revokeApiKey } from '../use-cases/api/revoke-api-key';
 import { createEndpoint } from '../use-cases/api/create-endpoint';
 import { deleteEndpoint } from '../use-cases/api/delete-endpoint';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
@@ -22,6 +26,7 @@ import { updateEndpoint } from '../use-cases/api/update-endpoint';
 import {
   orThrow,
   TOKEN_PATTERN,
+  validateCreateApiKey,
   validateCreateEndpoint,
   validateEmptyBody,
   validateIdempotencyKey,
@@ -35,7 +40,7 @@ import {
   type EndpointRules,
   type Query,
 } from './validation';
-import { acceptedView, deliveryView, endpointView, eventView, listView } from './views';
+import { acceptedView, apiKeyView, deliveryView, endpointView, eventView, listView } from './views';
 
 export interface ApiRequest {
   readonly method: string;
@@ -46,6 +51,8 @@ export interface ApiRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The parsed JSON body; undefined when there was none. */
   readonly body: unknown;
+  /** Who is calling (absent on public routes). */
+  readonly principal?: Principal;
 }
 
 export interface ApiResponse {
@@ -133,8 +140,14 @@ function matchSegments(pattern: readonly string[], actual: readonly string[]): R
 
 const param = (request: ApiRequest, name: string): string => request.params[name] ?? '';
 
+/** What the key routes need beyond the use-case dependencies. */
+export interface KeyRouteOptions {
+  /** Forgets a revoked key in this container's authentication cache. */
+  readonly forgetKey: (id: string) => void;
+}
+
 /** The routes of the public API (v1) over the given use-case dependencies. */
-export function apiRoutes(deps: ApiUseCaseDeps, rules: EndpointRules): Route[] {
+export function apiRoutes(deps: ApiUseCaseDeps, rules: EndpointRules, keys: KeyRouteOptions = { forgetKey: () => undefined }): Route[] {
   return [
     { method: 'GET', path: '/health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },
 
@@ -284,6 +297,33 @@ export function apiRoutes(deps: ApiUseCaseDeps, rules: EndpointRules): Route[] {
       handler: async (request) => {
         orThrow(validateEmptyBody(request.body));
         return { status: 202, body: deliveryView(await retryDelivery(deps, param(request, 'id'))) };
+      },
+    },
+
+    {
+      method: 'POST',
+      path: '/v1/keys',
+      handler: async (request) => {
+        const input = orThrow(validateCreateApiKey(request.body), 'invalid API key');
+        const { apiKey, key } = await createApiKey(deps, input, request.principal ?? DEPLOYMENT_PRINCIPAL);
+        return { status: 201, body: apiKeyView(apiKey, key) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/keys',
+      handler: async (request) => {
+        orThrow(validateListQuery(request.query, [] as const));
+        return { status: 200, body: listView(await listApiKeys(deps), undefined, (k) => apiKeyView(k)) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/keys/{id}',
+      handler: async (request) => {
+        const id = param(request, 'id');
+        await revokeApiKey(deps, id, keys.forgetKey);
+        return { status: 200, body: { id, revoked: true } };
       },
     },
   ];

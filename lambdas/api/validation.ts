@@ -11,6 +11,8 @@ import { resolvePolicy, validatePolicyInput } from '../core/policy';
 import { err, ok, type Result } from '../core/result';
 import { checkTargetUrl } from '../core/target';
 import { headerMap } from '../core/header-map';
+import { SCOPES, type Grant, type Scope } from '../core/access';
+import type { NewApiKey } from '../use-cases/api/create-api-key';
 
 /** Tenants and client-chosen event ids: 1 to 128 letters, digits and `.`, `_`, `:`, `-`. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -294,6 +296,70 @@ export function validatePublish(body: unknown): Result<PublishInput, ErrorDetail
   }
   if (issues.length > 0 || type === undefined || tenant === undefined) return err(issues);
   return ok({ type, data: body.data, tenant, ...(id === undefined ? {} : { id }) });
+}
+
+export const MAX_KEY_NAME_LENGTH = 128;
+export const MAX_GRANT_TENANTS = 100;
+
+/**
+ * POST /v1/keys: `name` (optional) and `scopes`, a non-empty list of grants: a scope name (`"read"`) for every
+ * tenant, or `{"scope": "publish", "tenants": ["acme"]}` limited to those tenants. Each scope at most once.
+ */
+export function validateCreateApiKey(body: unknown): Result<NewApiKey, ErrorDetail[]> {
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, ['name', 'scopes'], issues);
+  let name = '';
+  if (body.name !== undefined) {
+    if (typeof body.name === 'string' && body.name.length <= MAX_KEY_NAME_LENGTH) name = body.name;
+    else issues.push({ path: 'name', message: `must be a string of at most ${MAX_KEY_NAME_LENGTH} characters (got ${describe(body.name)})` });
+  }
+  const grants: Grant[] = [];
+  const scopeHelp = `"admin", "publish", "read", or {"scope": ..., "tenants": [...]}`;
+  if (!Array.isArray(body.scopes) || body.scopes.length === 0) {
+    issues.push({ path: 'scopes', message: `is required: a non-empty list of ${scopeHelp} (got ${describe(body.scopes)})` });
+  } else {
+    body.scopes.forEach((entry: unknown, i: number) => {
+      const path = `scopes[${i}]`;
+      const grant = grantValue(entry, path, issues);
+      if (grant === undefined) return;
+      if (grants.some((g) => g.scope === grant.scope)) issues.push({ path, message: `gives the ${grant.scope} scope twice` });
+      else grants.push(grant);
+    });
+  }
+  return issues.length > 0 ? err(issues) : ok({ name, grants });
+}
+
+function grantValue(entry: unknown, path: string, issues: ErrorDetail[]): Grant | undefined {
+  const scopeOf = (value: unknown, at: string): Scope | undefined => {
+    if (typeof value === 'string' && (SCOPES as readonly string[]).includes(value)) return value as Scope;
+    issues.push({ path: at, message: `must be one of ${SCOPES.join(', ')} (got ${describe(value)})` });
+    return undefined;
+  };
+  if (typeof entry === 'string') {
+    const scope = scopeOf(entry, path);
+    return scope === undefined ? undefined : { scope };
+  }
+  if (!isPlainObject(entry)) {
+    issues.push({ path, message: `must be a scope name or {"scope": ..., "tenants": [...]} (got ${describe(entry)})` });
+    return undefined;
+  }
+  for (const key of Object.keys(entry)) {
+    if (key !== 'scope' && key !== 'tenants') issues.push({ path: `${path}.${key}`, message: 'unknown field; allowed: scope, tenants' });
+  }
+  const scope = scopeOf(entry.scope, `${path}.scope`);
+  if (entry.tenants === undefined) return scope === undefined ? undefined : { scope };
+  const tenants = entry.tenants;
+  if (!Array.isArray(tenants) || tenants.length === 0 || tenants.length > MAX_GRANT_TENANTS) {
+    issues.push({ path: `${path}.tenants`, message: `must be a list of 1 to ${MAX_GRANT_TENANTS} tenants (omit it for every tenant) (got ${describe(tenants)})` });
+    return undefined;
+  }
+  const bad = tenants.findIndex((t: unknown) => typeof t !== 'string' || !TOKEN_PATTERN.test(t));
+  if (bad >= 0) {
+    issues.push({ path: `${path}.tenants[${bad}]`, message: `must be 1 to 128 letters, digits and . _ : - (got ${describe(tenants[bad])})` });
+    return undefined;
+  }
+  return scope === undefined ? undefined : { scope, tenants: [...new Set(tenants as string[])] };
 }
 
 /** POST /v1/endpoints/{id}/test: an optional `type` (default `herald.test`); an empty body is fine. */

@@ -4,6 +4,7 @@
  * passes it (create and rotate-secret).
  */
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
+import type { StoredApiKey } from '../ports/api-key-store';
 import type { FanOutEntry } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
@@ -118,4 +119,16 @@ export function acceptedView(accepted: AcceptedEvent): Record<string, unknown> {
 
 export function listView<T>(items: readonly T[], nextCursor: string | undefined, view: (item: T) => unknown): Record<string, unknown> {
   return { data: items.map(view), nextCursor: nextCursor ?? null };
+}
+
+/** A scoped API key as the API shows it; `key` only in the answer that created it (only its hash is stored). */
+export function apiKeyView(apiKey: StoredApiKey, key?: string): Record<string, unknown> {
+  return {
+    id: apiKey.id,
+    name: apiKey.name,
+    scopes: apiKey.grants.map((g) => ({ scope: g.scope, tenants: g.tenants ?? null })),
+    createdAt: iso(apiKey.createdAt),
+    createdBy: apiKey.createdBy,
+    ...(key === undefined ? {} : { key }),
+  };
 }

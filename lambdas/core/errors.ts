@@ -56,6 +56,13 @@ export class UnauthorizedError extends HeraldError {
   }
 }
 
+/** The principal is known but may not do this: the message names the scope it lacks (and the tenant, if that is all). */
+export class ForbiddenError extends HeraldError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
 export class NotFoundError extends HeraldError {
   constructor(what: string) {
     super(404, 'not_found', `${what} not found`);

@@ -3,7 +3,7 @@
  * Crockford base32), so ids sort by creation time as strings and in DynamoDB sort keys.
  */
 
-export type IdPrefix = 'ep' | 'evt' | 'dlv' | 'msg';
+export type IdPrefix = 'ep' | 'evt' | 'dlv' | 'msg' | 'key';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;

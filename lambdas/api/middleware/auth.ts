@@ -1,28 +1,25 @@
 /**
- * Bearer API key authentication.
+ * Bearer authentication: who the caller is. What the caller may do is the access middleware's (./access.ts).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
+import type { Principal } from '../../core/access';
 import { UnauthorizedError, UnavailableError } from '../../core/errors';
-import type { ApiKeys } from '../../ports';
+import type { PrincipalSource } from '../../use-cases/api/authenticate';
 import type { ApiEvent, ApiResult } from './types';
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
 export interface AuthOptions {
-  readonly apiKeys: ApiKeys;
+  readonly principals: PrincipalSource;
   /** Requests that need no key (GET /health). */
   readonly isPublic: (event: ApiEvent) => boolean;
 }
 
 /**
- * Requires `Authorization: Bearer <key>` with one of the accepted keys (current and, during a rotation,
- * previous). Every failure (no header, another scheme, a wrong key) is the same 401, so a caller learns nothing
- * about which part was wrong.
- *
- * Constant time: the offered key and every accepted key are hashed with SHA-256 and the equal-length digests
- * compared with `timingSafeEqual`, against every key without stopping at a match, so neither the length nor
- * the content of a key leaks through response timing.
+ * Requires `Authorization: Bearer <key>` naming a principal (the deployment's key, a scoped API key, ...), and puts
+ * it on `event.principal`. Every failure (no header, another scheme, an unknown or revoked key) is the same 401, so
+ * a caller learns nothing about which part was wrong. Keys are compared in constant time
+ * (use-cases/api/authenticate.ts).
  *
  * Expects lower-cased header names (run after the header normalizer).
  */
@@ -30,36 +27,27 @@ export function auth(options: AuthOptions): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     before: async (request) => {
       if (options.isPublic(request.event)) return;
-      if (!(await bearerAccepted(options.apiKeys, request.event.headers?.authorization))) throw new UnauthorizedError();
+      const principal = await principalOf(options.principals, request.event.headers?.authorization);
+      if (principal === undefined) throw new UnauthorizedError();
+      request.event.principal = principal;
     },
   };
 }
 
 /**
- * Whether an `Authorization` header value carries one of the accepted keys (constant time, as above). Shared by
- * the middleware and local mode's gateway, which checks the key before it reads a request body.
+ * The principal an `Authorization` header value names, or undefined. Shared by the middleware and local mode's
+ * gateway, which checks the key before it reads a request body.
  *
  * @throws UnavailableError (503) when the keys cannot be read
  */
-export async function bearerAccepted(apiKeys: ApiKeys, authorization: string | undefined): Promise<boolean> {
+export async function principalOf(principals: PrincipalSource, authorization: string | undefined): Promise<Principal | undefined> {
   const match = BEARER.exec(authorization ?? '');
-  if (match === null) return false;
-  let keys: readonly string[];
+  if (match === null) return undefined;
   try {
-    keys = await apiKeys.keys();
+    return await principals.principal(match[1] ?? '');
   } catch (error) {
     const unavailable = new UnavailableError('Herald could not verify the API key; retry the request');
     unavailable.cause = error;
     throw unavailable;
   }
-  const offered = digest(match[1] ?? '');
-  let accepted = false;
-  for (const key of keys) {
-    if (key !== '' && timingSafeEqual(offered, digest(key))) accepted = true;
-  }
-  return accepted;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

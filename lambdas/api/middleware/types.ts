@@ -2,10 +2,13 @@
  * The event the api's middlewares and router share: API Gateway's v2 event plus the parsed JSON body.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Principal } from '../../core/access';
 
 export type ApiEvent = APIGatewayProxyEventV2 & {
   /** The request body parsed by the json-body middleware; undefined when there was none. */
   jsonBody?: unknown;
+  /** Who is calling (set by the auth middleware; absent on public routes). */
+  principal?: Principal;
 };
 
 export type ApiResult = APIGatewayProxyStructuredResultV2;

@@ -3,6 +3,7 @@
  * (passed in, so tests are exact).
  */
 import { HeraldError, UnavailableError } from '../../core/errors';
+import type { ApiKeyStore } from '../../ports/api-key-store';
 import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
@@ -17,6 +18,8 @@ export interface ApiUseCaseDeps {
   readonly randomBytes: (size: number) => Uint8Array;
   /** Seals signing secrets and header values before they are stored (use-cases/endpoint-secrets.ts). */
   readonly secrets: SecretBox;
+  /** Scoped API keys (hashes only). */
+  readonly apiKeys: ApiKeyStore;
 }
 
 /** The queue message that asks for a delivery's next attempt. */

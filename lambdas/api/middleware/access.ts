@@ -1,0 +1,127 @@
+/**
+ * Scope checks, in one place: the route × scope table and the middleware that applies it to every request.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import { coversEveryTenant, decideAccess, type Principal, type Scope, type TenantTarget } from '../../core/access';
+import { ForbiddenError, NotFoundError } from '../../core/errors';
+import type { ApiEvent, ApiResult } from './types';
+
+/**
+ * Where the tenant a route touches comes from:
+ * - `body`: the body's `tenant` (none when absent or null);
+ * - `query`: `?tenant=`; without it the route lists every tenant;
+ * - `endpoint`, `event`, `delivery`: the tenant of the resource named by the path's `{id}`;
+ * - `all`: the route works across tenants (or on keys, which belong to none).
+ */
+export type TenantSource = 'body' | 'query' | 'endpoint' | 'event' | 'delivery' | 'all';
+
+export interface RouteAccess {
+  /** `public`: no key needed (GET /health). */
+  readonly scope: Scope | 'public';
+  readonly tenant: TenantSource;
+}
+
+/**
+ * The route × scope table: every route of the API (lambdas/api/router.ts) and what it needs. `read` is the GET
+ * routes, `publish` is publishing only, `admin` is everything else, key management included. A route missing from
+ * this table is refused to all but an unlimited admin, and the tests fail until it is added.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+  'GET /health': { scope: 'public', tenant: 'all' },
+  'POST /v1/endpoints': { scope: 'admin', tenant: 'body' },
+  'GET /v1/endpoints': { scope: 'read', tenant: 'query' },
+  'GET /v1/endpoints/{id}': { scope: 'read', tenant: 'endpoint' },
+  'PATCH /v1/endpoints/{id}': { scope: 'admin', tenant: 'endpoint' },
+  'DELETE /v1/endpoints/{id}': { scope: 'admin', tenant: 'endpoint' },
+  'POST /v1/endpoints/{id}/rotate-secret': { scope: 'admin', tenant: 'endpoint' },
+  'POST /v1/endpoints/{id}/test': { scope: 'admin', tenant: 'endpoint' },
+  'POST /v1/endpoints/{id}/recover': { scope: 'admin', tenant: 'endpoint' },
+  'GET /v1/endpoints/{id}/stats': { scope: 'read', tenant: 'endpoint' },
+  'GET /v1/endpoints/{id}/deliveries': { scope: 'read', tenant: 'endpoint' },
+  'POST /v1/events': { scope: 'publish', tenant: 'body' },
+  'GET /v1/events/{id}': { scope: 'read', tenant: 'event' },
+  'GET /v1/deliveries': { scope: 'read', tenant: 'all' },
+  'GET /v1/deliveries/{id}': { scope: 'read', tenant: 'delivery' },
+  'POST /v1/deliveries/{id}/retry': { scope: 'admin', tenant: 'delivery' },
+  'GET /v1/keys': { scope: 'admin', tenant: 'all' },
+  'POST /v1/keys': { scope: 'admin', tenant: 'all' },
+  'DELETE /v1/keys/{id}': { scope: 'admin', tenant: 'all' },
+};
+
+const UNLISTED: RouteAccess = { scope: 'admin', tenant: 'all' };
+
+/** What the middleware needs to know about a request's route and the resources it names. */
+export interface AccessOptions {
+  /** The route pattern (`/v1/endpoints/{id}`) and path parameters of a request (throws the router's 404/405). */
+  readonly match: (method: string, path: string) => { readonly pattern: string; readonly params: Readonly<Record<string, string>> };
+  /** The tenant of a resource ('' = none), or undefined when it does not exist. Asked only for tenant-limited principals. */
+  readonly tenantOf: (kind: 'endpoint' | 'event' | 'delivery', id: string) => Promise<string | undefined>;
+}
+
+/**
+ * Checks the principal against the route's row of ROUTE_ACCESS (run after auth and json-body):
+ * - no grant of the scope (nor admin): 403 naming the scope it lacks;
+ * - a grant limited to tenants that do not include the tenant in the body or query: 403 naming scope and tenant;
+ * - the same for a resource named in the path: 404, as for a resource that does not exist, so a key learns nothing
+ *   about other tenants' ids.
+ *
+ * A principal whose grant covers every tenant costs no lookup.
+ */
+export function access(options: AccessOptions): MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    before: async (request) => {
+      const event = request.event;
+      const method = event.requestContext.http.method.toUpperCase();
+      const { pattern, params } = options.match(method, event.rawPath);
+      const rule = ROUTE_ACCESS[`${method} ${pattern}`] ?? UNLISTED;
+      if (rule.scope === 'public') return;
+      const principal = event.principal;
+      if (principal === undefined) throw new ForbiddenError('no principal');
+      const scope = rule.scope;
+      const target: TenantTarget = coversEveryTenant(principal, scope) ? { kind: 'all' } : await targetOf(rule.tenant, event, params, options);
+      const decision = decideAccess(principal, scope, target);
+      if (decision.kind === 'allow') return;
+      const who = describe(principal);
+      if (decision.kind === 'missing_scope') throw new ForbiddenError(`${who} lacks the ${scope} scope`);
+      if (rule.tenant === 'endpoint' || rule.tenant === 'event' || rule.tenant === 'delivery') throw new NotFoundError(rule.tenant);
+      if (target.kind === 'one' && target.tenant !== '') throw new ForbiddenError(`${who} has the ${scope} scope only for other tenants, not "${target.tenant}"`);
+      if (target.kind === 'one') throw new ForbiddenError(`${who} has the ${scope} scope only for named tenants, not for requests without a tenant`);
+      throw new ForbiddenError(
+        `${who} has the ${scope} scope only for named tenants, not across tenants${rule.tenant === 'query' ? ' (pass ?tenant=)' : ''}`,
+      );
+    },
+  };
+}
+
+async function targetOf(source: TenantSource, event: ApiEvent, params: Readonly<Record<string, string>>, options: AccessOptions): Promise<TenantTarget> {
+  switch (source) {
+    case 'body': {
+      const body = event.jsonBody;
+      const tenant = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { tenant?: unknown }).tenant : undefined;
+      return { kind: 'one', tenant: typeof tenant === 'string' ? tenant : '' };
+    }
+    case 'query': {
+      const tenant = event.queryStringParameters?.tenant;
+      return tenant === undefined ? { kind: 'all' } : { kind: 'one', tenant };
+    }
+    case 'endpoint':
+    case 'event':
+    case 'delivery': {
+      const tenant = await options.tenantOf(source, params.id ?? '');
+      return tenant === undefined ? { kind: 'unknown' } : { kind: 'one', tenant };
+    }
+    case 'all':
+      return { kind: 'all' };
+  }
+}
+
+function describe(principal: Principal): string {
+  switch (principal.kind) {
+    case 'deployment_key':
+      return 'the deployment key';
+    case 'api_key':
+      return `API key ${principal.id}`;
+    case 'portal_session':
+      return 'this portal session';
+  }
+}
