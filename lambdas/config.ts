@@ -15,6 +15,9 @@ export const ENV = {
   tableName: 'HERALD_TABLE_NAME',
   deliveryQueueUrl: 'HERALD_DELIVERY_QUEUE_URL',
   deliveryQueueArn: 'HERALD_DELIVERY_QUEUE_ARN',
+  /** The slow lane: records of endpoints whose circuit is not closed or that answer slowly. */
+  slowDeliveryQueueUrl: 'HERALD_SLOW_DELIVERY_QUEUE_URL',
+  slowDeliveryQueueArn: 'HERALD_SLOW_DELIVERY_QUEUE_ARN',
   deadLetterQueueUrl: 'HERALD_DLQ_URL',
   alertTopicArn: 'HERALD_ALERT_TOPIC_ARN',
   scheduleGroup: 'HERALD_SCHEDULE_GROUP',
@@ -47,6 +50,8 @@ export interface ResourceNames {
   readonly tableName: string;
   readonly deliveryQueueUrl: string;
   readonly deliveryQueueArn: string;
+  readonly slowDeliveryQueueUrl: string;
+  readonly slowDeliveryQueueArn: string;
   readonly deadLetterQueueUrl: string;
   readonly alertTopicArn: string;
   readonly scheduleGroup: string;
@@ -62,6 +67,8 @@ export function resourceEnvironment(names: ResourceNames): Record<string, string
     [ENV.tableName]: names.tableName,
     [ENV.deliveryQueueUrl]: names.deliveryQueueUrl,
     [ENV.deliveryQueueArn]: names.deliveryQueueArn,
+    [ENV.slowDeliveryQueueUrl]: names.slowDeliveryQueueUrl,
+    [ENV.slowDeliveryQueueArn]: names.slowDeliveryQueueArn,
     [ENV.deadLetterQueueUrl]: names.deadLetterQueueUrl,
     [ENV.alertTopicArn]: names.alertTopicArn,
     [ENV.scheduleGroup]: names.scheduleGroup,

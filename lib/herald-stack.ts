@@ -52,6 +52,8 @@ export class HeraldStack extends Stack {
       tableName: this.dataStore.table.tableName,
       deliveryQueueUrl: this.queues.queue.queueUrl,
       deliveryQueueArn: this.queues.queue.queueArn,
+      slowDeliveryQueueUrl: this.queues.slowQueue.queueUrl,
+      slowDeliveryQueueArn: this.queues.slowQueue.queueArn,
       deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
       alertTopicArn: this.alerts.topic.topicArn,
       scheduleGroup: this.retryScheduler.groupName,

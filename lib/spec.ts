@@ -44,10 +44,41 @@ export const QUEUE_SPEC = {
   },
 } as const;
 
+/**
+ * The two delivery lanes. Both queues have the settings of `QUEUE_SPEC.delivery` and the same handler; they differ
+ * in what they carry. The fast lane takes every new delivery and due retry. The worker moves a record to the slow
+ * lane (without a POST) when its endpoint's circuit is not closed or the endpoint is marked slow, and hands over a
+ * record whose POST is still running when the fast lane's patience ends. So a hanging endpoint holds up at most one
+ * fast batch for `patienceMs`, and then only the slow lane, which nobody healthy shares.
+ *
+ * The event source mappings (AWS) and the local pollers read these numbers.
+ */
+export const LANE_SPEC = {
+  fast: {
+    /** Records per invocation: spreads the per-invocation cost, keeps a batch well inside the function timeout. */
+    batchSize: 10,
+    /** Waits up to this long to fill a batch under load. */
+    maxBatchingWindowSeconds: 1,
+    /** Most concurrent invocations; caps the outbound load and leaves account concurrency to the api. */
+    maxConcurrency: 20,
+    /** Local mode: parallel pollers. */
+    localConcurrency: 2,
+  },
+  slow: {
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+    /** Slow endpoints wait on each other here, never on the fast lane. */
+    maxConcurrency: 10,
+    localConcurrency: 2,
+  },
+} as const;
+
 /** Resource names local mode and the tests use (AWS generates its own physical names). */
 export interface LocalNames {
   readonly table: string;
   readonly deliveryQueue: string;
+  /** The slow lane (see {@link LANE_SPEC}). */
+  readonly slowDeliveryQueue: string;
   readonly deadLetterQueue: string;
   readonly alertTopic: string;
   readonly alertInbox: string;
@@ -57,6 +88,7 @@ export interface LocalNames {
 export const LOCAL_NAMES: LocalNames = {
   table: 'herald',
   deliveryQueue: 'herald-delivery',
+  slowDeliveryQueue: 'herald-delivery-slow',
   deadLetterQueue: 'herald-dead-letter',
   alertTopic: 'herald-alerts',
   /** Local only: subscribed to the alert topic so alerts can be printed or asserted. */

@@ -26,14 +26,14 @@ import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
 import { parseSweepConfig } from '../lambdas/sweep/config';
-import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../lib/spec';
+import { LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
+import { LanePollers } from './lanes';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
-import { SqsEventSourcePoller } from './sqs-poller';
 
 /** The role the Scheduler emulator is told to assume (it checks nothing; AWS would). */
 export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/herald-local-scheduler';
@@ -68,7 +68,8 @@ export interface LocalHerald {
   readonly scheduler: SchedulerEmulator;
   /** The EventBridge Scheduler client the deliver handler uses (pointed at the emulator). */
   readonly schedulerClient: SchedulerClient;
-  readonly poller: SqsEventSourcePoller;
+  /** The pollers of the two delivery lanes (the event source mappings in AWS). */
+  readonly poller: LanePollers;
   /** Runs the sweep now (it also runs on its timer). */
   sweep(): Promise<SweepSummary>;
   /** Stops taking requests, lets in-flight work finish, stops the emulators (dynalite flushes to disk). */
@@ -180,17 +181,12 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const startupSweep = createSweepHandler({ ...sweepDeps, graceSeconds: 0, lookaheadSeconds: deliverConfig.shortDelaySeconds });
     await startupSweep({});
 
-    const poller = new SqsEventSourcePoller({
+    const poller = new LanePollers({
       sqs: clients.sqs,
-      queueUrl: resources.deliveryQueueUrl,
-      queueArn: resources.deliveryQueueArn,
+      queues: resources,
       handler: deliverHandler,
-      batchSize: 10,
-      concurrency: 2,
-      waitTimeSeconds: 1,
-      timeoutMs: DELIVER_TIMEOUT_SECONDS * 1000,
       region: LOCAL_REGION,
-      onError: (error) => logger.error('delivery queue poller failed', { error: String(error) }),
+      onError: (lane, error) => logger.error('delivery queue poller failed', { lane, error: String(error) }),
     });
     poller.start();
     stops.push(() => poller.stop());

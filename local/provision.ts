@@ -17,6 +17,8 @@ export interface LocalResources {
   readonly tableName: string;
   readonly deliveryQueueUrl: string;
   readonly deliveryQueueArn: string;
+  readonly slowDeliveryQueueUrl: string;
+  readonly slowDeliveryQueueArn: string;
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
   readonly alertTopicArn: string;
@@ -66,7 +68,7 @@ async function queueArn(clients: AwsClients, url: string): Promise<string> {
   return arn;
 }
 
-/** Creates (or finds) the table, the delivery queue with its redrive to the dead-letter queue, the alert topic and its inbox. */
+/** Creates (or finds) the table, the two delivery lanes with their redrive to the dead-letter queue, the alert topic and its inbox. */
 export async function provisionLocal(clients: AwsClients, names: LocalNames = LOCAL_NAMES): Promise<LocalResources> {
   await ensureTable(clients, names.table);
   const dlq = await clients.sqs.send(
@@ -77,21 +79,26 @@ export async function provisionLocal(clients: AwsClients, names: LocalNames = LO
   );
   const deadLetterQueueUrl = dlq.QueueUrl!;
   const deadLetterQueueArn = await queueArn(clients, deadLetterQueueUrl);
-  const dq = await clients.sqs.send(
-    new CreateQueueCommand({
-      QueueName: names.deliveryQueue,
-      Attributes: {
-        MessageRetentionPeriod: String(QUEUE_SPEC.delivery.retentionSeconds),
-        VisibilityTimeout: String(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: deadLetterQueueArn,
-          maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
-        }),
-      },
-    }),
-  );
-  const deliveryQueueUrl = dq.QueueUrl!;
-  const deliveryQueueArn = await queueArn(clients, deliveryQueueUrl);
+  // Both lanes: the same settings, the same redrive to the dead-letter queue.
+  const lane = async (name: string) => {
+    const created = await clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          MessageRetentionPeriod: String(QUEUE_SPEC.delivery.retentionSeconds),
+          VisibilityTimeout: String(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: deadLetterQueueArn,
+            maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    const url = created.QueueUrl!;
+    return { url, arn: await queueArn(clients, url) };
+  };
+  const { url: deliveryQueueUrl, arn: deliveryQueueArn } = await lane(names.deliveryQueue);
+  const { url: slowDeliveryQueueUrl, arn: slowDeliveryQueueArn } = await lane(names.slowDeliveryQueue);
   const topic = await clients.sns.send(new CreateTopicCommand({ Name: names.alertTopic }));
   const alertTopicArn = topic.TopicArn!;
   const inbox = await clients.sqs.send(new CreateQueueCommand({ QueueName: names.alertInbox }));
@@ -109,6 +116,8 @@ export async function provisionLocal(clients: AwsClients, names: LocalNames = LO
     tableName: names.table,
     deliveryQueueUrl,
     deliveryQueueArn,
+    slowDeliveryQueueUrl,
+    slowDeliveryQueueArn,
     deadLetterQueueUrl,
     deadLetterQueueArn,
     alertTopicArn,

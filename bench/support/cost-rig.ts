@@ -29,12 +29,12 @@ import { LOCAL_SCHEDULER_ROLE_ARN } from '../../local/herald-local';
 import { buildDeliverDeps, createDeliverHandler } from '../../lambdas/deliver/app';
 import { parseDeliverConfig } from '../../lambdas/deliver/config';
 import { systemClock } from '../../lambdas/ports';
-import { DELIVER_TIMEOUT_SECONDS, LOCAL_NAMES } from '../../lib/spec';
+import { LOCAL_NAMES } from '../../lib/spec';
 import { startApiGateway } from '../../local/api-gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClients, startEmulators, type Emulators } from '../../local/emulators';
+import { LanePollers } from '../../local/lanes';
 import { provisionLocal, type LocalResources } from '../../local/provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from '../../local/scheduler-emulator';
-import { SqsEventSourcePoller } from '../../local/sqs-poller';
 import { AwsMeter } from './aws-meter';
 import { countingLogger, type CountingLogger } from './logging';
 
@@ -56,7 +56,7 @@ export interface CostRig {
   readonly emulators: Emulators;
   readonly resources: LocalResources;
   readonly meter: AwsMeter;
-  readonly poller: SqsEventSourcePoller;
+  readonly poller: LanePollers;
   readonly apiInvocations: Invocation[];
   readonly deliverInvocations: Invocation[];
   readonly apiLogs: CountingLogger;
@@ -165,16 +165,12 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       }
     };
 
-    const poller = new SqsEventSourcePoller({
+    const poller = new LanePollers({
       sqs: esm.sqs,
-      queueUrl: resources.deliveryQueueUrl,
-      queueArn: resources.deliveryQueueArn,
+      queues: resources,
       handler: timedDeliver,
-      batchSize: options.batchSize,
-      concurrency: 2,
-      waitTimeSeconds: 1,
-      timeoutMs: DELIVER_TIMEOUT_SECONDS * 1000,
       region: LOCAL_REGION,
+      batchSize: options.batchSize,
     });
     stops.push(() => poller.stop());
     scheduler.startTimer(100);

@@ -8,6 +8,8 @@ import { DEFAULT_DELIVER_SETTINGS, type DeliverSettings } from '../use-cases/del
 
 export interface DeliverConfig extends CommonConfig {
   readonly deliveryQueueArn: string;
+  readonly slowDeliveryQueueUrl: string;
+  readonly slowDeliveryQueueArn: string;
   readonly deadLetterQueueUrl: string;
   readonly alertTopicArn: string;
   readonly scheduleGroup: string;
@@ -30,6 +32,8 @@ export function parseDeliverConfig(env: Env): DeliverConfig {
   return {
     ...common,
     deliveryQueueArn: requireString(env, ENV.deliveryQueueArn),
+    slowDeliveryQueueUrl: requireString(env, ENV.slowDeliveryQueueUrl),
+    slowDeliveryQueueArn: requireString(env, ENV.slowDeliveryQueueArn),
     deadLetterQueueUrl: requireString(env, ENV.deadLetterQueueUrl),
     alertTopicArn: requireString(env, ENV.alertTopicArn),
     scheduleGroup: requireString(env, ENV.scheduleGroup),

@@ -5,7 +5,11 @@ import { Construct } from 'constructs';
 import { QUEUE_SPEC } from '../spec';
 
 /**
- * The delivery queue (one message per delivery attempt that is due) and its dead-letter queue.
+ * The delivery queue (one message per delivery attempt that is due), the slow lane beside it, and their
+ * dead-letter queue.
+ *
+ * The slow lane (`lib/spec.ts` LANE_SPEC) carries the records of endpoints whose circuit is not closed or that
+ * answer slowly, so a hanging endpoint never holds up a batch of the fast lane for longer than its patience.
  *
  * Both ways of failing end in the dead-letter queue: the deliver Lambda sends a delivery there when
  * it gives up, and the redrive policy moves a poison message there after `maxReceiveCount` crashed
@@ -14,6 +18,7 @@ import { QUEUE_SPEC } from '../spec';
  */
 export class DeliveryQueues extends Construct {
   readonly queue: sqs.Queue;
+  readonly slowQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string) {
@@ -24,14 +29,22 @@ export class DeliveryQueues extends Construct {
       retentionPeriod: Duration.seconds(QUEUE_SPEC.deadLetter.retentionSeconds),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.queue = new sqs.Queue(this, 'DeliveryQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.seconds(QUEUE_SPEC.delivery.retentionSeconds),
-      visibilityTimeout: Duration.seconds(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    const lane = (id: string) =>
+      new sqs.Queue(this, id, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.seconds(QUEUE_SPEC.delivery.retentionSeconds),
+        visibilityTimeout: Duration.seconds(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    this.queue = lane('DeliveryQueue');
+    this.slowQueue = lane('SlowDeliveryQueue');
+  }
+
+  /** Lets the worker move records to the slow lane, and nothing else on it. */
+  grantSendToSlowQueue(grantee: iam.IGrantable): void {
+    this.slowQueue.grant(grantee, 'sqs:SendMessage');
   }
 
   /** Lets a function send (single or batch) to the delivery queue, and nothing else on it. */

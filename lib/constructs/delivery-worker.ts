@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { DELIVER_TIMEOUT_SECONDS } from '../spec';
+import { DELIVER_TIMEOUT_SECONDS, LANE_SPEC } from '../spec';
 import type { Alerts } from './alerts';
 import type { DataStore } from './data-store';
 import type { DeliveryQueues } from './delivery-queues';
@@ -19,15 +19,21 @@ export interface DeliveryWorkerProps {
   /** The shared `HERALD_*` configuration. */
   readonly environment: Readonly<Record<string, string>>;
   /**
-   * Most concurrent deliver Lambdas the queue may drive.
+   * Most concurrent deliver Lambdas the fast lane may drive.
    *
-   * @default 20
+   * @default 20 (LANE_SPEC.fast.maxConcurrency)
    */
   readonly maxConcurrency?: number;
+  /**
+   * Most concurrent deliver Lambdas the slow lane may drive.
+   *
+   * @default 10 (LANE_SPEC.slow.maxConcurrency)
+   */
+  readonly slowMaxConcurrency?: number;
 }
 
 /**
- * The deliver Lambda on the delivery queue: POSTs each due delivery, records the attempt, and
+ * The deliver Lambda on both delivery lanes (the same handler; lib/spec.ts LANE_SPEC): POSTs each due delivery, records the attempt, and
  * either finishes it, schedules the retry (an SQS message timer or a Scheduler schedule), or gives
  * up (dead-letter queue + alert). It reports partial batch failures, so one failing record is
  * retried alone and the others are not delivered twice.
@@ -46,25 +52,27 @@ export class DeliveryWorker extends Construct {
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       environment: { ...props.environment, ...props.secretsKey.environment() },
     });
-    this.function.addEventSource(
-      new SqsEventSource(props.queues.queue, {
-        // Ten records per invocation spreads the per-invocation cost over ten deliveries, keeps a
-        // batch well inside the function timeout, and limits what a crash re-drives to ten records.
-        batchSize: 10,
-        // Waits up to a second to fill a batch under load; adds at most that to a delivery's latency.
-        maxBatchingWindow: Duration.seconds(1),
-        // Caps the outbound load (and so the concurrent connections an endpoint can receive) at
-        // about maxConcurrency × batchSize requests in flight, and leaves the account's Lambda
-        // concurrency to the api. Messages above the cap wait in the queue; nothing is throttled
-        // into a retry.
-        maxConcurrency: props.maxConcurrency ?? 20,
+    // Ten records per invocation spreads the per-invocation cost over ten deliveries, keeps a batch well inside the
+    // function timeout, and limits what a crash re-drives to ten records. The batching window waits up to a second
+    // to fill a batch under load. maxConcurrency caps the outbound load (about maxConcurrency × batchSize requests in
+    // flight) and leaves the account's Lambda concurrency to the api; messages above the cap wait in the queue,
+    // nothing is throttled into a retry. Each lane has its own cap, so slow endpoints never use up the fast one's.
+    const lane = (queue: DeliveryQueues['queue'], spec: (typeof LANE_SPEC)['fast' | 'slow'], maxConcurrency: number) =>
+      new SqsEventSource(queue, {
+        batchSize: spec.batchSize,
+        maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
+        maxConcurrency,
         reportBatchItemFailures: true,
-      }),
+      });
+    this.function.addEventSource(lane(props.queues.queue, LANE_SPEC.fast, props.maxConcurrency ?? LANE_SPEC.fast.maxConcurrency));
+    this.function.addEventSource(
+      lane(props.queues.slowQueue, LANE_SPEC.slow, props.slowMaxConcurrency ?? LANE_SPEC.slow.maxConcurrency),
     );
     props.dataStore.grantReadWriteData(this.function);
     props.secretsKey.grantOpen(this.function);
     // Short retries go back on the delivery queue with a message timer; give-ups go to the DLQ.
     props.queues.grantSendToDeliveryQueue(this.function);
+    props.queues.grantSendToSlowQueue(this.function);
     props.queues.grantSendToDeadLetterQueue(this.function);
     props.alerts.grantPublish(this.function);
     props.retryScheduler.grantManageSchedules(this.function);

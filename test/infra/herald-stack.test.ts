@@ -107,21 +107,25 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
   });
 
   describe('THEN the queues', () => {
-    it('delivery queue: SSE, spec retention and visibility, redrive to the DLQ after maxReceiveCount, retained', () => {
-      template.hasResource('AWS::SQS::Queue', {
-        Properties: {
-          SqsManagedSseEnabled: true,
-          MessageRetentionPeriod: QUEUE_SPEC.delivery.retentionSeconds,
-          VisibilityTimeout: QUEUE_SPEC.delivery.visibilityTimeoutSeconds,
-          RedrivePolicy: {
-            deadLetterTargetArn: getAtt(id('Herald/Queues/DeadLetterQueue/Resource')),
-            maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
+    it.each([['Herald/Queues/DeliveryQueue'], ['Herald/Queues/SlowDeliveryQueue']])(
+      '%s (a delivery lane): SSE, spec retention and visibility, redrive to the DLQ after maxReceiveCount, retained',
+      (path) => {
+        const queue = resourceAt(template, `${path}/Resource`) as unknown as Record<string, unknown>;
+        expect(queue).toMatchObject({
+          Properties: {
+            SqsManagedSseEnabled: true,
+            MessageRetentionPeriod: QUEUE_SPEC.delivery.retentionSeconds,
+            VisibilityTimeout: QUEUE_SPEC.delivery.visibilityTimeoutSeconds,
+            RedrivePolicy: {
+              deadLetterTargetArn: getAtt(id('Herald/Queues/DeadLetterQueue/Resource')),
+              maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
+            },
           },
-        },
-        DeletionPolicy: 'Retain',
-        UpdateReplacePolicy: 'Retain',
-      });
-    });
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+        });
+      },
+    );
 
     it('dead-letter queue: SSE, 14 days retention, retained', () => {
       const dlq = resourceAt(template, 'Herald/Queues/DeadLetterQueue/Resource') as unknown as Record<string, unknown>;
@@ -129,7 +133,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       expect(dlq.DeletionPolicy).toBe('Retain');
     });
 
-    it.each([['Herald/Queues/DeliveryQueue'], ['Herald/Queues/DeadLetterQueue']])('%s refuses requests without TLS', (path) => {
+    it.each([['Herald/Queues/DeliveryQueue'], ['Herald/Queues/SlowDeliveryQueue'], ['Herald/Queues/DeadLetterQueue']])('%s refuses requests without TLS', (path) => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(id(`${path}/Resource`))],
         PolicyDocument: {
@@ -162,14 +166,17 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       expect(resourceAt(template, `${path}Logs/Resource`).Properties).toEqual({ RetentionInDays: 30 });
     });
 
-    it('the deliver Lambda consumes the delivery queue: batch 10, 1 s window, max concurrency 20, partial batch failures', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    it.each([
+      ['the delivery queue (fast lane)', 'Herald/Queues/DeliveryQueue', 20],
+      ['the slow lane', 'Herald/Queues/SlowDeliveryQueue', 10],
+    ])('the deliver Lambda consumes %s: batch 10, 1 s window, max concurrency %i, partial batch failures', (_name, path, concurrency) => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        EventSourceArn: getAtt(id('Herald/Queues/DeliveryQueue/Resource')),
+        EventSourceArn: getAtt(id(`${path}/Resource`)),
         FunctionName: ref(id(`${FUNCTIONS.worker}/Resource`)),
         BatchSize: 10,
         MaximumBatchingWindowInSeconds: 1,
-        ScalingConfig: { MaximumConcurrency: 20 },
+        ScalingConfig: { MaximumConcurrency: concurrency },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     });
@@ -204,6 +211,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       [ENV.tableName]: ref(id('Herald/DataStore/Table/Resource')),
       [ENV.deliveryQueueUrl]: ref(id('Herald/Queues/DeliveryQueue/Resource')),
       [ENV.deliveryQueueArn]: getAtt(id('Herald/Queues/DeliveryQueue/Resource')),
+      [ENV.slowDeliveryQueueUrl]: ref(id('Herald/Queues/SlowDeliveryQueue/Resource')),
+      [ENV.slowDeliveryQueueArn]: getAtt(id('Herald/Queues/SlowDeliveryQueue/Resource')),
       [ENV.deadLetterQueueUrl]: ref(id('Herald/Queues/DeadLetterQueue/Resource')),
       [ENV.alertTopicArn]: ref(id('Herald/Alerts/Topic/Resource')),
       [ENV.scheduleGroup]: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name,

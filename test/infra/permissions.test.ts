@@ -22,6 +22,7 @@ let sweeper: Statement[];
 let arn: {
   table: string;
   deliveryQueue: string;
+  slowQueue: string;
   deadLetterQueue: string;
   topic: string;
   topicKey: string;
@@ -41,6 +42,7 @@ beforeAll(() => {
   arn = {
     table: `<${id('Herald/DataStore/Table/Resource')}.Arn>`,
     deliveryQueue: `<${id('Herald/Queues/DeliveryQueue/Resource')}.Arn>`,
+    slowQueue: `<${id('Herald/Queues/SlowDeliveryQueue/Resource')}.Arn>`,
     deadLetterQueue: `<${id('Herald/Queues/DeadLetterQueue/Resource')}.Arn>`,
     topic: `<${id('Herald/Alerts/Topic/Resource')}>`,
     topicKey: `<${id('Herald/Alerts/TopicKey/Resource')}.Arn>`,
@@ -90,7 +92,7 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
       );
     });
 
-    it('deliver: also consume the delivery queue, send to the DLQ, publish alerts, manage its schedules, pass the Scheduler role, open secrets', () => {
+    it('deliver: also consume both delivery lanes, send to the DLQ, publish alerts, manage its schedules, pass the Scheduler role, open secrets', () => {
       expect(grants(worker)).toEqual(
         [
           ...logGrants('Worker'),
@@ -105,7 +107,7 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
               'sqs:ReceiveMessage',
               'sqs:SendMessage',
             ],
-            [arn.deliveryQueue],
+            [arn.deliveryQueue, arn.slowQueue],
           ),
           ...pairs(['sqs:SendMessage'], [arn.deadLetterQueue]),
           ...publishGrants(),

@@ -32,6 +32,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
     ...LOCAL_NAMES,
     table: `herald-test-${suffix}`,
     deliveryQueue: `herald-delivery-${suffix}`,
+    slowDeliveryQueue: `herald-delivery-slow-${suffix}`,
     deadLetterQueue: `herald-dlq-${suffix}`,
     alertTopic: `herald-alerts-${suffix}`,
     alertInbox: `herald-alert-inbox-${suffix}`,
@@ -67,7 +68,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
       return out;
     },
     async purgeQueues() {
-      for (const url of [resources.deliveryQueueUrl, resources.deadLetterQueueUrl, resources.alertInboxUrl]) {
+      for (const url of [resources.deliveryQueueUrl, resources.slowDeliveryQueueUrl, resources.deadLetterQueueUrl, resources.alertInboxUrl]) {
         await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
       }
     },

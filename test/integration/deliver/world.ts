@@ -122,6 +122,8 @@ export async function startWorld(): Promise<World> {
     defaultRetryPolicy: undefined,
     breaker: { ...DEFAULT_CIRCUIT },
     deliveryQueueArn: resources.deliveryQueueArn,
+    slowDeliveryQueueUrl: resources.slowDeliveryQueueUrl,
+    slowDeliveryQueueArn: resources.slowDeliveryQueueArn,
     deadLetterQueueUrl: resources.deadLetterQueueUrl,
     alertTopicArn: resources.alertTopicArn,
     scheduleGroup: resources.scheduleGroup,
