@@ -17,11 +17,12 @@ import { coldStart } from './cold-start';
 import { createContext, parseCli, type Benchmark } from './support/context';
 import { deliveryOverhead } from './delivery-overhead';
 import { endToEnd } from './end-to-end';
+import { isolation } from './isolation';
 import { muteNodeVersionWarning } from './support/logging';
 import { publishApi } from './publish-api';
 import { consoleReporter } from './support/report';
 
-const BENCHMARKS: readonly Benchmark[] = [deliveryOverhead, endToEnd, publishApi, coldStart, awsCost];
+const BENCHMARKS: readonly Benchmark[] = [deliveryOverhead, endToEnd, isolation, publishApi, coldStart, awsCost];
 
 /** The CPU model from /proc/cpuinfo, or the platform when there is none. */
 function cpuModel(): string {

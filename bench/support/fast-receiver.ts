@@ -23,8 +23,11 @@ export interface PostInfo {
 }
 
 export interface FastReceiverOptions {
-  /** Sees each POST (after its body arrived) and may pick the status; 200 when it returns nothing. */
-  readonly onPost?: (post: PostInfo) => number | void;
+  /**
+   * Sees each POST (after its body arrived) and may pick the status; 200 when it returns nothing. `'hang'` never
+   * answers (the request stays open until the sender gives up or the receiver closes): an endpoint that hangs.
+   */
+  readonly onPost?: (post: PostInfo) => number | 'hang' | void;
   /** Keep the body for `onPost` (costs a string per request). @default true when onPost is given */
   readonly keepBody?: boolean;
 }
@@ -61,6 +64,7 @@ export async function startFastReceiver(options: FastReceiverOptions = {}): Prom
           body: keepBody ? Buffer.concat(chunks).toString('utf8') : '',
           receivedAt: performance.now(),
         });
+        if (chosen === 'hang') return;
         if (typeof chosen === 'number') status = chosen;
       }
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': EMPTY_JSON.length }).end(EMPTY_JSON);
