@@ -317,3 +317,55 @@ export function parseCircuit(raw: unknown): Circuit {
       return CLOSED;
   }
 }
+
+/** An endpoint's own breaker settings as the API takes them: each field optional, or `false` for no breaker. */
+export type CircuitBreakerInput = false | { readonly failureThreshold?: number; readonly probeIntervalSeconds?: number };
+
+/**
+ * Validates an endpoint's `circuitBreaker`: `false`, or an object with optional integer `failureThreshold`
+ * (1–1000) and `probeIntervalSeconds` (1–86400) and nothing else. Problems are reported with their path, all at
+ * once, as the retry policy's are.
+ */
+export function validateCircuitBreakerInput(
+  input: unknown,
+  path = 'circuitBreaker',
+): { ok: true; value: CircuitBreakerInput } | { ok: false; error: { path: string; message: string }[] } {
+  if (input === false) return { ok: true, value: false };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, error: [{ path, message: 'must be false or an object with failureThreshold and/or probeIntervalSeconds' }] };
+  }
+  const issues: { path: string; message: string }[] = [];
+  const value: { failureThreshold?: number; probeIntervalSeconds?: number } = {};
+  for (const [key, field] of Object.entries(input as Record<string, unknown>)) {
+    if (key !== 'failureThreshold' && key !== 'probeIntervalSeconds') {
+      issues.push({ path: `${path}.${key}`, message: 'unknown field; allowed: failureThreshold, probeIntervalSeconds' });
+      continue;
+    }
+    const { min, max } = CIRCUIT_LIMITS[key];
+    if (typeof field !== 'number' || !Number.isInteger(field) || field < min || field > max) {
+      issues.push({ path: `${path}.${key}`, message: `must be an integer from ${min} to ${max} (got ${JSON.stringify(field) ?? 'nothing'})` });
+      continue;
+    }
+    value[key] = field;
+  }
+  return issues.length > 0 ? { ok: false, error: issues } : { ok: true, value };
+}
+
+/**
+ * The breaker settings in force for an endpoint: its own `circuitBreaker` over the deployment's defaults. A probe
+ * counts as lost after the endpoint's HTTP timeout plus `finishMarginMs` (time to record the attempt).
+ */
+export function circuitSettingsFor(
+  input: CircuitBreakerInput | undefined,
+  defaults: { readonly failureThreshold: number; readonly probeIntervalSeconds: number },
+  timeoutMs: number,
+  finishMarginMs: number,
+): CircuitSettings {
+  const own = input === false || input === undefined ? {} : input;
+  return {
+    enabled: input !== false,
+    failureThreshold: own.failureThreshold ?? defaults.failureThreshold,
+    probeIntervalSeconds: own.probeIntervalSeconds ?? defaults.probeIntervalSeconds,
+    probePatienceMs: timeoutMs + finishMarginMs,
+  };
+}

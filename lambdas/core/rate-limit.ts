@@ -71,3 +71,10 @@ export function admitSends(
 export function maxSendsInSpan(limitPerSecond: number, spanMs: number, burstMs: number = RATE_BURST_MS): number {
   return 1 + Math.floor(((spanMs + burstMs) * limitPerSecond) / 1000);
 }
+
+/** Validates an endpoint's `rateLimitPerSecond`: an integer from 1 to 10000 (`null` removes it on update). */
+export function rateLimitProblem(input: unknown): string | undefined {
+  const { min, max } = RATE_LIMIT_LIMITS;
+  if (typeof input === 'number' && Number.isInteger(input) && input >= min && input <= max) return undefined;
+  return `must be an integer from ${min} to ${max} requests per second (got ${JSON.stringify(input) ?? 'nothing'})`;
+}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  circuitSettingsFor,
   CLOSED,
   nextProbeTime,
+  validateCircuitBreakerInput,
   parseCircuit,
   stepCircuit,
   type Circuit,
@@ -254,5 +256,47 @@ describe('parseCircuit', () => {
     [{ state: 'ajar' }, CLOSED],
   ])('%o → %o', (raw, expected) => {
     expect(parseCircuit(raw)).toEqual(expected);
+  });
+});
+
+describe('validateCircuitBreakerInput', () => {
+  it.each<[unknown, unknown]>([
+    [false, false],
+    [{}, {}],
+    [{ failureThreshold: 1 }, { failureThreshold: 1 }],
+    [{ failureThreshold: 1000, probeIntervalSeconds: 86_400 }, { failureThreshold: 1000, probeIntervalSeconds: 86_400 }],
+  ])('accepts %o', (input, value) => {
+    expect(validateCircuitBreakerInput(input)).toEqual({ ok: true, value });
+  });
+
+  it.each<[unknown, { path: string; message: string }[]]>([
+    [true, [{ path: 'circuitBreaker', message: 'must be false or an object with failureThreshold and/or probeIntervalSeconds' }]],
+    [null, [{ path: 'circuitBreaker', message: 'must be false or an object with failureThreshold and/or probeIntervalSeconds' }]],
+    [[], [{ path: 'circuitBreaker', message: 'must be false or an object with failureThreshold and/or probeIntervalSeconds' }]],
+    [{ failureThreshold: 0 }, [{ path: 'circuitBreaker.failureThreshold', message: 'must be an integer from 1 to 1000 (got 0)' }]],
+    [{ probeIntervalSeconds: 1.5 }, [{ path: 'circuitBreaker.probeIntervalSeconds', message: 'must be an integer from 1 to 86400 (got 1.5)' }]],
+    [
+      { threshold: 3, probeIntervalSeconds: '60' },
+      [
+        { path: 'circuitBreaker.threshold', message: 'unknown field; allowed: failureThreshold, probeIntervalSeconds' },
+        { path: 'circuitBreaker.probeIntervalSeconds', message: 'must be an integer from 1 to 86400 (got "60")' },
+      ],
+    ],
+  ])('rejects %o', (input, error) => {
+    expect(validateCircuitBreakerInput(input)).toEqual({ ok: false, error });
+  });
+});
+
+describe('circuitSettingsFor', () => {
+  const defaults = { failureThreshold: 5, probeIntervalSeconds: 60 };
+  it('takes the deployment defaults, the endpoint’s own fields over them, false turns it off', () => {
+    expect(circuitSettingsFor(undefined, defaults, 15_000, 5_000)).toEqual({ enabled: true, failureThreshold: 5, probeIntervalSeconds: 60, probePatienceMs: 20_000 });
+    expect(circuitSettingsFor({ probeIntervalSeconds: 10 }, defaults, 2_000, 5_000)).toEqual({
+      enabled: true,
+      failureThreshold: 5,
+      probeIntervalSeconds: 10,
+      probePatienceMs: 7_000,
+    });
+    expect(circuitSettingsFor(false, defaults, 15_000, 5_000).enabled).toBe(false);
   });
 });

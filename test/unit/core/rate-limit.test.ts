@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { admitSends, maxSendsInSpan, RATE_BURST_MS, type RateState } from '../../../lambdas/core/rate-limit';
+import { admitSends, maxSendsInSpan, RATE_BURST_MS, rateLimitProblem, type RateState } from '../../../lambdas/core/rate-limit';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -112,5 +112,19 @@ describe('admitSends under any load (property)', () => {
     const seconds = (sends.at(-1)! - sends[0]!) / 1000;
     expect(seconds).toBeGreaterThan(700 / limit - 1 - RATE_BURST_MS / 1000);
     expect(seconds).toBeLessThan(700 / limit);
+  });
+});
+
+describe('rateLimitProblem', () => {
+  it.each([1, 10, 10_000])('accepts %d', (n) => {
+    expect(rateLimitProblem(n)).toBeUndefined();
+  });
+  it.each<[unknown, string]>([
+    [0, 'must be an integer from 1 to 10000 requests per second (got 0)'],
+    [10_001, 'must be an integer from 1 to 10000 requests per second (got 10001)'],
+    [2.5, 'must be an integer from 1 to 10000 requests per second (got 2.5)'],
+    ['5', 'must be an integer from 1 to 10000 requests per second (got "5")'],
+  ])('rejects %o', (input, message) => {
+    expect(rateLimitProblem(input)).toBe(message);
   });
 });
