@@ -13,14 +13,11 @@ export type ControlMessage =
   | { readonly control: 'probe'; readonly endpointId: string }
   | { readonly control: 'release'; readonly endpointId: string; readonly after?: string };
 
-/** A control message, or undefined when the body is not one (it may be a delivery message). */
-export function parseControlMessage(body: string): ControlMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
+/**
+ * The control message a parsed message body holds, or undefined when it holds none (it may be a delivery message).
+ * The worker parses each body once and asks this first.
+ */
+export function controlMessageOf(value: unknown): ControlMessage | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const { control, endpointId, after } = value as Record<string, unknown>;
   if (typeof endpointId !== 'string' || endpointId.length === 0 || endpointId.length > 200) return undefined;

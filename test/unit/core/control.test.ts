@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseControlMessage } from '../../../lambdas/core/control';
+import { controlMessageOf } from '../../../lambdas/core/control';
 
-describe('parseControlMessage', () => {
+const parseControlMessage = (body: string) => {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = undefined;
+  }
+  return controlMessageOf(value);
+};
+
+describe('controlMessageOf', () => {
   it.each([
     ['{"control":"probe","endpointId":"ep_1"}', { control: 'probe', endpointId: 'ep_1' }],
     ['{"control":"release","endpointId":"ep_1"}', { control: 'release', endpointId: 'ep_1' }],
