@@ -48,6 +48,8 @@ function lambdaEnv(): NodeJS.ProcessEnv {
     HERALD_TABLE_NAME: 'herald-table',
     HERALD_DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-delivery',
     HERALD_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-delivery',
+    HERALD_SLOW_DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-delivery-slow',
+    HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-delivery-slow',
     HERALD_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-dead-letter',
     HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:herald-alerts',
     HERALD_SCHEDULE_GROUP: 'herald',

@@ -37,6 +37,8 @@ const BENCH_DELIVER_ENV = {
   HERALD_TABLE_NAME: 'herald-bench',
   HERALD_DELIVERY_QUEUE_URL: 'http://127.0.0.1:1/000000000000/herald-delivery',
   HERALD_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:herald-delivery',
+  HERALD_SLOW_DELIVERY_QUEUE_URL: 'http://127.0.0.1:1/000000000000/herald-delivery-slow',
+  HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:herald-delivery-slow',
   HERALD_DLQ_URL: 'http://127.0.0.1:1/000000000000/herald-dead-letter',
   HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:herald-alerts',
   HERALD_SCHEDULE_GROUP: 'herald',

@@ -70,6 +70,8 @@ describe('parseDeliverConfig', () => {
     HERALD_TABLE_NAME: 't',
     HERALD_DELIVERY_QUEUE_URL: 'https://sqs/q',
     HERALD_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q',
+    HERALD_SLOW_DELIVERY_QUEUE_URL: 'https://sqs/q-slow',
+    HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q-slow',
     HERALD_DLQ_URL: 'https://sqs/dlq',
     HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
     HERALD_SCHEDULE_GROUP: 'herald',
@@ -90,7 +92,7 @@ describe('parseDeliverConfig', () => {
     expect(deliverSettings(config)).toMatchObject({ maxTimeoutMs: 50_000, concurrency: 10, shortDelaySeconds: 900 });
   });
 
-  it.each(['HERALD_DLQ_URL', 'HERALD_SCHEDULER_ROLE_ARN', 'HERALD_DELIVERY_QUEUE_ARN'])('fails naming a missing %s', (name) => {
+  it.each(['HERALD_DLQ_URL', 'HERALD_SCHEDULER_ROLE_ARN', 'HERALD_DELIVERY_QUEUE_ARN', 'HERALD_SLOW_DELIVERY_QUEUE_URL', 'HERALD_SLOW_DELIVERY_QUEUE_ARN'])('fails naming a missing %s', (name) => {
     expect(() => parseDeliverConfig({ ...env, [name]: undefined })).toThrow(new ConfigError(`missing required environment variable ${name}`));
   });
 
