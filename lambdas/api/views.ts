@@ -56,7 +56,8 @@ export function decisionView(decision: Decision): Record<string, unknown> {
     case 'dead':
       return { kind: 'dead', reason: decision.reason, detail: decision.detail };
     case 'canceled':
-      return { kind: 'canceled', disableEndpoint: decision.disableEndpoint };
+      // Attempts recorded before cancels carried a detail have none.
+      return { kind: 'canceled', disableEndpoint: decision.disableEndpoint, detail: decision.detail ?? null };
   }
 }
 

@@ -22,13 +22,15 @@ export interface DecideInput {
 }
 
 /**
- * Decides what happens after an attempt.
+ * Decides what happens after an attempt, from the verdict {@link classify} reads in the policy's table.
  *
- * - `delivered` when the outcome classifies as delivered.
- * - `canceled` on a cancel classification (410 Gone); `disableEndpoint` when the policy's `on410` is
- *   `cancel_and_disable`, so a receiver that removed its endpoint stops getting traffic.
- * - `dead` / `permanent` on a permanent classification: the same request would fail the same way.
- * - On a retry classification:
+ * - `delivered` when the outcome is a 2xx.
+ * - `canceled` on `cancel` or `cancel_and_disable` (410 Gone by default); `disableEndpoint` for the
+ *   latter, so a receiver that removed its endpoint stops getting traffic.
+ * - `dead` / `permanent` on `permanent`: the same request would fail the same way.
+ * - `dead` / `no_response` on `stop`: the receiver did not answer and the policy (Cryptr's) assumes the
+ *   endpoint does not exist, so nothing is sent again.
+ * - On `retry`:
  *   - `dead` / `exhausted` when this was attempt `maxAttempts` (or later) of the round;
  *   - otherwise the delay is the receiver's `Retry-After` when the status is one of the policy's
  *     `retryAfter.statuses` and the header parses (clamped to `[minSeconds, maxSeconds]`, so a
@@ -44,9 +46,17 @@ export function decide(input: DecideInput): Decision {
     case 'delivered':
       return { kind: 'delivered' };
     case 'cancel':
-      return { kind: 'canceled', disableEndpoint: policy.on410 === 'cancel_and_disable' };
+      return { kind: 'canceled', disableEndpoint: false, detail: cancelDetail(outcome) };
+    case 'cancel_and_disable':
+      return { kind: 'canceled', disableEndpoint: true, detail: `${cancelDetail(outcome)}; endpoint disabled` };
     case 'permanent':
       return { kind: 'dead', reason: 'permanent', detail: permanentDetail(outcome) };
+    case 'stop':
+      return {
+        kind: 'dead',
+        reason: 'no_response',
+        detail: `${describeOutcome(outcome)}: the policy assumes the endpoint does not exist and does not send again`,
+      };
     case 'retry':
       break;
   }
@@ -91,6 +101,11 @@ export function nextDelay(input: DecideInput): { seconds: number; basis: 'backof
     return { seconds: delays[index] ?? 0, basis: 'delays' };
   }
   return { seconds: backoffDelaySeconds(attempt, policy, random), basis: 'backoff' };
+}
+
+function cancelDetail(outcome: Outcome): string {
+  if (outcome.kind === 'http' && outcome.status === 410) return 'HTTP 410 Gone: the receiver removed this endpoint';
+  return `${describeOutcome(outcome)}: the retry policy cancels the delivery`;
 }
 
 function permanentDetail(outcome: Outcome): string {

@@ -35,13 +35,74 @@ export const OUTCOME_KINDS: readonly OutcomeKind[] = [
   'blocked',
 ];
 
-/** What the classifier makes of one outcome under a policy. */
-export type Classification = 'delivered' | 'retry' | 'cancel' | 'permanent';
+/**
+ * What a policy does with one class of failed outcome.
+ * - `retry`: try again on the schedule (the breaker counts it as a failure);
+ * - `permanent`: dead-lettered at once, the same request would fail the same way;
+ * - `cancel`: final, not dead-lettered (the receiver asked to stop, as with 410 Gone);
+ * - `cancel_and_disable`: `cancel`, and the endpoint is disabled;
+ * - `stop`: final at once, dead-lettered with the reason "no response: ...": for outcomes without an HTTP
+ *   response, where a system such as Cryptr assumes the endpoint does not exist and sends nothing more.
+ */
+export type Verdict = 'retry' | 'permanent' | 'cancel' | 'cancel_and_disable' | 'stop';
+
+export const VERDICTS: readonly Verdict[] = ['retry', 'permanent', 'cancel', 'cancel_and_disable', 'stop'];
+
+/** The verdicts that only make sense when there was no HTTP response. */
+export const NO_RESPONSE_VERDICTS: ReadonlySet<Verdict> = new Set(['stop']);
+
+/**
+ * Outcome classes a policy gives a verdict for. `connect` is a refused or reset connection; `redirect` is any
+ * 3xx (not followed); `serverError` any 5xx; `clientError` any 4xx (and a final 1xx) without its own entry in
+ * `statuses`.
+ */
+export type OutcomeClass =
+  | 'timeout'
+  | 'connect'
+  | 'dns'
+  | 'tls'
+  | 'invalidResponse'
+  | 'blocked'
+  | 'redirect'
+  | 'serverError'
+  | 'clientError';
+
+export const OUTCOME_CLASSES: readonly OutcomeClass[] = [
+  'timeout',
+  'connect',
+  'dns',
+  'tls',
+  'invalidResponse',
+  'blocked',
+  'redirect',
+  'serverError',
+  'clientError',
+];
+
+/** The classes that have no HTTP response. */
+export const NO_RESPONSE_CLASSES: ReadonlySet<OutcomeClass> = new Set(['timeout', 'connect', 'dns', 'tls', 'invalidResponse', 'blocked']);
+
+/** A complete classification table: a verdict for every outcome class, and per-status overrides ("410"). */
+export type Classification = { readonly [K in OutcomeClass]: Verdict } & {
+  readonly statuses: Readonly<Record<string, Verdict>>;
+};
+
+/** The user-facing, partial form of a classification table. */
+export type ClassificationInput = { readonly [K in OutcomeClass]?: Verdict } & {
+  readonly statuses?: Readonly<Record<string, Verdict>>;
+};
+
+/** What the classifier makes of one outcome under a policy: delivered, or the verdict of its class. */
+export type Classified = 'delivered' | Verdict;
 
 export type Jitter = 'full' | 'equal' | 'none';
-export type On410 = 'cancel' | 'cancel_and_disable' | 'permanent';
+/** Input sugar for `classification.statuses["410"]`. */
+export type On410 = 'cancel' | 'cancel_and_disable' | 'permanent' | 'retry';
 
-/** A complete retry policy: every field resolved (presets and defaults already merged). */
+/**
+ * A complete retry policy: every field resolved (presets and defaults already merged). The input's sugar
+ * (`retryClientErrors`, `on410`) is folded into `classification`, which is the one source of truth.
+ */
 export interface RetryPolicy {
   /** Fixed delays in seconds between attempts; when present it replaces `backoff` and sets maxAttempts = delays.length + 1. */
   readonly delays?: readonly number[];
@@ -54,14 +115,15 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   /** No retry is scheduled later than this many seconds after the event was accepted (or the manual redelivery started). */
   readonly maxAgeSeconds: number;
-  /** Retry 4xx other than 408/410/425/429 instead of failing permanently. */
-  readonly retryClientErrors: boolean;
   readonly retryAfter: {
     readonly statuses: readonly number[];
     readonly minSeconds: number;
     readonly maxSeconds: number;
   };
-  readonly on410: On410;
+  /** The verdict for every outcome class. */
+  readonly classification: Classification;
+  /** Whether an endpoint failing for the deployment's `disableAfterDays` with no success is disabled. */
+  readonly autoDisable: boolean;
 }
 
 /** The user-facing, partial form of a policy (as sent in `retryPolicy` on an endpoint or in config). */
@@ -72,9 +134,13 @@ export interface RetryPolicyInput {
   readonly backoff?: Partial<RetryPolicy['backoff']>;
   readonly maxAttempts?: number;
   readonly maxAgeSeconds?: number;
+  /** Sugar: `true` sets `classification.clientError` to `retry`, `false` to `permanent`. */
   readonly retryClientErrors?: boolean;
   readonly retryAfter?: Partial<RetryPolicy['retryAfter']>;
+  /** Sugar: sets `classification.statuses["410"]`. */
   readonly on410?: On410;
+  readonly classification?: ClassificationInput;
+  readonly autoDisable?: boolean;
 }
 
 /** The retry decision after an attempt. */
@@ -89,11 +155,12 @@ export type Decision =
     }
   | {
       readonly kind: 'dead';
-      readonly reason: 'permanent' | 'exhausted' | 'expired';
+      /** `no_response`: the policy stops at once when the receiver did not answer (verdict `stop`). */
+      readonly reason: 'permanent' | 'exhausted' | 'expired' | 'no_response';
       /** Human-readable detail, e.g. "HTTP 400 is not retried" or "8 of 8 attempts made". */
       readonly detail: string;
     }
-  | { readonly kind: 'canceled'; readonly disableEndpoint: boolean };
+  | { readonly kind: 'canceled'; readonly disableEndpoint: boolean; readonly detail: string };
 
 /**
  * Delivery status.

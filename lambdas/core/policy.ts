@@ -4,7 +4,20 @@
  */
 import { parseDuration } from './duration';
 import { type ErrorDetail, ValidationError } from './errors';
-import type { Jitter, On410, RetryPolicy, RetryPolicyInput } from './model';
+import {
+  type Classification,
+  type ClassificationInput,
+  type Jitter,
+  NO_RESPONSE_CLASSES,
+  NO_RESPONSE_VERDICTS,
+  type On410,
+  OUTCOME_CLASSES,
+  type OutcomeClass,
+  type RetryPolicy,
+  type RetryPolicyInput,
+  type Verdict,
+  VERDICTS,
+} from './model';
 import { err, ok, type Result } from './result';
 
 /** Ranges enforced by {@link validatePolicyInput}. Seven days is the longest single wait. */
@@ -17,10 +30,36 @@ export const POLICY_LIMITS = {
   retryAfterMinSeconds: { min: 0, max: 604_800 },
   retryAfterMaxSeconds: { min: 1, max: 604_800 },
   retryAfterStatuses: { maxItems: 50, min: 100, max: 599 },
+  classificationStatuses: { maxItems: 50 },
 } as const;
 
 export const JITTERS: readonly Jitter[] = ['full', 'equal', 'none'];
-export const ON410_VALUES: readonly On410[] = ['cancel', 'cancel_and_disable', 'permanent'];
+export const ON410_VALUES: readonly On410[] = ['cancel', 'cancel_and_disable', 'permanent', 'retry'];
+
+/**
+ * The generic strategy's table: transport failures, 3xx and 5xx retry; 4xx are permanent except 408, 425 and
+ * 429 (temporary by definition), which retry, and 410 Gone, which cancels (the receiver says the endpoint no
+ * longer exists, so retrying is pointless and rude). `blocked` (the target resolved to an address the target
+ * rules forbid) is permanent: waiting will not make the address allowed, and retrying would only probe the
+ * network again.
+ */
+export const DEFAULT_CLASSIFICATION: Classification = deepFreeze({
+  timeout: 'retry',
+  connect: 'retry',
+  dns: 'retry',
+  tls: 'retry',
+  invalidResponse: 'retry',
+  blocked: 'permanent',
+  redirect: 'retry',
+  serverError: 'retry',
+  clientError: 'permanent',
+  statuses: { '408': 'retry', '425': 'retry', '410': 'cancel', '429': 'retry' },
+});
+
+/** A complete table: {@link DEFAULT_CLASSIFICATION} with some classes and statuses changed. */
+function table(changes: ClassificationInput): Classification {
+  return { ...DEFAULT_CLASSIFICATION, ...changes, statuses: { ...DEFAULT_CLASSIFICATION.statuses, ...changes.statuses } };
+}
 
 /**
  * The generic exponential-with-jitter policy, used when neither the endpoint nor the deployment
@@ -40,66 +79,75 @@ export const DEFAULT_POLICY: RetryPolicy = deepFreeze({
   backoff: { baseSeconds: 30, maxDelaySeconds: 43_200, jitter: 'equal' },
   maxAttempts: 15,
   maxAgeSeconds: 259_200,
-  retryClientErrors: false,
   retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
-  on410: 'cancel',
+  classification: DEFAULT_CLASSIFICATION,
+  autoDisable: true,
 });
 
 /**
  * Named policies reproducing the systems Herald learned from. Each sets every field that shapes its
- * schedule, so a preset behaves the same whatever the deployment's default is. Times below are from
- * the first attempt, which is made as soon as the event is accepted.
+ * schedule and its whole classification table, so a preset behaves the same whatever the deployment's
+ * default is. Times below are from the first attempt, which is made as soon as the event is accepted.
+ * README's preset table maps every row of each source document to what the preset does.
  *
  * - `default`: {@link DEFAULT_POLICY}, the generic strategy: 4xx except 408/425/429 permanent,
  *   exponential backoff with equal jitter (caps 30 s doubling to 12 h), 15 attempts over 26.5 h to
  *   53 h, 3 days at most, then dead-letter and alert.
- * - `cryptr`: attempts at 0, +5 m, +15 m, +35 m, +1 h 35 m, +3 h 35 m (delays 5 m, 10 m, 20 m, 1 h,
- *   2 h; 6 attempts). Every failure is retried, 4xx included; 410 cancels; `Retry-After` on 429 and
- *   503 replaces the next delay (so `503` + `retry-after: 60` retries after 60 s), within [1 s, 24 h].
- *   Maximum age 1 day.
+ * - `cryptr` (Cryptr's "delivery attempts" and "set up" pages): attempts at 0, +5 m, +15 m, +35 m,
+ *   +1 h 35 m, +3 h 35 m (the page's table read as gaps between attempts: 5 m, 10 m, 20 m, 1 h, 2 h; 6
+ *   attempts). Every answered failure (3xx, 4xx, 5xx) follows that schedule; 410 cancels; `Retry-After` on 429
+ *   and 503 replaces the next delay (so `503` + `retry-after: 60` retries after 60 s), within [1 s, 24 h].
+ *   No answer (timeout, refused or reset connection, DNS, TLS, invalid response) stops at once: "If we don't
+ *   get a response or if we don't get it in time, we'll assume your endpoint doesn't exist and won't send the
+ *   event again." Maximum age 1 day.
  * - `dashboard`: attempts at 0 (immediately), +30 s, +1 h 0 m 30 s, +7 h 0 m 30 s, +19 h 0 m 30 s,
- *   +43 h 0 m 30 s (delays 30 s, 1 h, 6 h, 12 h, 24 h; 6 attempts). Redirects, 4xx, 5xx, TLS errors,
- *   timeouts and unreachable hosts are all failures and retried; `Retry-After` is ignored so the
- *   schedule is exactly the one above; redelivery by hand afterwards (retry and recover routes).
- *   Maximum age 2 days. One deviation: 410 Gone cancels, as in every preset, because a receiver that
- *   says its endpoint is gone is not helped by five more attempts; set `on410: "permanent"` to
- *   dead-letter it instead.
- * - `virtuous`: every failure retried (4xx, 5xx, timeouts, unreachable) with growing gaps: after
- *   attempt n the next waits uniformly in [cap/2, cap] (equal jitter) with cap = min(60 s × 2^(n-1),
- *   4 h): caps 1 m, 2 m, 4 m, 8 m, 16 m, 32 m, 1 h 4 m, 2 h 8 m, 4 h; 10 attempts, so the last
- *   comes between 4 h 7 m 30 s and 8 h 15 m after the first. 410 cancels; `Retry-After` on 429 and
- *   503 honoured within [1 s, 24 h]; maximum age 2 days.
+ *   +43 h 0 m 30 s (the table read as gaps: 30 s, 1 h, 6 h, 12 h, 24 h; 6 attempts). Redirects, 4xx (410
+ *   included: the document excepts none), 5xx, TLS errors, timeouts and unreachable hosts are all failures and
+ *   retried; `Retry-After` is ignored so the schedule is exactly the one above; redelivery by hand afterwards
+ *   (retry and recover routes). Maximum age 2 days.
+ * - `virtuous`: every failure retried (4xx with 410 included, 5xx, timeouts, unreachable) with growing gaps:
+ *   after attempt n the next waits uniformly in [cap/2, cap] (equal jitter) with cap = min(60 s × 2^(n-1),
+ *   4 h): caps 1 m, 2 m, 4 m, 8 m, 16 m, 32 m, 1 h 4 m, 2 h 8 m, 4 h; 10 attempts, so the last comes between
+ *   4 h 7 m 30 s and 8 h 15 m after the first. `Retry-After` on 429 and 503 honoured within [1 s, 24 h];
+ *   maximum age 2 days. `autoDisable` is off: Virtuous leaves the subscription active and recovers by itself.
  */
 export const PRESETS: Readonly<Record<string, RetryPolicyInput>> = deepFreeze({
   default: {
     backoff: { ...DEFAULT_POLICY.backoff },
     maxAttempts: DEFAULT_POLICY.maxAttempts,
     maxAgeSeconds: DEFAULT_POLICY.maxAgeSeconds,
-    retryClientErrors: DEFAULT_POLICY.retryClientErrors,
     retryAfter: { ...DEFAULT_POLICY.retryAfter, statuses: [...DEFAULT_POLICY.retryAfter.statuses] },
-    on410: DEFAULT_POLICY.on410,
+    classification: table({}),
+    autoDisable: true,
   },
   cryptr: {
     delays: ['5m', '10m', '20m', '1h', '2h'],
     maxAgeSeconds: 86_400,
-    retryClientErrors: true,
     retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
-    on410: 'cancel',
+    classification: table({
+      timeout: 'stop',
+      connect: 'stop',
+      dns: 'stop',
+      tls: 'stop',
+      invalidResponse: 'stop',
+      clientError: 'retry',
+    }),
+    autoDisable: true,
   },
   dashboard: {
     delays: ['30s', '1h', '6h', '12h', '24h'],
     maxAgeSeconds: 172_800,
-    retryClientErrors: true,
     retryAfter: { statuses: [], minSeconds: 1, maxSeconds: 86_400 },
-    on410: 'cancel',
+    classification: table({ clientError: 'retry', statuses: { '410': 'retry' } }),
+    autoDisable: true,
   },
   virtuous: {
     backoff: { baseSeconds: 60, maxDelaySeconds: 14_400, jitter: 'equal' },
     maxAttempts: 10,
     maxAgeSeconds: 172_800,
-    retryClientErrors: true,
     retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
-    on410: 'cancel',
+    classification: table({ clientError: 'retry', statuses: { '410': 'retry' } }),
+    autoDisable: false,
   },
 });
 
@@ -112,9 +160,12 @@ const POLICY_KEYS = [
   'retryClientErrors',
   'retryAfter',
   'on410',
+  'classification',
+  'autoDisable',
 ] as const;
 const BACKOFF_KEYS = ['baseSeconds', 'maxDelaySeconds', 'jitter'] as const;
 const RETRY_AFTER_KEYS = ['statuses', 'minSeconds', 'maxSeconds'] as const;
+const CLASSIFICATION_KEYS = [...OUTCOME_CLASSES, 'statuses'] as const;
 
 /**
  * Validates a user-supplied retry policy (an endpoint's `retryPolicy`, or the deployment default).
@@ -239,16 +290,8 @@ export function validatePolicyInput(input: unknown, path = 'retryPolicy'): Resul
     }
   }
 
-  if (input.retryClientErrors !== undefined) {
-    if (typeof input.retryClientErrors !== 'boolean') {
-      issues.push({
-        path: `${path}.retryClientErrors`,
-        message: `must be true or false (got ${describe(input.retryClientErrors)})`,
-      });
-    } else {
-      out.retryClientErrors = input.retryClientErrors;
-    }
-  }
+  const retryClientErrors = booleanField(input, 'retryClientErrors', path, issues);
+  if (retryClientErrors !== undefined) out.retryClientErrors = retryClientErrors;
 
   if (input.retryAfter !== undefined) {
     const rpath = `${path}.retryAfter`;
@@ -278,6 +321,28 @@ export function validatePolicyInput(input: unknown, path = 'retryPolicy'): Resul
     if (on410 !== undefined) out.on410 = on410;
   }
 
+  if (input.classification !== undefined) {
+    const classification = classificationInput(input.classification, `${path}.classification`, issues);
+    if (classification !== undefined) {
+      if (input.retryClientErrors !== undefined && classification.clientError !== undefined) {
+        issues.push({
+          path: `${path}.retryClientErrors`,
+          message: 'is a shorthand for classification.clientError; set one of them, not both',
+        });
+      }
+      if (input.on410 !== undefined && classification.statuses?.['410'] !== undefined) {
+        issues.push({
+          path: `${path}.on410`,
+          message: 'is a shorthand for classification.statuses["410"]; set one of them, not both',
+        });
+      }
+      out.classification = classification;
+    }
+  }
+
+  const autoDisable = booleanField(input, 'autoDisable', path, issues);
+  if (autoDisable !== undefined) out.autoDisable = autoDisable;
+
   return issues.length > 0 ? err(issues) : ok(out);
 }
 
@@ -301,7 +366,7 @@ export function validatePolicyInput(input: unknown, path = 'retryPolicy'): Resul
  * @throws Error when `deploymentDefault` is invalid: a deployment misconfiguration, not the client's
  */
 export function resolvePolicy(input: RetryPolicyInput | undefined, deploymentDefault?: RetryPolicyInput): RetryPolicy {
-  const layers: RetryPolicyInput[] = [];
+  const layers: Layer[] = [];
   if (deploymentDefault !== undefined) {
     const checked = validatePolicyInput(deploymentDefault, 'defaultRetryPolicy');
     if (!checked.ok) {
@@ -320,8 +385,9 @@ export function resolvePolicy(input: RetryPolicyInput | undefined, deploymentDef
   let delays: number[] | undefined;
   let backoff = { ...DEFAULT_POLICY.backoff };
   let retryAfter = { ...DEFAULT_POLICY.retryAfter };
-  let { maxAttempts, maxAgeSeconds, retryClientErrors, on410 } = DEFAULT_POLICY;
-  for (const layer of layers) {
+  let { maxAttempts, maxAgeSeconds, autoDisable } = DEFAULT_POLICY;
+  let classification: Classification = DEFAULT_POLICY.classification;
+  for (const { input: layer, preset } of layers) {
     if (layer.delays !== undefined) {
       delays = layer.delays.map((d) => parseDuration(d) ?? 0);
     } else if (layer.backoff !== undefined) {
@@ -331,8 +397,8 @@ export function resolvePolicy(input: RetryPolicyInput | undefined, deploymentDef
     if (layer.retryAfter !== undefined) retryAfter = { ...retryAfter, ...layer.retryAfter };
     maxAttempts = layer.maxAttempts ?? maxAttempts;
     maxAgeSeconds = layer.maxAgeSeconds ?? maxAgeSeconds;
-    retryClientErrors = layer.retryClientErrors ?? retryClientErrors;
-    on410 = layer.on410 ?? on410;
+    autoDisable = layer.autoDisable ?? autoDisable;
+    classification = mergeClassification(preset ? DEFAULT_CLASSIFICATION_BASE : classification, layer);
   }
   if (delays !== undefined) maxAttempts = delays.length + 1;
 
@@ -363,15 +429,95 @@ export function resolvePolicy(input: RetryPolicyInput | undefined, deploymentDef
     backoff,
     maxAttempts,
     maxAgeSeconds,
-    retryClientErrors,
     retryAfter: { ...retryAfter, statuses: [...retryAfter.statuses] },
-    on410,
+    classification,
+    autoDisable,
   });
 }
 
-function withPreset(layer: RetryPolicyInput): RetryPolicyInput[] {
+/** One layer of a policy; a preset's layer is complete and replaces the classification below it. */
+interface Layer {
+  readonly input: RetryPolicyInput;
+  readonly preset: boolean;
+}
+
+function withPreset(layer: RetryPolicyInput): Layer[] {
   const preset = layer.preset !== undefined ? PRESETS[layer.preset] : undefined;
-  return preset !== undefined ? [preset, layer] : [layer];
+  return preset !== undefined ? [{ input: preset, preset: true }, { input: layer, preset: false }] : [{ input: layer, preset: false }];
+}
+
+/** What a preset's table is laid over: its table sets every class and every status it needs. */
+const DEFAULT_CLASSIFICATION_BASE: Classification = { ...DEFAULT_CLASSIFICATION, statuses: {} };
+
+/**
+ * One layer's classification over the table below it: the shorthands first (`retryClientErrors` sets
+ * `clientError`, `on410` sets `statuses["410"]`), then `classification` class by class and status by status.
+ * The caller lays a preset's complete table over an empty base, so a preset classifies the same whatever the
+ * deployment's default says.
+ */
+function mergeClassification(base: Classification, layer: RetryPolicyInput): Classification {
+  const input = layer.classification;
+  const statuses: Record<string, Verdict> = { ...base.statuses };
+  if (layer.on410 !== undefined) statuses['410'] = layer.on410;
+  Object.assign(statuses, input?.statuses);
+  const merged: { -readonly [K in keyof Classification]: Classification[K] } = { ...base, statuses };
+  if (layer.retryClientErrors !== undefined) merged.clientError = layer.retryClientErrors ? 'retry' : 'permanent';
+  for (const cls of OUTCOME_CLASSES) {
+    const verdict = input?.[cls];
+    if (verdict !== undefined) merged[cls] = verdict;
+  }
+  return merged;
+}
+
+/** Validates `classification`: known classes, verdicts, and status keys; `stop` only where nothing answered. */
+function classificationInput(value: unknown, path: string, issues: ErrorDetail[]): ClassificationInput | undefined {
+  if (!isPlainObject(value)) {
+    issues.push({ path, message: `must be an object (got ${describe(value)})` });
+    return undefined;
+  }
+  const before = issues.length;
+  rejectUnknownKeys(value, CLASSIFICATION_KEYS, path, issues);
+  const out: { -readonly [K in OutcomeClass]?: Verdict } & { statuses?: Record<string, Verdict> } = {};
+  for (const cls of OUTCOME_CLASSES) {
+    if (value[cls] === undefined) continue;
+    const verdict = verdictValue(value[cls], `${path}.${cls}`, NO_RESPONSE_CLASSES.has(cls), issues);
+    if (verdict !== undefined) out[cls] = verdict;
+  }
+  if (value.statuses !== undefined) {
+    const spath = `${path}.statuses`;
+    const statuses = value.statuses;
+    const { maxItems } = POLICY_LIMITS.classificationStatuses;
+    if (!isPlainObject(statuses) || Object.keys(statuses).length > maxItems) {
+      issues.push({ path: spath, message: `must be an object of at most ${maxItems} "status": verdict entries (got ${describe(statuses)})` });
+    } else {
+      const checked: Record<string, Verdict> = {};
+      for (const [key, item] of Object.entries(statuses)) {
+        const status = /^[1-5][0-9][0-9]$/.test(key) ? Number(key) : undefined;
+        if (status === undefined) {
+          issues.push({ path: `${spath}.${key}`, message: 'must be an HTTP status code from 100 to 599, written as a string ("404")' });
+        } else if (status >= 200 && status <= 299) {
+          issues.push({ path: `${spath}.${key}`, message: 'a 2xx is always delivered and cannot be classified' });
+        } else {
+          const verdict = verdictValue(item, `${spath}.${key}`, false, issues);
+          if (verdict !== undefined) checked[key] = verdict;
+        }
+      }
+      out.statuses = checked;
+    }
+  }
+  return issues.length > before ? undefined : out;
+}
+
+function verdictValue(value: unknown, path: string, noResponse: boolean, issues: ErrorDetail[]): Verdict | undefined {
+  const verdict = enumValue(value, VERDICTS, path, issues);
+  if (verdict !== undefined && !noResponse && NO_RESPONSE_VERDICTS.has(verdict)) {
+    issues.push({
+      path,
+      message: `"${verdict}" is only for outcomes without a response (${[...NO_RESPONSE_CLASSES].join(', ')}); use "permanent"`,
+    });
+    return undefined;
+  }
+  return verdict;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -391,6 +537,13 @@ function rejectUnknownKeys(
       issues.push({ path: `${path}.${key}`, message: `unknown field; allowed: ${allowed.join(', ')}` });
     }
   }
+}
+
+function booleanField(value: Record<string, unknown>, key: string, path: string, issues: ErrorDetail[]): boolean | undefined {
+  const field = value[key];
+  if (field === undefined || typeof field === 'boolean') return field;
+  issues.push({ path: `${path}.${key}`, message: `must be true or false (got ${describe(field)})` });
+  return undefined;
 }
 
 function integerField(

@@ -190,14 +190,9 @@ export function stateAfter(decision: Decision): Pick<DeliveryTransition, 'status
     case 'retry':
       return { status: 'retrying', nextAttemptAt: decision.at };
     case 'dead':
-      return { status: 'dead', finalReason: `${decision.reason}: ${decision.detail}` };
+      return { status: 'dead', finalReason: `${decision.reason === 'no_response' ? 'no response' : decision.reason}: ${decision.detail}` };
     case 'canceled':
-      return {
-        status: 'canceled',
-        finalReason: decision.disableEndpoint
-          ? 'HTTP 410 Gone: the receiver removed this endpoint; endpoint disabled'
-          : 'HTTP 410 Gone: the receiver removed this endpoint',
-      };
+      return { status: 'canceled', finalReason: decision.detail };
   }
 }
 
@@ -267,7 +262,7 @@ async function allEffects(deps: DeliverDeps, input: EffectInput): Promise<void> 
       deps,
       delivery.id,
       'disabling the endpoint',
-      disable(deps, endpoint, 'the receiver answered 410 Gone and the retry policy disables the endpoint on 410', now),
+      disable(deps, endpoint, `the retry policy disables the endpoint on this answer (${decision.detail})`, now),
     );
   }
 }
@@ -332,7 +327,8 @@ async function deadLetter(
  * refresh `lastSuccessAt` at most once a minute, so a busy healthy endpoint is not a write hot spot).
  * A failure extends the streak, and an endpoint whose streak is older than `disableAfterSeconds` is
  * disabled, as Svix does: a receiver that has been failing for days is gone or broken, and
- * retrying its traffic forever only grows the dead-letter queue. The disable is conditioned on the
+ * retrying its traffic forever only grows the dead-letter queue. A policy with `autoDisable: false`
+ * (Virtuous's: "leave the subscription active ... and recover automatically") keeps it enabled. The disable is conditioned on the
  * streak, so a success in between wins, and it alerts once.
  *
  * The endpoint is the one loaded for the batch, so within a batch the decision also looks at the
@@ -358,7 +354,7 @@ async function updateHealth(deps: DeliverDeps, endpoint: Endpoint, plan: Endpoin
   plan.lastHealthWrite = 'failure';
   const updated = await deps.store.recordEndpointFailure(endpoint.id, now);
   const since = updated?.health.failingSince;
-  if (updated === undefined || updated.disabled || since === undefined) return;
+  if (updated === undefined || updated.disabled || since === undefined || !plan.policy.autoDisable) return;
   const limitMs = deps.settings.disableAfterSeconds * 1000;
   if (now - since < limitMs) return;
   const reason =

@@ -154,6 +154,22 @@ describe('deliver handler: alerts and endpoint health', () => {
     expect(await world.alerts()).toEqual([]);
   });
 
+  it('a policy with autoDisable off (virtuous) keeps a long-failing endpoint enabled and keeps retrying', async () => {
+    world.receiver.on('/recovers', () => ({ status: 500 }));
+    const failingSince = START - 9 * 86_400_000;
+    const { endpoint, delivery } = await world.seed({
+      endpoint: {
+        url: world.receiver.url('/recovers'),
+        retryPolicy: { preset: 'virtuous' },
+        health: { consecutiveFailures: 400, failingSince, lastFailureAt: START - 60_000 },
+      },
+    });
+    await world.pump(handler, 1);
+    expect(await world.endpoint(endpoint.id)).toMatchObject({ disabled: false, health: { consecutiveFailures: 401, failingSince } });
+    expect(await world.delivery(delivery.id)).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    expect(await world.alerts()).toEqual([]);
+  });
+
   it('two failures at once disable the endpoint once, with one alert', async () => {
     world.receiver.on('/dying2', () => ({ status: 500 }));
     const failingSince = START - 6 * 86_400_000;

@@ -100,7 +100,11 @@ describe('deliver handler: outcomes', () => {
       attemptCount: 1,
       finalReason: 'HTTP 410 Gone: the receiver removed this endpoint',
     });
-    expect((await world.attempts(delivery.id))[0]!.next).toEqual({ kind: 'canceled', disableEndpoint: false });
+    expect((await world.attempts(delivery.id))[0]!.next).toEqual({
+      kind: 'canceled',
+      disableEndpoint: false,
+      detail: 'HTTP 410 Gone: the receiver removed this endpoint',
+    });
     expect((await world.endpoint(endpoint.id))!.disabled).toBe(false);
     expect(await world.dlq()).toEqual([]);
     expect(await world.alerts()).toEqual([]);
@@ -116,7 +120,7 @@ describe('deliver handler: outcomes', () => {
     });
     expect(await world.endpoint(endpoint.id)).toMatchObject({
       disabled: true,
-      disabledReason: 'the receiver answered 410 Gone and the retry policy disables the endpoint on 410',
+      disabledReason: 'the retry policy disables the endpoint on this answer (HTTP 410 Gone: the receiver removed this endpoint; endpoint disabled)',
       updatedAt: START,
     });
     const alerts = await world.alerts(2);

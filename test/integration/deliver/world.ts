@@ -8,6 +8,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { SqsDeliveryQueue } from '../../../lambdas/adapters/sqs-delivery-queue';
 import {
   ATTEMPT_SK_PREFIX,
@@ -294,4 +295,24 @@ export async function startWorld(): Promise<World> {
       await env.stop();
     },
   };
+}
+
+/**
+ * Registers the usual hooks of a test file on one world: started once, reset before each test, stopped at the
+ * end. `each` runs after every reset (e.g. to build the handler). Returns a getter: the world exists only once
+ * `beforeAll` ran.
+ */
+export function useWorld(each?: (world: World) => void): () => World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  beforeEach(async () => {
+    await world!.reset();
+    each?.(world!);
+  });
+  return () => world!;
 }

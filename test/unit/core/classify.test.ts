@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { classify, describeOutcome } from '../../../lambdas/core/classify';
-import type { Classification, Outcome, RetryPolicy } from '../../../lambdas/core/model';
-import { DEFAULT_POLICY } from '../../../lambdas/core/policy';
+import type { Classified as Classification, Outcome, RetryPolicy } from '../../../lambdas/core/model';
+import { DEFAULT_POLICY, resolvePolicy } from '../../../lambdas/core/policy';
 
 const policies = {
   default: DEFAULT_POLICY,
-  retryClientErrors: { ...DEFAULT_POLICY, retryClientErrors: true },
-  on410Permanent: { ...DEFAULT_POLICY, on410: 'permanent' },
-  on410Disable: { ...DEFAULT_POLICY, on410: 'cancel_and_disable' },
-  retryClientErrorsAnd410Permanent: { ...DEFAULT_POLICY, retryClientErrors: true, on410: 'permanent' },
+  retryClientErrors: resolvePolicy({ retryClientErrors: true }),
+  on410Permanent: resolvePolicy({ on410: 'permanent' }),
+  on410Disable: resolvePolicy({ on410: 'cancel_and_disable' }),
+  retryClientErrorsAnd410Permanent: resolvePolicy({ retryClientErrors: true, on410: 'permanent' }),
 } satisfies Record<string, RetryPolicy>;
 
 type PolicyName = keyof typeof policies;
@@ -39,7 +39,7 @@ const STATUS_ROWS: readonly Row[] = [
       default: 'cancel',
       retryClientErrors: 'cancel',
       on410Permanent: 'permanent',
-      on410Disable: 'cancel',
+      on410Disable: 'cancel_and_disable',
       retryClientErrorsAnd410Permanent: 'permanent',
     },
   ],
@@ -95,6 +95,41 @@ describe('classify: transport outcomes', () => {
       expect(classify({ kind: 'blocked' }, policy)).toBe('permanent');
     });
   }
+});
+
+describe('classify: the table decides', () => {
+  const NO_RESPONSE: readonly [Outcome, keyof RetryPolicy['classification']][] = [
+    [{ kind: 'timeout' }, 'timeout'],
+    [{ kind: 'connect_refused' }, 'connect'],
+    [{ kind: 'connect_reset' }, 'connect'],
+    [{ kind: 'dns' }, 'dns'],
+    [{ kind: 'tls' }, 'tls'],
+    [{ kind: 'invalid_response' }, 'invalidResponse'],
+    [{ kind: 'http', status: 600 }, 'invalidResponse'],
+    [{ kind: 'blocked' }, 'blocked'],
+  ];
+  it.each(NO_RESPONSE)('%o reads the verdict of class %s', (outcome, cls) => {
+    for (const verdict of ['retry', 'permanent', 'cancel', 'cancel_and_disable', 'stop'] as const) {
+      const policy = resolvePolicy({ classification: { [cls]: verdict } });
+      expect([cls, classify(outcome, policy)]).toEqual([cls, verdict]);
+    }
+  });
+
+  it.each([
+    [302, 'redirect'],
+    [404, 'clientError'],
+    [101, 'clientError'],
+    [503, 'serverError'],
+  ] as const)('HTTP %d reads the verdict of class %s unless its status has an entry', (status, cls) => {
+    const byClass = resolvePolicy({ classification: { [cls]: 'cancel' } });
+    expect(classify({ kind: 'http', status }, byClass)).toBe('cancel');
+    const byStatus = resolvePolicy({ classification: { [cls]: 'cancel', statuses: { [String(status)]: 'permanent' } } });
+    expect(classify({ kind: 'http', status }, byStatus)).toBe('permanent');
+  });
+
+  it('a status outside 100..599 is never looked up in statuses', () => {
+    expect(classify({ kind: 'http', status: 600 }, DEFAULT_POLICY)).toBe('retry');
+  });
 });
 
 describe('describeOutcome', () => {

@@ -6,7 +6,8 @@ import { resolvePolicy } from '../../../lambdas/core/policy';
 const NOW = Date.UTC(2024, 0, 1, 12, 0, 0);
 const HALF = () => 0.5;
 /** The generic full-jitter policy with 8 attempts (the default before round 4): the fixture these mechanics are written against. */
-const GENERIC: RetryPolicy = resolvePolicy({ backoff: { baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'full' }, maxAttempts: 8 });
+const GENERIC_INPUT = { backoff: { baseSeconds: 30, maxDelaySeconds: 86_400, jitter: 'full' }, maxAttempts: 8 } as const;
+const GENERIC: RetryPolicy = resolvePolicy(GENERIC_INPUT);
 
 function run(partial: Partial<DecideInput> & { outcome: Outcome }): Decision {
   return decide({ attempt: 1, policy: GENERIC, startedAt: NOW, now: NOW, random: HALF, ...partial });
@@ -26,11 +27,37 @@ describe('decide: final outcomes', () => {
   });
 
   it.each([
-    ['cancel', { kind: 'canceled', disableEndpoint: false }],
-    ['cancel_and_disable', { kind: 'canceled', disableEndpoint: true }],
+    ['cancel', { kind: 'canceled', disableEndpoint: false, detail: 'HTTP 410 Gone: the receiver removed this endpoint' }],
+    [
+      'cancel_and_disable',
+      { kind: 'canceled', disableEndpoint: true, detail: 'HTTP 410 Gone: the receiver removed this endpoint; endpoint disabled' },
+    ],
     ['permanent', { kind: 'dead', reason: 'permanent', detail: 'HTTP 410 Gone: the receiver removed this endpoint' }],
+    ['retry', { kind: 'retry', at: NOW + 15_000, basis: 'backoff' }],
   ] as const)('410 with on410 %s', (on410, expected) => {
-    expect(run({ outcome: { kind: 'http', status: 410 }, policy: { ...GENERIC, on410 } })).toEqual(expected);
+    expect(run({ outcome: { kind: 'http', status: 410 }, policy: resolvePolicy({ ...GENERIC_INPUT, on410 }) })).toEqual(expected);
+  });
+
+  it.each([
+    [{ kind: 'timeout' }, 'timeout'],
+    [{ kind: 'connect_refused' }, 'connection refused'],
+    [{ kind: 'dns' }, 'DNS failure'],
+  ] as [Outcome, string][])('dead/no_response at once on %o when its class stops', (outcome, text) => {
+    const policy = resolvePolicy({ classification: { timeout: 'stop', connect: 'stop', dns: 'stop' } });
+    expect(run({ outcome, policy })).toEqual({
+      kind: 'dead',
+      reason: 'no_response',
+      detail: `${text}: the policy assumes the endpoint does not exist and does not send again`,
+    });
+  });
+
+  it('cancels a non-410 outcome whose verdict is cancel, naming it', () => {
+    const policy = resolvePolicy({ classification: { statuses: { '404': 'cancel_and_disable' } } });
+    expect(run({ outcome: { kind: 'http', status: 404 }, policy })).toEqual({
+      kind: 'canceled',
+      disableEndpoint: true,
+      detail: 'HTTP 404: the retry policy cancels the delivery; endpoint disabled',
+    });
   });
 
   it.each([
@@ -43,7 +70,7 @@ describe('decide: final outcomes', () => {
   });
 
   it('retries a 4xx when the policy retries client errors', () => {
-    expect(run({ outcome: { kind: 'http', status: 404 }, policy: { ...GENERIC, retryClientErrors: true } })).toEqual({
+    expect(run({ outcome: { kind: 'http', status: 404 }, policy: resolvePolicy({ ...GENERIC_INPUT, retryClientErrors: true }) })).toEqual({
       kind: 'retry',
       at: NOW + 15_000,
       basis: 'backoff',

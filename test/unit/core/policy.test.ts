@@ -44,6 +44,9 @@ describe('validatePolicyInput: accepted', () => {
     { on410: 'cancel' },
     { on410: 'cancel_and_disable' },
     { on410: 'permanent' },
+    { on410: 'retry' },
+    { autoDisable: false },
+    { classification: { timeout: 'stop', clientError: 'retry', statuses: { '404': 'cancel', '409': 'retry' } } },
     ...Object.values(PRESETS),
   ])('%o', (input) => {
     expect(validatePolicyInput(input)).toEqual({ ok: true, value: input });
@@ -64,7 +67,7 @@ describe('validatePolicyInput: rejected, with path and message', () => {
     [[], 'retryPolicy', 'must be an object (got an empty list)'],
     ['cryptr', 'retryPolicy', 'must be an object (got "cryptr")'],
     [42, 'retryPolicy', 'must be an object (got 42)'],
-    [{ maxAttemps: 3 }, 'retryPolicy.maxAttemps', 'unknown field; allowed: preset, delays, backoff, maxAttempts, maxAgeSeconds, retryClientErrors, retryAfter, on410'],
+    [{ maxAttemps: 3 }, 'retryPolicy.maxAttemps', 'unknown field; allowed: preset, delays, backoff, maxAttempts, maxAgeSeconds, retryClientErrors, retryAfter, on410, classification, autoDisable'],
     [{ backoff: { base: 1 } }, 'retryPolicy.backoff.base', 'unknown field; allowed: baseSeconds, maxDelaySeconds, jitter'],
     [{ retryAfter: { status: [429] } }, 'retryPolicy.retryAfter.status', 'unknown field; allowed: statuses, minSeconds, maxSeconds'],
     [{ preset: 'nope' }, 'retryPolicy.preset', 'unknown preset "nope"; one of: default, cryptr, dashboard, virtuous'],
@@ -109,8 +112,47 @@ describe('validatePolicyInput: rejected, with path and message', () => {
     [{ retryAfter: { maxSeconds: 0 } }, 'retryPolicy.retryAfter.maxSeconds', 'must be an integer from 1 to 604800 (got 0)'],
     [{ retryAfter: { maxSeconds: 604_801 } }, 'retryPolicy.retryAfter.maxSeconds', 'must be an integer from 1 to 604800 (got 604801)'],
     [{ retryAfter: { minSeconds: 10, maxSeconds: 5 } }, 'retryPolicy.retryAfter.maxSeconds', 'must be at least minSeconds (10), got 5'],
-    [{ on410: 'disable' }, 'retryPolicy.on410', 'must be one of cancel, cancel_and_disable, permanent (got "disable")'],
-    [{ on410: true }, 'retryPolicy.on410', 'must be one of cancel, cancel_and_disable, permanent (got true)'],
+    [{ on410: 'disable' }, 'retryPolicy.on410', 'must be one of cancel, cancel_and_disable, permanent, retry (got "disable")'],
+    [{ on410: true }, 'retryPolicy.on410', 'must be one of cancel, cancel_and_disable, permanent, retry (got true)'],
+    [{ autoDisable: 'no' }, 'retryPolicy.autoDisable', 'must be true or false (got "no")'],
+    [{ classification: [] }, 'retryPolicy.classification', 'must be an object (got an empty list)'],
+    [
+      { classification: { timout: 'stop' } },
+      'retryPolicy.classification.timout',
+      'unknown field; allowed: timeout, connect, dns, tls, invalidResponse, blocked, redirect, serverError, clientError, statuses',
+    ],
+    [
+      { classification: { dns: 'drop' } },
+      'retryPolicy.classification.dns',
+      'must be one of retry, permanent, cancel, cancel_and_disable, stop (got "drop")',
+    ],
+    [
+      { classification: { serverError: 'stop' } },
+      'retryPolicy.classification.serverError',
+      '"stop" is only for outcomes without a response (timeout, connect, dns, tls, invalidResponse, blocked); use "permanent"',
+    ],
+    [
+      { classification: { statuses: { '404': 'stop' } } },
+      'retryPolicy.classification.statuses.404',
+      '"stop" is only for outcomes without a response (timeout, connect, dns, tls, invalidResponse, blocked); use "permanent"',
+    ],
+    [
+      { classification: { statuses: { '4xx': 'retry' } } },
+      'retryPolicy.classification.statuses.4xx',
+      'must be an HTTP status code from 100 to 599, written as a string ("404")',
+    ],
+    [{ classification: { statuses: { '204': 'retry' } } }, 'retryPolicy.classification.statuses.204', 'a 2xx is always delivered and cannot be classified'],
+    [{ classification: { statuses: [404] } }, 'retryPolicy.classification.statuses', 'must be an object of at most 50 "status": verdict entries (got a list of 1)'],
+    [
+      { retryClientErrors: true, classification: { clientError: 'permanent' } },
+      'retryPolicy.retryClientErrors',
+      'is a shorthand for classification.clientError; set one of them, not both',
+    ],
+    [
+      { on410: 'retry', classification: { statuses: { '410': 'cancel' } } },
+      'retryPolicy.on410',
+      'is a shorthand for classification.statuses["410"]; set one of them, not both',
+    ],
     [{ delays: ['1m', '1m'], maxAttempts: 8 }, 'retryPolicy.maxAttempts', 'must be 3 (the first attempt plus one per delay) or left out when delays is given, got 8'],
     [{ delays: ['1d', '1d', '1d'], maxAgeSeconds: 172_800 }, 'retryPolicy.maxAgeSeconds', 'must be at least the sum of delays (259200 s) or the last attempts never happen, got 172800'],
   ])('%o → %s', (input, path, message) => {
@@ -152,56 +194,27 @@ describe('resolvePolicy', () => {
       backoff: { baseSeconds: 30, maxDelaySeconds: 43_200, jitter: 'equal' },
       maxAttempts: 15,
       maxAgeSeconds: 259_200,
-      retryClientErrors: false,
       retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
-      on410: 'cancel',
+      classification: DEFAULT_POLICY.classification,
+      autoDisable: true,
     });
-  });
-
-  it.each([
-    [
-      'cryptr',
-      {
-        delays: [300, 600, 1200, 3600, 7200],
-        backoff: DEFAULT_POLICY.backoff,
-        maxAttempts: 6,
-        maxAgeSeconds: 86_400,
-        retryClientErrors: true,
-        retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
-        on410: 'cancel',
-      },
-    ],
-    [
-      'dashboard',
-      {
-        delays: [30, 3600, 21_600, 43_200, 86_400],
-        backoff: DEFAULT_POLICY.backoff,
-        maxAttempts: 6,
-        maxAgeSeconds: 172_800,
-        retryClientErrors: true,
-        retryAfter: { statuses: [], minSeconds: 1, maxSeconds: 86_400 },
-        on410: 'cancel',
-      },
-    ],
-    [
-      'virtuous',
-      {
-        backoff: { baseSeconds: 60, maxDelaySeconds: 14_400, jitter: 'equal' },
-        maxAttempts: 10,
-        maxAgeSeconds: 172_800,
-        retryClientErrors: true,
-        retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 86_400 },
-        on410: 'cancel',
-      },
-    ],
-  ] as [string, RetryPolicy][])('preset %s resolves to its documented policy', (preset, expected) => {
-    expect(resolvePolicy({ preset })).toEqual(expected);
+    // The table, grouped by verdict.
+    const { statuses, ...classes } = DEFAULT_POLICY.classification;
+    const byVerdict: Record<string, string[]> = {};
+    for (const [name, verdict] of [...Object.entries(classes), ...Object.entries(statuses).map(([k, v]) => [`HTTP ${k}`, v])]) {
+      (byVerdict[verdict!] ??= []).push(name!);
+    }
+    expect(byVerdict).toEqual({
+      retry: ['timeout', 'connect', 'dns', 'tls', 'invalidResponse', 'redirect', 'serverError', 'HTTP 408', 'HTTP 425', 'HTTP 429'],
+      permanent: ['blocked', 'clientError'],
+      cancel: ['HTTP 410'],
+    });
   });
 
   it('overrides single fields of a preset, nested fields one by one', () => {
     expect(resolvePolicy({ preset: 'cryptr', on410: 'cancel_and_disable', retryAfter: { maxSeconds: 600 } })).toMatchObject({
       delays: [300, 600, 1200, 3600, 7200],
-      on410: 'cancel_and_disable',
+      classification: { timeout: 'stop', statuses: { '410': 'cancel_and_disable', '429': 'retry' } },
       retryAfter: { statuses: [429, 503], minSeconds: 1, maxSeconds: 600 },
     });
     expect(resolvePolicy({ backoff: { jitter: 'none' } }).backoff).toEqual({ baseSeconds: 30, maxDelaySeconds: 43_200, jitter: 'none' });
@@ -224,15 +237,27 @@ describe('resolvePolicy', () => {
   it('merges the deployment default under the input, and a named preset over the deployment default', () => {
     expect(resolvePolicy(undefined, { retryClientErrors: true, maxAttempts: 3 })).toEqual({
       ...DEFAULT_POLICY,
-      retryClientErrors: true,
+      classification: { ...DEFAULT_POLICY.classification, clientError: 'retry' },
       maxAttempts: 3,
     });
     expect(resolvePolicy({ maxAttempts: 4 }, { preset: 'virtuous' })).toEqual({ ...resolvePolicy({ preset: 'virtuous' }), maxAttempts: 4 });
     expect(resolvePolicy({ preset: 'default' }, { preset: 'cryptr' })).toEqual(DEFAULT_POLICY);
     expect(resolvePolicy({ on410: 'permanent' }, { preset: 'cryptr', on410: 'cancel_and_disable' })).toMatchObject({
       delays: [300, 600, 1200, 3600, 7200],
-      on410: 'permanent',
+      classification: { statuses: { '410': 'permanent' } },
     });
+    // A named preset's table replaces the deployment's, status entries included.
+    expect(
+      resolvePolicy({ preset: 'dashboard' }, { classification: { timeout: 'stop', statuses: { '404': 'cancel' } } }).classification,
+    ).toEqual(resolvePolicy({ preset: 'dashboard' }).classification);
+    // Without a preset, an input changes single classes and statuses of the deployment's table.
+    expect(resolvePolicy({ classification: { statuses: { '409': 'retry' } } }, { classification: { timeout: 'stop' } }).classification).toEqual({
+      ...DEFAULT_POLICY.classification,
+      timeout: 'stop',
+      statuses: { ...DEFAULT_POLICY.classification.statuses, '409': 'retry' },
+    });
+    expect(resolvePolicy({ autoDisable: true }, { preset: 'virtuous' }).autoDisable).toBe(true);
+    expect(resolvePolicy({ retryClientErrors: false }, { preset: 'virtuous' }).classification.clientError).toBe('permanent');
     expect(resolvePolicy({ preset: 'cryptr' }, { retryAfter: { statuses: [429] }, maxAgeSeconds: 600 })).toMatchObject({
       maxAgeSeconds: 86_400,
       retryAfter: { statuses: [429, 503] },

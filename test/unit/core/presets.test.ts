@@ -71,35 +71,98 @@ describe('preset behaviour per outcome', () => {
   const first = (preset: string, outcome: Outcome): Decision =>
     decide({ outcome, attempt: 1, policy: resolvePolicy({ preset }), startedAt: START, now: START, random: () => 0.5 });
 
+  // Every outcome class, one column per preset: `retry`, `delivered`, `canceled`, or `dead:<reason>`.
+  const OUTCOMES: readonly [string, Outcome][] = [
+    ['2xx', { kind: 'http', status: 204 }],
+    ['timeout', { kind: 'timeout' }],
+    ['connection refused', { kind: 'connect_refused' }],
+    ['connection reset', { kind: 'connect_reset' }],
+    ['DNS failure', { kind: 'dns' }],
+    ['TLS error', { kind: 'tls' }],
+    ['invalid response', { kind: 'invalid_response' }],
+    ['blocked address', { kind: 'blocked' }],
+    ['301', { kind: 'http', status: 301 }],
+    ['400', { kind: 'http', status: 400 }],
+    ['401', { kind: 'http', status: 401 }],
+    ['404', { kind: 'http', status: 404 }],
+    ['408', { kind: 'http', status: 408 }],
+    ['410', { kind: 'http', status: 410 }],
+    ['422', { kind: 'http', status: 422 }],
+    ['425', { kind: 'http', status: 425 }],
+    ['429', { kind: 'http', status: 429 }],
+    ['500', { kind: 'http', status: 500 }],
+    ['503', { kind: 'http', status: 503 }],
+  ];
+  const EXPECTED: Record<string, Record<string, string>> = {
+    default: {
+      '2xx': 'delivered', timeout: 'retry', 'connection refused': 'retry', 'connection reset': 'retry', 'DNS failure': 'retry',
+      'TLS error': 'retry', 'invalid response': 'retry', 'blocked address': 'dead:permanent', '301': 'retry',
+      '400': 'dead:permanent', '401': 'dead:permanent', '404': 'dead:permanent', '408': 'retry', '410': 'canceled',
+      '422': 'dead:permanent', '425': 'retry', '429': 'retry', '500': 'retry', '503': 'retry',
+    },
+    cryptr: {
+      '2xx': 'delivered', timeout: 'dead:no_response', 'connection refused': 'dead:no_response',
+      'connection reset': 'dead:no_response', 'DNS failure': 'dead:no_response', 'TLS error': 'dead:no_response',
+      'invalid response': 'dead:no_response', 'blocked address': 'dead:permanent', '301': 'retry', '400': 'retry',
+      '401': 'retry', '404': 'retry', '408': 'retry', '410': 'canceled', '422': 'retry', '425': 'retry', '429': 'retry',
+      '500': 'retry', '503': 'retry',
+    },
+    dashboard: {
+      '2xx': 'delivered', timeout: 'retry', 'connection refused': 'retry', 'connection reset': 'retry', 'DNS failure': 'retry',
+      'TLS error': 'retry', 'invalid response': 'retry', 'blocked address': 'dead:permanent', '301': 'retry', '400': 'retry',
+      '401': 'retry', '404': 'retry', '408': 'retry', '410': 'retry', '422': 'retry', '425': 'retry', '429': 'retry',
+      '500': 'retry', '503': 'retry',
+    },
+    virtuous: {
+      '2xx': 'delivered', timeout: 'retry', 'connection refused': 'retry', 'connection reset': 'retry', 'DNS failure': 'retry',
+      'TLS error': 'retry', 'invalid response': 'retry', 'blocked address': 'dead:permanent', '301': 'retry', '400': 'retry',
+      '401': 'retry', '404': 'retry', '408': 'retry', '410': 'retry', '422': 'retry', '425': 'retry', '429': 'retry',
+      '500': 'retry', '503': 'retry',
+    },
+  };
+
+  it('pins a verdict for every outcome class of every preset, and nothing else is a preset', () => {
+    expect(Object.keys(PRESETS).sort()).toEqual(Object.keys(EXPECTED).sort());
+    for (const [preset, row] of Object.entries(EXPECTED)) {
+      const got = Object.fromEntries(
+        OUTCOMES.map(([label, outcome]) => {
+          const d = first(preset, outcome);
+          return [label, d.kind === 'dead' ? `dead:${d.reason}` : d.kind];
+        }),
+      );
+      expect([preset, got]).toEqual([preset, row]);
+    }
+  });
+
   it.each([
-    // preset, outcome, expected kind
-    ['default', { kind: 'http', status: 404 }, 'dead'],
-    ['default', { kind: 'http', status: 408 }, 'retry'],
-    ['default', { kind: 'http', status: 429 }, 'retry'],
-    ['default', { kind: 'http', status: 301 }, 'retry'],
-    ['default', { kind: 'http', status: 410 }, 'canceled'],
-    ['cryptr', { kind: 'http', status: 200 }, 'delivered'],
-    ['cryptr', { kind: 'http', status: 400 }, 'retry'],
-    ['cryptr', { kind: 'http', status: 404 }, 'retry'],
-    ['cryptr', { kind: 'http', status: 410 }, 'canceled'],
-    ['cryptr', { kind: 'http', status: 500 }, 'retry'],
-    ['cryptr', { kind: 'timeout' }, 'retry'],
-    ['dashboard', { kind: 'http', status: 301 }, 'retry'],
-    ['dashboard', { kind: 'http', status: 404 }, 'retry'],
-    ['dashboard', { kind: 'http', status: 500 }, 'retry'],
-    ['dashboard', { kind: 'tls' }, 'retry'],
-    ['dashboard', { kind: 'timeout' }, 'retry'],
-    ['dashboard', { kind: 'connect_refused' }, 'retry'],
-    ['dashboard', { kind: 'dns' }, 'retry'],
-    ['dashboard', { kind: 'http', status: 410 }, 'canceled'],
-    ['virtuous', { kind: 'http', status: 400 }, 'retry'],
-    ['virtuous', { kind: 'http', status: 500 }, 'retry'],
-    ['virtuous', { kind: 'timeout' }, 'retry'],
-    ['virtuous', { kind: 'connect_refused' }, 'retry'],
-    ['virtuous', { kind: 'http', status: 410 }, 'canceled'],
-    ['virtuous', { kind: 'blocked' }, 'dead'],
-  ] as [string, Outcome, Decision['kind']][])('%s: %o → %s', (preset, outcome, kind) => {
-    expect(first(preset, outcome).kind).toBe(kind);
+    ['default', true],
+    ['cryptr', true],
+    ['dashboard', true],
+    ['virtuous', false],
+  ] as const)('%s: autoDisable %s', (preset, autoDisable) => {
+    expect(resolvePolicy({ preset }).autoDisable).toBe(autoDisable);
+  });
+
+  it('cryptr: no response ends the delivery at once with the reason stated', () => {
+    expect(first('cryptr', { kind: 'timeout' })).toEqual({
+      kind: 'dead',
+      reason: 'no_response',
+      detail: 'timeout: the policy assumes the endpoint does not exist and does not send again',
+    });
+  });
+
+  it('dashboard and virtuous: 410 follows the schedule like every other 4xx', () => {
+    expect(first('dashboard', { kind: 'http', status: 410 })).toEqual({ kind: 'retry', at: START + 30_000, basis: 'delays' });
+    const gone = schedule(resolvePolicy({ preset: 'virtuous' }), { kind: 'http', status: 410 }, () => 0.5);
+    expect(gone.at).toHaveLength(10);
+    expect(gone.end).toMatchObject({ kind: 'dead', reason: 'exhausted' });
+  });
+
+  it('cryptr: 3xx, 4xx and 5xx follow the full schedule', () => {
+    for (const status of [302, 404, 500]) {
+      const { at } = schedule(resolvePolicy({ preset: 'cryptr' }), { kind: 'http', status }, () => 0.5);
+      expect([status, at]).toEqual([status, [0, 300, 900, 2100, 5700, 12_900]]);
+    }
   });
 
   it('cryptr: 503 with retry-after: 60 retries after 60 s', () => {

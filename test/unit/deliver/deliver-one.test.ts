@@ -206,7 +206,8 @@ describe('helpers', () => {
     expect(stateAfter({ kind: 'delivered' })).toEqual({ status: 'delivered' });
     expect(stateAfter({ kind: 'retry', at: 5, basis: 'backoff' })).toEqual({ status: 'retrying', nextAttemptAt: 5 });
     expect(stateAfter({ kind: 'dead', reason: 'expired', detail: 'too old' })).toEqual({ status: 'dead', finalReason: 'expired: too old' });
-    expect(stateAfter({ kind: 'canceled', disableEndpoint: false })).toEqual({
+    expect(stateAfter({ kind: 'dead', reason: 'no_response', detail: 'timeout: gone' })).toEqual({ status: 'dead', finalReason: 'no response: timeout: gone' });
+    expect(stateAfter({ kind: 'canceled', disableEndpoint: false, detail: 'HTTP 410 Gone: the receiver removed this endpoint' })).toEqual({
       status: 'canceled',
       finalReason: 'HTTP 410 Gone: the receiver removed this endpoint',
     });
