@@ -3,13 +3,14 @@
  *
  *   npx cdk deploy -c alertEmail=ops@example.com [-c retentionDays=30] [-c allowPrivateTargets=false]
  *                  [-c shortDelaySeconds=900] [-c disableAfterDays=5] [-c defaultRetryPolicy='{"maxAttempts":8}']
+ *                  [-c environment=sandbox]   (the stack is then Herald-sandbox, beside any other environment)
  *
  * cdk-nag's AwsSolutions checks run on every synth as a validation plugin; any unacknowledged
  * finding (error or warning) fails it.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ContextError, type HeraldContext, readHeraldContext } from '../lib/context';
+import { ContextError, type HeraldContext, heraldStackName, readHeraldContext } from '../lib/context';
 import { HeraldStack } from '../lib/herald-stack';
 
 /** Exported so a test can prove that the checks are registered on the app itself. */
@@ -26,9 +27,10 @@ function settingsOrExit(): HeraldContext {
   }
 }
 
-new HeraldStack(app, 'Herald', {
-  description: 'Herald: reliable outbound webhooks',
-  settings: settingsOrExit(),
+const settings = settingsOrExit();
+new HeraldStack(app, heraldStackName(settings), {
+  description: `Herald: reliable outbound webhooks${settings.environment === undefined ? '' : ` (${settings.environment})`}`,
+  settings,
   // Unset without credentials: the stack is then environment-agnostic, which is all synth needs.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

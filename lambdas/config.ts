@@ -37,11 +37,19 @@ export const ENV = {
   disableAfterSeconds: 'HERALD_DISABLE_AFTER_SECONDS',
   alertWindowSeconds: 'HERALD_ALERT_WINDOW_SECONDS',
   sweepGraceSeconds: 'HERALD_SWEEP_GRACE_SECONDS',
+  /** The deployment's environment name (`sandbox`, `production`); the stack sets it from the `environment` context. */
+  environment: 'HERALD_ENVIRONMENT',
   /** Consecutive failed attempts that open an endpoint's circuit (the deployment default; endpoints may override). */
   breakerFailureThreshold: 'HERALD_BREAKER_FAILURE_THRESHOLD',
   /** Seconds between probes of an open circuit (the deployment default; endpoints may override). */
   breakerProbeSeconds: 'HERALD_BREAKER_PROBE_SECONDS',
 } as const;
+
+/** A deployment's environment name: a lower-case letter, then up to 31 lower-case letters, digits and `-`. */
+export const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** The environment of a deployment that names none: local mode and tests. */
+export const DEFAULT_ENVIRONMENT = 'development';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -120,6 +128,8 @@ export interface CommonConfig {
   readonly retentionDays: number;
   /** The deployment's default retry policy, validated (and checked to resolve) at cold start. */
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+  /** The deployment's environment name, stamped into the payload formats that carry one and shown in the console. */
+  readonly environment: string;
   /** The deployment's circuit breaker settings, under every endpoint's own `circuitBreaker`. */
   readonly breaker: BreakerDefaults;
 }
@@ -137,6 +147,7 @@ export function parseCommonConfig(env: Env): CommonConfig {
     allowPrivateTargets: optionalBool(env, ENV.allowPrivateTargets, false),
     retentionDays: optionalInt(env, ENV.retentionDays, 30, 1, 3650),
     defaultRetryPolicy: parseDefaultRetryPolicy(env),
+    environment: parseEnvironment(env),
     breaker: parseBreakerDefaults(env),
   };
 }
@@ -163,6 +174,21 @@ export function parseBreakerDefaults(env: Env): BreakerDefaults {
       probeIntervalSeconds.max,
     ),
   };
+}
+
+/**
+ * HERALD_ENVIRONMENT: the deployment's environment name. The stack always sets it; local mode passes its own
+ * HERALD_ENVIRONMENT through, and without one it is {@link DEFAULT_ENVIRONMENT}.
+ */
+export function parseEnvironment(env: Env): string {
+  const raw = env[ENV.environment];
+  if (raw === undefined || raw === '') return DEFAULT_ENVIRONMENT;
+  if (!ENVIRONMENT_PATTERN.test(raw)) {
+    throw new ConfigError(
+      `environment variable ${ENV.environment} must be a lower-case letter then up to 31 lower-case letters, digits and -, got "${raw}"`,
+    );
+  }
+  return raw;
 }
 
 /** The deployment's default retry policy from HERALD_DEFAULT_RETRY_POLICY; an invalid one fails the cold start. */

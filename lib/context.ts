@@ -9,6 +9,7 @@
 import type { Node } from 'constructs';
 import { CIRCUIT_LIMITS, DEFAULT_CIRCUIT } from '../lambdas/core/circuit';
 import type { RetryPolicyInput } from '../lambdas/core/model';
+import { ENVIRONMENT_PATTERN } from '../lambdas/config';
 import { validatePolicyInput } from '../lambdas/core/policy';
 import { SQS_MAX_DELAY_SECONDS } from './spec';
 
@@ -27,6 +28,7 @@ export const CONTEXT_KEYS = {
   disableAfterDays: 'disableAfterDays',
   breakerFailureThreshold: 'breakerFailureThreshold',
   breakerProbeSeconds: 'breakerProbeSeconds',
+  environment: 'environment',
 } as const;
 
 export const CONTEXT_DEFAULTS = {
@@ -56,6 +58,20 @@ export interface HeraldContext {
   readonly breakerFailureThreshold: number;
   /** Seconds between probes of an open circuit, unless the endpoint sets its own. */
   readonly breakerProbeSeconds: number;
+  /**
+   * The deployment's environment (`sandbox`, `production`): it names the stack `Herald-<environment>`, so two
+   * deploy side by side in one account, and is stamped into the payload formats that carry one. Absent: the
+   * stack is `Herald` and the environment `production`.
+   */
+  readonly environment: string | undefined;
+}
+
+/** The environment stamped into payloads when the deployer names none. */
+export const UNNAMED_ENVIRONMENT = 'production';
+
+/** The stack's name (and construct id): `Herald`, or `Herald-<environment>` when one is named. */
+export function heraldStackName(settings: Pick<HeraldContext, 'environment'>): string {
+  return settings.environment === undefined ? 'Herald' : `Herald-${settings.environment}`;
 }
 
 /** Returns the raw context value of a key, `undefined` when not set. */
@@ -104,6 +120,7 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
       fallback: CONTEXT_DEFAULTS.breakerProbeSeconds,
       ...CIRCUIT_LIMITS.probeIntervalSeconds,
     }),
+    environment: parseEnvironmentName(CONTEXT_KEYS.environment, value(CONTEXT_KEYS.environment)),
   };
 }
 
@@ -121,6 +138,14 @@ function parseEmail(key: string, raw: unknown): string | undefined {
     throw new ContextError(`context ${key} must be an e-mail address, got ${show(raw)}`);
   }
   return raw.trim();
+}
+
+function parseEnvironmentName(key: string, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !ENVIRONMENT_PATTERN.test(raw)) {
+    throw new ContextError(`context ${key} must be a lower-case letter then up to 31 lower-case letters, digits and - (e.g. sandbox), got ${show(raw)}`);
+  }
+  return raw;
 }
 
 function parseBoolean(key: string, raw: unknown, fallback: boolean): boolean {

@@ -11,7 +11,7 @@ import { PublishApi } from './constructs/publish-api';
 import { RetryScheduler } from './constructs/retry-scheduler';
 import { SecretsKey } from './constructs/secrets-key';
 import { Sweeper } from './constructs/sweeper';
-import type { HeraldContext } from './context';
+import { type HeraldContext, UNNAMED_ENVIRONMENT } from './context';
 
 export interface HeraldStackProps extends StackProps {
   /** The validated deployment settings (see `lib/context.ts`). */
@@ -140,6 +140,7 @@ export function runtimeEnvironment(settings: HeraldContext, names: ResourceNames
     [ENV.disableAfterSeconds]: String(settings.disableAfterDays * 24 * 3600),
     [ENV.breakerFailureThreshold]: String(settings.breakerFailureThreshold),
     [ENV.breakerProbeSeconds]: String(settings.breakerProbeSeconds),
+    [ENV.environment]: settings.environment ?? UNNAMED_ENVIRONMENT,
     ...(settings.defaultRetryPolicy === undefined
       ? {}
       : { [ENV.defaultRetryPolicy]: JSON.stringify(settings.defaultRetryPolicy) }),

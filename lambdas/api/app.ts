@@ -10,6 +10,7 @@ import { DynamoEndpointStore } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
+import { DEFAULT_ENVIRONMENT } from '../config';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
 import { jsonLogger, type Logger } from '../logger';
 import { DynamoApiKeyStore } from '../adapters/dynamo/api-key-store';
@@ -44,6 +45,8 @@ export interface ApiDeps {
     readonly maxPayloadBytes?: number;
     /** The deployment's default retry policy (already validated): endpoint policies are checked merged over it. */
     readonly defaultRetryPolicy?: RetryPolicyInput;
+    /** The deployment's environment name. @default "development" */
+    readonly environment?: string;
   };
   /** @default JSON lines on stdout/stderr */
   readonly logger?: Logger;
@@ -79,6 +82,7 @@ export function createApiHandler(deps: ApiDeps) {
       useCaseDeps,
       { allowPrivateTargets: deps.config.allowPrivateTargets, defaultRetryPolicy: deps.config.defaultRetryPolicy },
       { forgetKey: (id) => authenticator.forget(id) },
+      { environment: deps.config.environment ?? DEFAULT_ENVIRONMENT },
     ),
   );
   const tenantOf = async (kind: 'endpoint' | 'event' | 'delivery', id: string): Promise<string | undefined> => {

@@ -48,6 +48,7 @@ export function apiSettings(config: ApiConfig): ApiDeps['config'] {
     allowPrivateTargets: config.allowPrivateTargets,
     retentionDays: config.retentionDays,
     maxPayloadBytes: config.maxPayloadBytes,
+    environment: config.environment,
     ...(config.defaultRetryPolicy === undefined ? {} : { defaultRetryPolicy: config.defaultRetryPolicy }),
   };
 }

@@ -3,6 +3,7 @@
  * schemas (./validation), calls one use case and renders the result (./views).
  */
 import { DEPLOYMENT_PRINCIPAL, type Principal } from '../core/access';
+import { DEFAULT_ENVIRONMENT } from '../config';
 import { MethodNotAllowedError, NotFoundError, ValidationError } from '../core/errors';
 import { createApiKey } from '../use-cases/api/create-api-key';
 import { listApiKeys } from '../use-cases/api/list-api-keys';
@@ -146,10 +147,24 @@ export interface KeyRouteOptions {
   readonly forgetKey: (id: string) => void;
 }
 
-/** The routes of the public API (v1) over the given use-case dependencies. */
-export function apiRoutes(deps: ApiUseCaseDeps, rules: EndpointRules, keys: KeyRouteOptions = { forgetKey: () => undefined }): Route[] {
+/** What the API says about the deployment itself. */
+export interface DeploymentInfo {
+  /** The deployment's environment name (`sandbox`, `production`, `development` in local mode). */
+  readonly environment: string;
+}
+
+/**
+ * The routes of the public API (v1) over the given use-case dependencies. `GET /health` also names the
+ * deployment's environment, so the console (and a person with two deployments) can tell them apart.
+ */
+export function apiRoutes(
+  deps: ApiUseCaseDeps,
+  rules: EndpointRules,
+  keys: KeyRouteOptions = { forgetKey: () => undefined },
+  deployment: DeploymentInfo = { environment: DEFAULT_ENVIRONMENT },
+): Route[] {
   return [
-    { method: 'GET', path: '/health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },
+    { method: 'GET', path: '/health', handler: async () => ({ status: 200, body: { status: 'ok', environment: deployment.environment } }) },
 
     {
       method: 'POST',

@@ -6,7 +6,7 @@
  */
 import { isValidEventType, isValidEventTypePattern } from '../core/event-type';
 import { type ErrorDetail, ValidationError } from '../core/errors';
-import type { DeliveryStatus, Endpoint, RetryPolicyInput } from '../core/model';
+import { type DeliveryStatus, type Endpoint, PAYLOAD_FORMATS, type PayloadFormat, type RetryPolicyInput } from '../core/model';
 import { resolvePolicy, validatePolicyInput } from '../core/policy';
 import { err, ok, type Result } from '../core/result';
 import { checkTargetUrl } from '../core/target';
@@ -70,7 +70,7 @@ export interface EndpointRules {
 export type EndpointInput = Pick<
   Endpoint,
   'url' | 'description' | 'eventTypes' | 'tenant' | 'retryPolicy' | 'timeoutMs' | 'headers' | 'disabled'
->;
+> & { readonly payloadFormat: PayloadFormat };
 
 /** What PATCH may change: everything but the tenant, which is fixed at creation (a tenant boundary never moves). */
 export type EndpointPatch = Partial<Omit<EndpointInput, 'tenant'>>;
@@ -82,9 +82,25 @@ export interface PublishInput {
   readonly tenant: string;
   /** The client's own event id (then also the idempotency key when no header is sent). */
   readonly id?: string;
+  /** Sent by the payload formats that carry them (`cryptr`). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly errors?: readonly unknown[];
 }
 
-const ENDPOINT_FIELDS = ['url', 'description', 'eventTypes', 'tenant', 'retryPolicy', 'timeoutMs', 'headers', 'disabled'] as const;
+const ENDPOINT_FIELDS = [
+  'url',
+  'description',
+  'eventTypes',
+  'tenant',
+  'retryPolicy',
+  'timeoutMs',
+  'headers',
+  'disabled',
+  'payloadFormat',
+] as const;
+
+/** `"all"` (Cryptr's `event_codes[]=all`) subscribes to every type, like `"*"`; it is stored as `"*"`. */
+export const ALL_EVENT_TYPES_ALIAS = 'all';
 
 /** POST /v1/endpoints: every field but `url` optional, defaults applied. */
 export function validateCreateEndpoint(body: unknown, rules: EndpointRules): Result<EndpointInput, ErrorDetail[]> {
@@ -100,6 +116,7 @@ export function validateCreateEndpoint(body: unknown, rules: EndpointRules): Res
     timeoutMs: v.timeoutMs ?? TIMEOUT_MS.default,
     headers: v.headers ?? {},
     disabled: v.disabled ?? false,
+    payloadFormat: v.payloadFormat ?? 'standard',
   });
 }
 
@@ -158,16 +175,16 @@ function validateEndpointFields(body: unknown, rules: EndpointRules, partial: bo
     if (!Array.isArray(types) || types.length === 0 || types.length > MAX_EVENT_TYPES) {
       issues.push({
         path: 'eventTypes',
-        message: `must be a list of 1 to ${MAX_EVENT_TYPES} patterns: "*", an event type, or "prefix.*" (got ${describe(types)})`,
+        message: `must be a list of 1 to ${MAX_EVENT_TYPES} patterns: "*" (or "all"), an event type, or "prefix.*" (got ${describe(types)})`,
       });
     } else {
       const bad = types.flatMap((t: unknown, i) =>
         typeof t === 'string' && isValidEventTypePattern(t)
           ? []
-          : [{ path: `eventTypes[${i}]`, message: `must be "*", an event type ([A-Za-z0-9._:-], 1 to 128) or "prefix.*" (got ${describe(t)})` }],
+          : [{ path: `eventTypes[${i}]`, message: `must be "*" (or "all"), an event type ([A-Za-z0-9._:-], 1 to 128) or "prefix.*" (got ${describe(t)})` }],
       );
       if (bad.length > 0) issues.push(...bad);
-      else out.eventTypes = [...new Set(types as string[])];
+      else out.eventTypes = [...new Set((types as string[]).map((t) => (t === ALL_EVENT_TYPES_ALIAS ? '*' : t)))];
     }
   }
 
@@ -209,6 +226,12 @@ function validateEndpointFields(body: unknown, rules: EndpointRules, partial: bo
   if (body.disabled !== undefined) {
     if (typeof body.disabled !== 'boolean') issues.push({ path: 'disabled', message: `must be true or false (got ${describe(body.disabled)})` });
     else out.disabled = body.disabled;
+  }
+
+  if (body.payloadFormat !== undefined) {
+    const format = body.payloadFormat;
+    if (typeof format === 'string' && (PAYLOAD_FORMATS as readonly string[]).includes(format)) out.payloadFormat = format as PayloadFormat;
+    else issues.push({ path: 'payloadFormat', message: `must be one of ${PAYLOAD_FORMATS.join(', ')} (got ${describe(format)})` });
   }
 
   return issues.length > 0 ? err(issues) : ok(out);
@@ -255,9 +278,8 @@ function tenantValue(value: unknown, path: string, issues: ErrorDetail[]): strin
   return undefined;
 }
 
-const PUBLISH_FIELDS = ['type', 'data', 'tenant', 'id'] as const;
+const PUBLISH_FIELDS = ['type', 'data', 'tenant', 'id', 'params', 'errors'] as const;
 
-/** POST /v1/events: `type` and `data` required, `tenant` and `id` optional. */
 /**
  * How deeply event data may nest. Real payloads stay far below it; a deeper one would only serve to exhaust the
  * stack of every JSON routine that later walks it (hashing, storing, signing, the receiver's parser).
@@ -279,23 +301,43 @@ export function jsonDepth(value: unknown, limit: number): number {
   return deepest;
 }
 
+/** POST /v1/events: `type` and `data` required; `tenant`, `id`, `params` (an object) and `errors` (a list) optional. */
 export function validatePublish(body: unknown): Result<PublishInput, ErrorDetail[]> {
   if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
   const issues: ErrorDetail[] = [];
   rejectUnknown(body, PUBLISH_FIELDS, issues);
   const type = eventTypeValue(body.type, true, issues);
   if (body.data === undefined) issues.push({ path: 'data', message: 'is required (any JSON value)' });
-  else if (jsonDepth(body.data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) {
-    issues.push({ path: 'data', message: `nests deeper than ${MAX_DATA_DEPTH} levels of objects and arrays` });
-  }
+  else checkDepth(body.data, 'data', issues);
   const tenant = body.tenant === undefined ? '' : tenantValue(body.tenant, 'tenant', issues);
   let id: string | undefined;
   if (body.id !== undefined) {
     if (typeof body.id === 'string' && TOKEN_PATTERN.test(body.id)) id = body.id;
     else issues.push({ path: 'id', message: `must be 1 to 128 letters, digits and . _ : - (got ${describe(body.id)})` });
   }
+  if (body.params !== undefined) {
+    if (!isPlainObject(body.params)) issues.push({ path: 'params', message: `must be a JSON object (got ${describe(body.params)})` });
+    else checkDepth(body.params, 'params', issues);
+  }
+  if (body.errors !== undefined) {
+    if (!Array.isArray(body.errors)) issues.push({ path: 'errors', message: `must be a JSON list (got ${describe(body.errors)})` });
+    else checkDepth(body.errors, 'errors', issues);
+  }
   if (issues.length > 0 || type === undefined || tenant === undefined) return err(issues);
-  return ok({ type, data: body.data, tenant, ...(id === undefined ? {} : { id }) });
+  return ok({
+    type,
+    data: body.data,
+    tenant,
+    ...(id === undefined ? {} : { id }),
+    ...(body.params === undefined ? {} : { params: body.params as Record<string, unknown> }),
+    ...(body.errors === undefined ? {} : { errors: body.errors as unknown[] }),
+  });
+}
+
+function checkDepth(value: unknown, path: string, issues: ErrorDetail[]): void {
+  if (jsonDepth(value, MAX_DATA_DEPTH) > MAX_DATA_DEPTH) {
+    issues.push({ path, message: `nests deeper than ${MAX_DATA_DEPTH} levels of objects and arrays` });
+  }
 }
 
 export const MAX_KEY_NAME_LENGTH = 128;

@@ -29,6 +29,7 @@ export function endpointView(endpoint: Endpoint, secret?: string, options: { rea
     headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, options.showHeaders ? endpoint.headers[name] : HEADER_VALUE_MASK])),
     disabled: endpoint.disabled,
     disabledReason: endpoint.disabledReason ?? null,
+    payloadFormat: endpoint.payloadFormat ?? 'standard',
     health: {
       consecutiveFailures: endpoint.health.consecutiveFailures,
       failingSince: iso(endpoint.health.failingSince),
@@ -98,6 +99,8 @@ export function eventView(event: HeraldEvent, deliveries: readonly Delivery[]): 
     type: event.type,
     tenant: tenantOrNull(event.tenant),
     data: event.data,
+    ...(event.params === undefined ? {} : { params: event.params }),
+    ...(event.errors === undefined ? {} : { errors: event.errors }),
     createdAt: iso(event.createdAt),
     deliveries: deliveries.map((d) => deliveryView(d)),
   };

@@ -193,6 +193,17 @@ export interface EndpointHealth {
   readonly lastFailureAt?: number;
 }
 
+/**
+ * The body an endpoint receives:
+ * - `standard`: Herald's envelope `{id, type, timestamp, tenant?, data}`;
+ * - `cryptr`: Cryptr's event object `{__domain__, __environment__, __type__: "Event", code, data, errors, params,
+ *   issued_at, webhook_id}`, for receivers written against Cryptr;
+ * - `data`: the event's data alone.
+ */
+export type PayloadFormat = 'standard' | 'cryptr' | 'data';
+
+export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['standard', 'cryptr', 'data'];
+
 export interface Endpoint {
   readonly id: string; // ep_...
   readonly url: string;
@@ -206,6 +217,8 @@ export interface Endpoint {
   readonly headers: Readonly<Record<string, string>>;
   readonly disabled: boolean;
   readonly disabledReason?: string;
+  /** Absent on endpoints stored before formats existed: `standard`. */
+  readonly payloadFormat?: PayloadFormat;
   /** Newest first. Expired entries are ignored when signing. */
   readonly secrets: readonly SigningSecret[];
   readonly health: EndpointHealth;
@@ -218,6 +231,10 @@ export interface HeraldEvent {
   readonly type: string;
   readonly tenant: string;
   readonly data: unknown;
+  /** Optional JSON object sent as `params` by the formats that carry it (`cryptr`). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Optional JSON list sent as `errors` by the formats that carry it (`cryptr`). */
+  readonly errors?: readonly unknown[];
   readonly createdAt: number;
   readonly idempotencyKey?: string;
   readonly deliveryIds: readonly string[];

@@ -59,5 +59,6 @@ export function deliverSettings(config: DeliverConfig): DeliverSettings {
     maxTimeoutMs: (DELIVER_TIMEOUT_SECONDS - 10) * 1000,
     leaseMarginMs: DEFAULT_DELIVER_SETTINGS.leaseMarginMs,
     disabledRecheckSeconds: DEFAULT_DELIVER_SETTINGS.disabledRecheckSeconds,
+    environment: config.environment,
   };
 }

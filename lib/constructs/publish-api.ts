@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -89,6 +89,8 @@ export class PublishApi extends Construct {
     this.apiKeySecret.grantRead(this.function);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      // The stack's name (Herald-sandbox, Herald-production): two environments in one account read apart.
+      apiName: Stack.of(this).stackName,
       description: 'Herald public API',
       // `$default` catches every method and path; the api Lambda routes, and answers 404 itself.
       defaultIntegration: new HttpLambdaIntegration('Api', this.function),

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { ContextError, parseHeraldContext, readHeraldContext } from '../../lib/context';
+import { ContextError, heraldStackName, parseHeraldContext, readHeraldContext } from '../../lib/context';
 
 /** Context as `cdk deploy -c key=value` passes it: every value a string. */
 const fromCli = (values: Record<string, string>) => parseHeraldContext((key) => values[key]);
@@ -18,6 +18,7 @@ describe('deployment context', () => {
       disableAfterDays: 5,
       breakerFailureThreshold: 5,
       breakerProbeSeconds: 60,
+      environment: undefined,
     });
   });
 
@@ -32,6 +33,7 @@ describe('deployment context', () => {
         disableAfterDays: '2',
         breakerFailureThreshold: '3',
         breakerProbeSeconds: '300',
+        environment: 'sandbox',
       }),
     ).toEqual({
       alertEmail: 'ops@example.com',
@@ -42,6 +44,7 @@ describe('deployment context', () => {
       disableAfterDays: 2,
       breakerFailureThreshold: 3,
       breakerProbeSeconds: 300,
+      environment: 'sandbox',
     });
   });
 
@@ -56,6 +59,16 @@ describe('deployment context', () => {
     expect(parsed.retentionDays).toBe(7);
     expect(parsed.shortDelaySeconds).toBe(900);
     expect(parsed.defaultRetryPolicy).toEqual({ preset: 'default', maxAttempts: 5 });
+  });
+
+  it('GIVEN -c environment=<name> WHEN parsed THEN it names the stack Herald-<name>; without one the stack is Herald', () => {
+    expect(heraldStackName(fromCli({ environment: 'sandbox' }))).toBe('Herald-sandbox');
+    expect(heraldStackName(fromCli({ environment: 'production' }))).toBe('Herald-production');
+    expect(heraldStackName(fromCli({}))).toBe('Herald');
+  });
+
+  it.each(['Sandbox', 'prod env', '-x', 'a'.repeat(33), '1abc'])('GIVEN -c environment=%s WHEN parsed THEN it fails naming the key', (name) => {
+    expect(() => fromCli({ environment: name })).toThrow(/^context environment must be a lower-case letter/);
   });
 
   it('GIVEN -c alertEmail= (empty) WHEN parsed THEN it counts as not given', () => {

@@ -1,6 +1,9 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config';
+import { heraldStackName, readHeraldContext } from '../../lib/context';
+import { HeraldStack } from '../../lib/herald-stack';
 import { QUEUE_SPEC, TABLE_SPEC } from '../../lib/spec';
 import { getAtt, logicalIdAt, ref, resourceAt, synthHerald, TEST_ENV } from './herald-template';
 
@@ -25,6 +28,7 @@ beforeAll(() => {
     defaultRetryPolicy: '{"preset":"default","maxAttempts":4}',
     breakerFailureThreshold: '3',
     breakerProbeSeconds: '120',
+    environment: 'sandbox',
   }).template;
 });
 
@@ -223,6 +227,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       [ENV.disableAfterSeconds]: String(5 * 86_400),
       [ENV.breakerFailureThreshold]: '5',
       [ENV.breakerProbeSeconds]: '60',
+      [ENV.environment]: 'production',
     });
     const variables = (t: Template, path: string) =>
       (resourceAt(t, `${path}/Resource`).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -259,6 +264,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
           [ENV.defaultRetryPolicy]: '{"preset":"default","maxAttempts":4}',
           [ENV.breakerFailureThreshold]: '3',
           [ENV.breakerProbeSeconds]: '120',
+          [ENV.environment]: 'sandbox',
         });
       }
     });
@@ -449,5 +455,27 @@ describe('GIVEN invalid context WHEN the stack is synthesized', () => {
     ['defaultRetryPolicy is invalid', { defaultRetryPolicy: '{"on410":"explode"}' }, /context defaultRetryPolicy/],
   ])('THEN it fails if %s', (_name, context, message) => {
     expect(() => synthHerald(context)).toThrow(message);
+  });
+});
+
+describe('GIVEN two environments in one account (-c environment=sandbox and -c environment=production)', () => {
+  it('THEN their stacks are Herald-sandbox and Herald-production and share no physical name', () => {
+    const names = (environment: string) => {
+      const app = new App({ context: { environment, 'aws:cdk:bundling-stacks': [] } });
+      const settings = readHeraldContext(app.node);
+      const stack = new HeraldStack(app, heraldStackName(settings), { settings, env: TEST_ENV });
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>;
+      const explicit = Object.values(resources).flatMap((r) =>
+        Object.entries(r.Properties ?? {})
+          .filter(([key, value]) => /^(Name|TableName|QueueName|TopicName|FunctionName|RoleName|SecretName|GroupName)$/.test(key) && typeof value === 'string')
+          .map(([, value]) => value as string),
+      );
+      return { stackName: stack.stackName, explicit };
+    };
+    const sandbox = names('sandbox');
+    const production = names('production');
+    expect([sandbox.stackName, production.stackName]).toEqual(['Herald-sandbox', 'Herald-production']);
+    expect(sandbox.explicit.length).toBeGreaterThan(0);
+    expect(sandbox.explicit.filter((name) => production.explicit.includes(name))).toEqual([]);
   });
 });

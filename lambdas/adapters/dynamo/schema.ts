@@ -93,6 +93,7 @@ export function itemToEndpoint(item: Item): Endpoint {
     headers: headerMap(Object.entries((item.headers as Record<string, string> | undefined) ?? {})),
     disabled: Boolean(item.disabled),
     ...(item.disabledReason === undefined ? {} : { disabledReason: item.disabledReason as string }),
+    ...(item.payloadFormat === undefined ? {} : { payloadFormat: item.payloadFormat as Endpoint['payloadFormat'] }),
     secrets: (item.secrets as Endpoint['secrets'] | undefined) ?? [],
     health: (item.health as Endpoint['health'] | undefined) ?? { consecutiveFailures: 0 },
     createdAt: item.createdAt as number,
@@ -101,13 +102,15 @@ export function itemToEndpoint(item: Item): Endpoint {
 }
 
 export function eventToItem(ev: HeraldEvent, ttl: number): Item {
-  const { data, ...rest } = ev;
+  const { data, params, errors, ...rest } = ev;
   return {
     ...keys.event(ev.id),
     entity: 'event',
     ...rest,
     // Stored as JSON text: keeps the payload byte-exact (numbers, empty strings, key order).
     dataJson: JSON.stringify(data),
+    ...(params === undefined ? {} : { paramsJson: JSON.stringify(params) }),
+    ...(errors === undefined ? {} : { errorsJson: JSON.stringify(errors) }),
     [TTL_ATTRIBUTE]: ttl,
   };
 }
@@ -118,6 +121,8 @@ export function itemToEvent(item: Item): HeraldEvent {
     type: item.type as string,
     tenant: (item.tenant as string | undefined) ?? '',
     data: JSON.parse(item.dataJson as string) as unknown,
+    ...(item.paramsJson === undefined ? {} : { params: JSON.parse(item.paramsJson as string) as HeraldEvent['params'] }),
+    ...(item.errorsJson === undefined ? {} : { errors: JSON.parse(item.errorsJson as string) as HeraldEvent['errors'] }),
     createdAt: item.createdAt as number,
     ...(item.idempotencyKey === undefined ? {} : { idempotencyKey: item.idempotencyKey as string }),
     deliveryIds: (item.deliveryIds as string[] | undefined) ?? [],

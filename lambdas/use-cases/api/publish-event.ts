@@ -19,6 +19,9 @@ export interface PublishRequest {
   readonly id?: string;
   /** The `Idempotency-Key` header. */
   readonly idempotencyKey?: string;
+  /** Sent by the payload formats that carry them (`cryptr`). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly errors?: readonly unknown[];
 }
 
 export interface AcceptedEvent {
@@ -32,8 +35,16 @@ export interface AcceptedEvent {
 }
 
 /** sha256 (hex) of the canonical form of what the client asked for. */
-export function requestHash(request: Pick<PublishRequest, 'type' | 'data' | 'tenant' | 'id'>): string {
-  const canonical = canonicalJson({ type: request.type, data: request.data, tenant: request.tenant, id: request.id ?? null });
+export function requestHash(request: Pick<PublishRequest, 'type' | 'data' | 'tenant' | 'id' | 'params' | 'errors'>): string {
+  // params and errors only when given, so the fingerprint of a request without them is what it always was.
+  const canonical = canonicalJson({
+    type: request.type,
+    data: request.data,
+    tenant: request.tenant,
+    id: request.id ?? null,
+    ...(request.params === undefined ? {} : { params: request.params }),
+    ...(request.errors === undefined ? {} : { errors: request.errors }),
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -87,7 +98,16 @@ export async function publishEvent(deps: ApiUseCaseDeps, request: PublishRequest
 
   await acceptEvent(
     deps,
-    { id: eventId, type: request.type, tenant: request.tenant, data: request.data, createdAt, ...(key === undefined ? {} : { idempotencyKey: key }) },
+    {
+      id: eventId,
+      type: request.type,
+      tenant: request.tenant,
+      data: request.data,
+      ...(request.params === undefined ? {} : { params: request.params }),
+      ...(request.errors === undefined ? {} : { errors: request.errors }),
+      createdAt,
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+    },
     fanOut,
   );
   if (key !== undefined) await intakeStep(() => deps.events.completeIdempotency(key));

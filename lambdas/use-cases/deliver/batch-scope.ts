@@ -7,8 +7,8 @@
  * changed policy, secret or header takes effect with the next batch, exactly as when everything was
  * worked out per record.
  */
-import { buildEnvelope } from '../../core/envelope';
-import type { Endpoint, HeraldEvent, RetryPolicy, SigningSecret } from '../../core/model';
+import { buildBody } from '../../core/envelope';
+import type { Endpoint, HeraldEvent, PayloadFormat, RetryPolicy, SigningSecret } from '../../core/model';
 import { headerMap } from '../../core/header-map';
 import { resolvePolicy } from '../../core/policy';
 import { secretKey, signContent } from '../../core/signing';
@@ -26,6 +26,7 @@ export interface EndpointPlan {
   /** The endpoint's own headers, less those that could forge the webhook headers. */
   readonly headers: Readonly<Record<string, string>>;
   readonly signer: EndpointSigner;
+  readonly format: PayloadFormat;
   /** Set by the health update before it writes, so records running at the same time see it. */
   lastHealthWrite: HealthWrite | undefined;
 }
@@ -33,7 +34,7 @@ export interface EndpointPlan {
 /** Per-batch memo of endpoint plans and event bodies; `processBatch` makes one per batch. */
 export class BatchScope {
   private readonly plans = new Map<Endpoint, EndpointPlan>();
-  private readonly bodies = new Map<HeraldEvent, string>();
+  private readonly bodies = new Map<HeraldEvent, Map<string, string>>();
 
   /**
    * The plan of an endpoint, made on first use. An invalid stored policy is logged (once per batch)
@@ -43,18 +44,33 @@ export class BatchScope {
   plan(deps: Pick<DeliverDeps, 'log' | 'settings'>, endpoint: Endpoint): EndpointPlan {
     let plan = this.plans.get(endpoint);
     if (plan === undefined) {
-      plan = { policy: policyOf(deps, endpoint), headers: ownHeaders(endpoint.headers), signer: new EndpointSigner(endpoint.secrets), lastHealthWrite: undefined };
+      plan = {
+        policy: policyOf(deps, endpoint),
+        headers: ownHeaders(endpoint.headers),
+        signer: new EndpointSigner(endpoint.secrets),
+        format: endpoint.payloadFormat ?? 'standard',
+        lastHealthWrite: undefined,
+      };
       this.plans.set(endpoint, plan);
     }
     return plan;
   }
 
-  /** The envelope of an event (the same bytes for every endpoint it goes to). */
-  body(event: HeraldEvent): string {
-    let body = this.bodies.get(event);
+  /**
+   * The body of an event in an endpoint's payload format: made once per format for `standard` and `data` (the
+   * same bytes for every endpoint), once per endpoint for `cryptr` (its `webhook_id` is the endpoint's id).
+   */
+  body(event: HeraldEvent, endpointId: string, format: PayloadFormat, environment: string): string {
+    let byKey = this.bodies.get(event);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.bodies.set(event, byKey);
+    }
+    const key = format === 'cryptr' ? `cryptr#${endpointId}` : format;
+    let body = byKey.get(key);
     if (body === undefined) {
-      body = buildEnvelope(event);
-      this.bodies.set(event, body);
+      body = buildBody(event, { format, environment, endpointId });
+      byKey.set(key, body);
     }
     return body;
   }

@@ -119,7 +119,7 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
   }
 
   const startedAt = deps.clock.now();
-  const body = scope.body(event);
+  const body = scope.body(event, endpoint.id, plan.format, deps.settings.environment);
   // Object.assign rather than spreads: the same own properties, without V8's slower spread-with-extras path.
   const headers = Object.assign(headerMap(), plan.headers, plan.signer.headers(event.id, Math.floor(startedAt / 1000), body, startedAt));
   const timeoutMs = effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs);

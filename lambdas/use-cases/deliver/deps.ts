@@ -28,6 +28,8 @@ export interface DeliverSettings {
   readonly leaseMarginMs: number;
   /** How long a delivery of a disabled endpoint waits before it is looked at again. */
   readonly disabledRecheckSeconds: number;
+  /** The deployment's environment name, stamped into the payload formats that carry one. */
+  readonly environment: string;
 }
 
 export const DEFAULT_DELIVER_SETTINGS = {
@@ -37,6 +39,7 @@ export const DEFAULT_DELIVER_SETTINGS = {
   concurrency: 10,
   leaseMarginMs: 15_000,
   disabledRecheckSeconds: 3600,
+  environment: 'development',
 } as const;
 
 export interface DeliverDeps {

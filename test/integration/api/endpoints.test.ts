@@ -63,6 +63,7 @@ describe('endpoint management routes', () => {
       headers: {},
       disabled: false,
       disabledReason: null,
+      payloadFormat: 'standard',
       health: { consecutiveFailures: 0, failingSince: null, lastSuccessAt: null, lastFailureAt: null },
       createdAt: new Date(createdAt).toISOString(),
       updatedAt: new Date(createdAt).toISOString(),

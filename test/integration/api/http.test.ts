@@ -40,7 +40,7 @@ describe('api handler: authentication, routing and error mapping', () => {
   it('answers GET /health without a key', async () => {
     const res = await t.api.request('GET', '/health', { auth: null });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', environment: 'development' });
     expect(res.headers['content-type']).toBe('application/json');
   });
 

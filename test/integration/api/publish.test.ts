@@ -127,6 +127,19 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(b1.body.data).toEqual([]);
   });
 
+  it('stores params and errors with the event, shows them on GET, and an "all" subscription receives every type', async () => {
+    const tenant = newTenant();
+    const all = await createEndpoint(t, { tenant, eventTypes: ['all'], payloadFormat: 'cryptr' });
+    expect((await t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ eventTypes: ['*'], payloadFormat: 'cryptr' });
+
+    const res = await t.api.post('/v1/events', { type: 'sso.saml.login', data: { a: 1 }, tenant, params: { b: [1, 'x'] }, errors: [{ e: 1 }] });
+    expect(res.status).toBe(202);
+    expect(res.body.deliveries.map((d: { endpointId: string }) => d.endpointId)).toEqual([all.id]);
+    const event = await t.api.get(`/v1/events/${res.body.id}`);
+    expect(event.body).toMatchObject({ data: { a: 1 }, params: { b: [1, 'x'] }, errors: [{ e: 1 }] });
+    await drainDeliveryQueue(env);
+  });
+
   it('returns the first answer for a repeated Idempotency-Key and creates nothing more', async () => {
     const tenant = newTenant();
     await createEndpoint(t, { tenant });

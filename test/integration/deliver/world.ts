@@ -132,6 +132,7 @@ export async function startWorld(): Promise<World> {
     shortDelaySeconds: 900,
     disableAfterSeconds: 5 * 86_400,
     alertWindowSeconds: 300,
+    environment: 'sandbox',
     ...overrides,
   });
 

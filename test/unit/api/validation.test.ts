@@ -29,8 +29,26 @@ describe('endpoint schema', () => {
         timeoutMs: 15000,
         headers: {},
         disabled: false,
+        payloadFormat: 'standard',
       },
     });
+  });
+
+  it('takes "all" as an alias of "*" (Cryptr’s event_codes[]=all), stored as "*"', () => {
+    const all = validateCreateEndpoint({ url: 'https://example.com', eventTypes: ['all'] }, rules);
+    expect(all.ok && all.value.eventTypes).toEqual(['*']);
+    const both = validateCreateEndpoint({ url: 'https://example.com', eventTypes: ['*', 'all', 'a.b'] }, rules);
+    expect(both.ok && both.value.eventTypes).toEqual(['*', 'a.b']);
+  });
+
+  it.each([
+    ['cryptr', []],
+    ['data', []],
+    ['standard', []],
+    ['json', ['payloadFormat']],
+    [1, ['payloadFormat']],
+  ])('payloadFormat %j', (payloadFormat, expected) => {
+    expect(paths(validateCreateEndpoint({ url: 'https://example.com', payloadFormat }, rules))).toEqual(expected);
   });
 
   it.each([
@@ -120,6 +138,9 @@ describe('publish schema', () => {
     [{ type: 'a.b', data: {}, tenant: '' }, ['tenant']],
     [{ type: 'a.b', data: {}, id: 'a'.repeat(129) }, ['id']],
     [{ type: 'a.b', data: {}, event: 'x' }, ['event']],
+    [{ type: 'a.b', data: {}, params: { page: 1 }, errors: [{ code: 'x' }] }, []],
+    [{ type: 'a.b', data: {}, params: [], errors: {} }, ['params', 'errors']],
+    [{ type: 'a.b', data: {}, params: 'x', errors: null }, ['params', 'errors']],
     ['a string', ['']],
   ])('%j → %j', (body, expected) => {
     expect(paths(validatePublish(body))).toEqual(expected);
@@ -136,6 +157,8 @@ describe('publish schema', () => {
     expect(requestHash({ type: 'a.b', data: { x: 1, y: 3 }, tenant: '' })).not.toBe(base);
     expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: 't' })).not.toBe(base);
     expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: '', id: 'e1' })).not.toBe(base);
+    expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: '', params: {} })).not.toBe(base);
+    expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: '', errors: [] })).not.toBe(base);
   });
 
   it('derives delivery ids from (event, endpoint): the same pair always, another pair never', () => {

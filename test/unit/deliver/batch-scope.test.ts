@@ -123,11 +123,16 @@ describe('BatchScope', () => {
     expect(() => scope.plan(w.deps, endpoint)).toThrow("the deployment's default retry policy is invalid");
   });
 
-  it('builds one envelope per event', () => {
+  it('builds one envelope per event and format, and one cryptr body per endpoint', () => {
     const { event } = fixture();
     const scope = new BatchScope();
-    const body = scope.body(event);
+    const body = scope.body(event, 'ep_1', 'standard', 'sandbox');
     expect(body).toBe('{"id":"evt_1","type":"user.created","timestamp":"2030-01-01T00:00:00.000Z","data":{"a":1}}');
-    expect(scope.body(event)).toBe(body);
+    expect(scope.body(event, 'ep_2', 'standard', 'sandbox')).toBe(body);
+    expect(scope.body(event, 'ep_1', 'data', 'sandbox')).toBe('{"a":1}');
+    const cryptr = scope.body(event, 'ep_1', 'cryptr', 'sandbox');
+    expect(JSON.parse(cryptr)).toMatchObject({ __environment__: 'sandbox', code: 'user.created', webhook_id: 'ep_1' });
+    expect(scope.body(event, 'ep_1', 'cryptr', 'sandbox')).toBe(cryptr);
+    expect(JSON.parse(scope.body(event, 'ep_2', 'cryptr', 'sandbox'))).toMatchObject({ webhook_id: 'ep_2' });
   });
 });
