@@ -2,7 +2,7 @@
  * The storage port for endpoints, as the API use cases need it. The DynamoDB adapter
  * (lambdas/adapters/dynamo/endpoint-store.ts) implements it on the single table.
  */
-import type { Endpoint, EndpointHealth, RetryPolicyInput, SigningSecret } from '../core/model';
+import type { Endpoint, EndpointHealth, PayloadFormat, RetryPolicyInput, SigningSecret } from '../core/model';
 
 /** One page of a list. `nextCursor` is opaque to callers and absent on the last page. */
 export interface Page<T> {
@@ -31,6 +31,7 @@ export interface EndpointChanges {
   readonly headers?: Readonly<Record<string, string>>;
   readonly disabled?: boolean;
   readonly disabledReason?: string | null;
+  readonly payloadFormat?: PayloadFormat;
   readonly health?: EndpointHealth;
   readonly updatedAt: number;
 }

@@ -16,7 +16,18 @@ import { isConditionFailed, queryIndexPage, storeCall } from './event-store';
 import { endpointToItem, indexKeys, itemToEndpoint, keys, type Item } from './schema';
 
 /** Fields of EndpointChanges written as they are (disabledReason needs extra care). */
-const PLAIN_FIELDS = ['url', 'description', 'eventTypes', 'retryPolicy', 'timeoutMs', 'headers', 'disabled', 'health', 'updatedAt'] as const;
+const PLAIN_FIELDS = [
+  'url',
+  'description',
+  'eventTypes',
+  'retryPolicy',
+  'timeoutMs',
+  'headers',
+  'disabled',
+  'payloadFormat',
+  'health',
+  'updatedAt',
+] as const;
 
 export class DynamoEndpointStore implements EndpointStore {
   constructor(

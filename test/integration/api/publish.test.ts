@@ -131,6 +131,8 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     const tenant = newTenant();
     const all = await createEndpoint(t, { tenant, eventTypes: ['all'], payloadFormat: 'cryptr' });
     expect((await t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ eventTypes: ['*'], payloadFormat: 'cryptr' });
+    expect((await t.api.patch(`/v1/endpoints/${all.id}`, { payloadFormat: 'data' })).body).toMatchObject({ payloadFormat: 'data' });
+    expect((await t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ payloadFormat: 'data' });
 
     const res = await t.api.post('/v1/events', { type: 'sso.saml.login', data: { a: 1 }, tenant, params: { b: [1, 'x'] }, errors: [{ e: 1 }] });
     expect(res.status).toBe(202);
