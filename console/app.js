@@ -116,7 +116,7 @@ function nextNode(next) {
     case 'dead':
       return el('span', {}, `Dead${next.reason ? ` (${next.reason})` : ''}${next.detail ? `: ${next.detail}` : ''}`);
     case 'canceled':
-      return el('span', {}, next.disableEndpoint ? 'Canceled; the endpoint was disabled' : 'Canceled');
+      return el('span', {}, `${next.disableEndpoint ? 'Canceled; the endpoint was disabled' : 'Canceled'}${next.detail ? `: ${next.detail}` : ''}`);
     default:
       return el('span', {}, String(next.kind));
   }
@@ -456,12 +456,29 @@ function parseHash() {
   return { path: pathPart ?? '', segments, params: new URLSearchParams(query) };
 }
 
+/** Shows the deployment's environment (`GET /health`, no key needed) once per page load. */
+let environmentShown = false;
+function showEnvironment() {
+  if (environmentShown) return;
+  environmentShown = true;
+  void api('GET', 'health').then(
+    (health) => {
+      const badge = document.getElementById('environment');
+      if (badge && health && typeof health.environment === 'string') badge.textContent = health.environment;
+    },
+    () => {
+      environmentShown = false;
+    },
+  );
+}
+
 function route() {
   if (!sessionStorage.getItem(KEY_STORAGE)) {
     renderKeyForm(null);
     return;
   }
   showNav(true);
+  showEnvironment();
   const { path, segments, params } = parseHash();
   // Same page, other filter or page: let the view reload only what changed.
   if (current && current.path === path && current.ctx.onParams) {
@@ -482,6 +499,7 @@ function route() {
   else if (first === 'deliveries' && id !== undefined && sub === undefined) deliveryView(ctx, id);
   else if (first === 'events' && id !== undefined && sub === undefined) eventView(ctx, id);
   else if (first === 'dead' && id === undefined) deadLettersView(ctx, params);
+  else if (first === 'event-types' && id === undefined) eventTypesView(ctx, params);
   else setView('Not found', [el('p', {}, 'No such page. '), link('Go to endpoints', 'endpoints')]);
 }
 
@@ -1401,6 +1419,57 @@ function deadLettersView(ctx, params) {
       slot.replaceChildren(
         list.length === 0 ? el('p', { class: 'empty' }, 'No dead letters. Every delivery was delivered, is still being retried, or was canceled.') : table(DEAD_COLUMNS, rows, 'Dead letters'),
         pager('dead', p, page?.nextCursor ?? null),
+      );
+      slot.setAttribute('aria-busy', 'false');
+      if (p !== params) refocus(document.getElementById('view-title'));
+    } catch (error) {
+      loadFailed(ctx, slot, error);
+    }
+  };
+  ctx.onParams = (p) => void load(p);
+  void load(params);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The event-type catalog.
+
+const EVENT_TYPE_COLUMNS = ['Type', 'Description', 'Schema', 'Example', 'Updated'];
+
+/** A JSON value folded behind a summary, or a dash when there is none. */
+function foldedJson(value, label) {
+  if (value === null || value === undefined) return null;
+  return el('details', { class: 'excerpt' }, el('summary', {}, label), el('pre', { class: 'json small' }, prettyJson(value)));
+}
+
+function eventTypesView(ctx, params) {
+  const slot = el('div', { class: 'load-slot', 'aria-busy': 'true' }, skeletonTable(4));
+  setView('Event types', [
+    el(
+      'p',
+      { class: 'help' },
+      'The catalog of event types: what each means, the JSON Schema its data must match when published, and the example a test event sends. Register types with PUT /v1/event-types/{type}.',
+    ),
+    slot,
+  ]);
+  const load = async (p) => {
+    slot.setAttribute('aria-busy', 'true');
+    try {
+      const cursors = cursorsOf(p);
+      const page = await api('GET', 'v1/event-types', { query: { limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] }, signal: ctx.signal });
+      if (!ctx.alive()) return;
+      const list = Array.isArray(page?.data) ? page.data : [];
+      const rows = list.map((t) =>
+        row(EVENT_TYPE_COLUMNS, [
+          el('code', {}, String(t.type)),
+          t.description ? String(t.description) : null,
+          foldedJson(t.schema, 'Schema'),
+          foldedJson(t.example, 'Example'),
+          timeEl(t.updatedAt),
+        ]),
+      );
+      slot.replaceChildren(
+        list.length === 0 ? el('p', { class: 'empty' }, 'No event types registered. Events of any type can still be published.') : table(EVENT_TYPE_COLUMNS, rows, 'Event types'),
+        pager('event-types', p, page?.nextCursor ?? null),
       );
       slot.setAttribute('aria-busy', 'false');
       if (p !== params) refocus(document.getElementById('view-title'));

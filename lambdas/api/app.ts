@@ -9,6 +9,8 @@ import type { RetryPolicyInput } from '../core/model';
 import { DynamoEndpointStore } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
+import { DynamoEventTypeStore } from '../adapters/dynamo/event-type-store';
+import { EventTypeCatalog } from '../use-cases/api/event-type-catalog';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_ENVIRONMENT } from '../config';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
@@ -75,6 +77,7 @@ export function createApiHandler(deps: ApiDeps) {
     randomBytes: deps.randomBytes,
     secrets: deps.secrets,
     apiKeys: new DynamoApiKeyStore(deps.doc, deps.tableName),
+    catalog: new EventTypeCatalog(new DynamoEventTypeStore(deps.doc, deps.tableName), deps.clock),
   };
   const authenticator = deps.authenticator ?? createAuthenticator(deps);
   const router = new Router(

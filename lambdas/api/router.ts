@@ -24,6 +24,11 @@ import { retryDelivery } from '../use-cases/api/retry-delivery';
 import { rotateSecret } from '../use-cases/api/rotate-secret';
 import { sendTestEvent } from '../use-cases/api/send-test-event';
 import { updateEndpoint } from '../use-cases/api/update-endpoint';
+import { validateEventTypeInput } from '../core/event-catalog';
+import { deleteEventType } from '../use-cases/api/delete-event-type';
+import { getEventType } from '../use-cases/api/get-event-type';
+import { listEventTypes } from '../use-cases/api/list-event-types';
+import { putEventType } from '../use-cases/api/put-event-type';
 import {
   orThrow,
   TOKEN_PATTERN,
@@ -41,7 +46,7 @@ import {
   type EndpointRules,
   type Query,
 } from './validation';
-import { acceptedView, apiKeyView, deliveryView, endpointView, eventView, listView } from './views';
+import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView } from './views';
 
 export interface ApiRequest {
   readonly method: string;
@@ -63,7 +68,7 @@ export interface ApiResponse {
 }
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** `/v1/endpoints/{id}`: `{name}` matches one non-empty path segment. */
   readonly path: string;
   readonly handler: (request: ApiRequest) => Promise<ApiResponse>;
@@ -254,6 +259,43 @@ export function apiRoutes(
           ...(status === undefined ? {} : { status }),
         });
         return { status: 200, body: listView(page.items, page.nextCursor, (d) => deliveryView(d)) };
+      },
+    },
+
+    {
+      method: 'PUT',
+      path: '/v1/event-types/{type}',
+      handler: async (request) => {
+        const type = param(request, 'type');
+        const input = orThrow(validateEventTypeInput(request.body), 'invalid event type');
+        const { definition, created } = await putEventType(deps, type, input);
+        return { status: created ? 201 : 200, body: eventTypeView(definition) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/event-types/{type}',
+      handler: async (request) => {
+        const type = param(request, 'type');
+        return { status: 200, body: eventTypeView(await getEventType(deps, type)) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/event-types/{type}',
+      handler: async (request) => {
+        const type = param(request, 'type');
+        await deleteEventType(deps, type);
+        return { status: 200, body: { type, deleted: true } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/event-types',
+      handler: async (request) => {
+        const query = orThrow(validateListQuery(request.query, [] as const));
+        const page = await listEventTypes(deps, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
+        return { status: 200, body: listView(page.items, page.nextCursor, eventTypeView) };
       },
     },
 

@@ -3,6 +3,7 @@
  * strings or null, absent values are null, and an endpoint's signing secret appears only where a caller
  * passes it (create and rotate-secret).
  */
+import type { EventTypeDefinition } from '../core/event-catalog';
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { StoredApiKey } from '../ports/api-key-store';
 import type { FanOutEntry } from '../ports/event-store';
@@ -118,6 +119,18 @@ export function acceptedView(accepted: AcceptedEvent): Record<string, unknown> {
     tenant: tenantOrNull(accepted.tenant),
     createdAt: iso(accepted.createdAt),
     deliveries: accepted.deliveries.map(fanOutView),
+  };
+}
+
+/** An event type of the catalog; `schema` and `example` are null when it has none. */
+export function eventTypeView(definition: EventTypeDefinition): Record<string, unknown> {
+  return {
+    type: definition.type,
+    description: definition.description,
+    schema: definition.schema ?? null,
+    example: definition.example === undefined ? null : definition.example,
+    createdAt: iso(definition.createdAt),
+    updatedAt: iso(definition.updatedAt),
   };
 }
 

@@ -33,11 +33,21 @@ export const CATALOG_LIMITS = {
 const FIELDS = ['description', 'schema', 'example'] as const;
 
 /**
- * Ajv per dialect. `strict` makes a misspelt keyword (`"proprties"`) or an unknown format a 400 when the schema
- * is saved, rather than a schema that silently accepts everything.
+ * Ajv per dialect. Strict about the schema itself, so a misspelt keyword (`"proprties"`) or an unknown format is a
+ * 400 when the schema is saved, rather than a schema that silently accepts everything; not about style (a
+ * `required` property without its own definition, a tuple without `minItems`), which is valid JSON Schema.
  */
 function makeAjv(draft: '2020-12' | 'draft-07'): Ajv {
-  const options = { allErrors: true, strict: true, allowUnionTypes: true, validateFormats: true } as const;
+  const options = {
+    allErrors: true,
+    strictSchema: true,
+    strictNumbers: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+    validateFormats: true,
+  } as const;
   const ajv = draft === '2020-12' ? new Ajv2020(options) : new Ajv(options);
   // ajv-formats' default export is the plugin function (CommonJS interop).
   (addFormats as unknown as (a: Ajv) => Ajv)(ajv);

@@ -471,13 +471,32 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
     expect(await text('.fact:has(dt:text-is("p95 latency (24 h)")) .stat-slot')).toMatch(/^\d+ ms$/);
   }, 60_000);
 
+  it('lists the event-type catalog and shows the deployment’s environment', async () => {
+    const schema = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } };
+    expect((await api('PUT', '/v1/event-types/user.created', { description: 'A user signed up', schema, example: { id: 'u_1' } })).status).toBe(201);
+    await open('#/event-types');
+    const row = page.locator('tr:has(code:text-is("user.created"))');
+    await row.waitFor();
+    expect(await row.locator('td').nth(1).textContent()).toBe('A user signed up');
+    await row.locator('summary:text-is("Example")').click();
+    expect(JSON.parse((await row.locator('pre').nth(1).textContent()) ?? '')).toEqual({ id: 'u_1' });
+    await expect.poll(() => text('#environment'), { timeout: UI_WAIT_MS, interval: 100 }).toBe('development');
+  }, 60_000);
+
   it('loads every view without layout shift and fits 320 px without sideways scrolling', async () => {
     // A dead letter on screen, so the dead-letter table itself is measured.
     receiver.status = 500;
     const { deliveryId } = await publish('user.dead', { reason: 'for the layout checks' });
     await expect.poll(async () => (await api('GET', `/v1/deliveries/${deliveryId}`)).json.status, { timeout: UI_WAIT_MS, interval: 250 }).toBe('dead');
     receiver.status = 200;
-    const views = ['#/endpoints', `#/endpoints/${endpointId}`, `#/deliveries/${deliveryId}`, `#/events/${(await api('GET', `/v1/deliveries/${deliveryId}`)).json.eventId}`, '#/dead'];
+    const views = [
+      '#/endpoints',
+      `#/endpoints/${endpointId}`,
+      `#/deliveries/${deliveryId}`,
+      `#/events/${(await api('GET', `/v1/deliveries/${deliveryId}`)).json.eventId}`,
+      '#/dead',
+      '#/event-types',
+    ];
     for (const width of [1100, 320]) {
       await page.setViewportSize({ width, height: 800 });
       for (const hash of views) {

@@ -13,7 +13,8 @@ import { SqsDeliveryQueue } from '../../lambdas/adapters/sqs-delivery-queue';
 import { StaticApiKeys } from '../../lambdas/adapters/secrets-api-keys';
 import { createApiHandler } from '../../lambdas/api/app';
 import type { Clock, DeliveryQueue, QueuedDelivery } from '../../lambdas/ports';
-import type { TestEnvironment } from './emulators';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startTestEnvironment, type TestEnvironment } from './emulators';
 
 export interface ApiEventOptions {
   /** A value is sent as JSON (with content-type application/json unless headers say otherwise); a string as is. */
@@ -241,4 +242,40 @@ export function createTestApi(
 export async function drainDeliveryQueue(env: TestEnvironment): Promise<{ deliveryId: string; attempt: number }[]> {
   const messages = await env.drain(env.resources.deliveryQueueUrl, { max: 1000 });
   return messages.map((m) => JSON.parse(m.Body ?? '{}') as { deliveryId: string; attempt: number });
+}
+
+/** What {@link useTestApi} gives a test file; `env` and `t` exist once `beforeAll` ran. */
+export interface TestApiHarness {
+  readonly env: TestEnvironment;
+  readonly t: TestApi;
+  readonly clock: TestClock;
+}
+
+/**
+ * Registers the usual hooks of an API test file: the emulators and the api handler started once, the delivery
+ * queue drained before each test, the emulators stopped at the end.
+ */
+export function useTestApi(start: number): TestApiHarness {
+  const clock = new TestClock(start);
+  let env: TestEnvironment | undefined;
+  let t: TestApi | undefined;
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+    t = createTestApi(env, clock);
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+  beforeEach(async () => {
+    await drainDeliveryQueue(env!);
+  });
+  return {
+    get env() {
+      return env!;
+    },
+    get t() {
+      return t!;
+    },
+    clock,
+  };
 }

@@ -8,6 +8,7 @@ import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
 import type { Delivery } from '../../core/model';
+import type { EventTypeCatalog } from './event-type-catalog';
 
 export interface ApiUseCaseDeps {
   readonly endpoints: EndpointStore;
@@ -20,6 +21,8 @@ export interface ApiUseCaseDeps {
   readonly secrets: SecretBox;
   /** Scoped API keys (hashes only). */
   readonly apiKeys: ApiKeyStore;
+  /** The event-type catalog (publish checks data against it; the test route sends its examples). */
+  readonly catalog: EventTypeCatalog;
 }
 
 /** The queue message that asks for a delivery's next attempt. */

@@ -52,6 +52,9 @@ export function requestHash(request: Pick<PublishRequest, 'type' | 'data' | 'ten
  * Publishes an event: 202 only once the event and one delivery per subscribed endpoint are stored and every
  * pending delivery is on the queue.
  *
+ * The data is checked first against its type's schema when the type is registered in the catalog (a 400 naming
+ * each offending path), so nothing is stored for an event its own catalog refuses.
+ *
  * Fan-out: the endpoints of the event's tenant whose event types match; enabled ones get a pending delivery,
  * disabled ones a skipped one (recorded, not queued).
  *
@@ -62,10 +65,12 @@ export function requestHash(request: Pick<PublishRequest, 'type' | 'data' | 'ten
  * deterministic and their creation conditional) and queues them again; the same key with another request is a
  * 409. Without any key a retry after a 503 creates a new event.
  *
+ * @throws ValidationError (400) when the data does not match the registered schema of its type
  * @throws ConflictError (409) on a key reused with another request, or an event id already published under another key
  * @throws UnavailableError (503) when DynamoDB or SQS fails; nothing accepted is lost (the sweep queues stored deliveries)
  */
 export async function publishEvent(deps: ApiUseCaseDeps, request: PublishRequest): Promise<AcceptedEvent> {
+  await deps.catalog.check(request.type, request.data);
   const now = deps.clock.now();
   const key = request.idempotencyKey ?? request.id;
   const bodyHash = requestHash(request);

@@ -8,8 +8,9 @@ import type { ApiUseCaseDeps } from './deps';
 import type { AcceptedEvent } from './publish-event';
 
 /**
- * Publishes a real event of `type` (default `herald.test`, data `{test: true, endpointId}`) with a single
- * delivery, to this endpoint only: its event types are not consulted and no other endpoint receives it.
+ * Publishes a real event of `type` (default `herald.test`) with a single delivery, to this endpoint only: its
+ * event types are not consulted and no other endpoint receives it. The data is the type's example when the
+ * catalog has one (so the receiver sees what a real event of the type looks like), else `{test: true, endpointId}`.
  * Accepted with the same durable intake as a publish (no idempotency key: each call is a new test).
  *
  * @throws NotFoundError when the endpoint does not exist
@@ -22,7 +23,9 @@ export async function sendTestEvent(deps: ApiUseCaseDeps, endpointId: string, ty
   const now = deps.clock.now();
   const id = makeId('evt', now, deps.randomBytes(10));
   const fanOut = [fanOutEntry(id, now, endpoint)];
-  const event = { id, type, tenant: endpoint.tenant, data: { test: true, endpointId }, createdAt: now };
+  const example = (await deps.catalog.definition(type))?.example;
+  const data = example === undefined ? { test: true, endpointId } : example;
+  const event = { id, type, tenant: endpoint.tenant, data, createdAt: now };
   await acceptEvent(deps, event, fanOut);
   return { id, type, tenant: endpoint.tenant, createdAt: now, deliveries: fanOut, replayed: false };
 }

@@ -1,35 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attemptToItem, deliveryToItem, expiresAt, itemToDelivery, keys } from '../../../lambdas/adapters/dynamo/schema';
 import type { Attempt, Delivery } from '../../../lambdas/core/model';
-import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
-import { TestClock, createTestApi, drainDeliveryQueue, type TestApi } from '../../support/api-events';
+import { drainDeliveryQueue, useTestApi } from '../../support/api-events';
 
 const START = Date.parse('2030-03-01T00:00:00.000Z');
 const MINUTE = 60_000;
 
 describe('delivery routes: read, retry, recover, lists', () => {
-  let env: TestEnvironment;
-  const clock = new TestClock(START);
-  let t: TestApi;
-
-  beforeAll(async () => {
-    env = await startTestEnvironment();
-    t = createTestApi(env, clock);
-  });
-  afterAll(async () => {
-    await env?.stop();
-  });
-  beforeEach(async () => {
-    await drainDeliveryQueue(env);
-  });
+  const h = useTestApi(START);
+  const { clock } = h;
 
   const newTenant = () => `tenant-${randomBytes(4).toString('hex')}`;
 
   async function endpoint(tenant: string): Promise<string> {
     clock.advance(1);
-    const res = await t.api.post('/v1/endpoints', { url: 'https://hooks.example.com/in', tenant });
+    const res = await h.t.api.post('/v1/endpoints', { url: 'https://hooks.example.com/in', tenant });
     expect(res.status).toBe(201);
     return res.body.id;
   }
@@ -37,18 +24,18 @@ describe('delivery routes: read, retry, recover, lists', () => {
   /** Publishes one event to the tenant and returns the delivery id of `endpointId`. */
   async function publish(tenant: string, endpointId: string, type = 'thing.happened'): Promise<string> {
     clock.advance(1);
-    const res = await t.api.post('/v1/events', { type, data: { at: clock.now() }, tenant });
+    const res = await h.t.api.post('/v1/events', { type, data: { at: clock.now() }, tenant });
     expect(res.status).toBe(202);
     return res.body.deliveries.find((d: { endpointId: string }) => d.endpointId === endpointId).id;
   }
 
   async function stored(id: string): Promise<Delivery> {
-    const out = await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: keys.delivery(id) }));
+    const out = await h.env.clients.doc.send(new GetCommand({ TableName: h.env.resources.tableName, Key: keys.delivery(id) }));
     return itemToDelivery(out.Item!);
   }
 
   async function storedItem(id: string): Promise<Record<string, unknown>> {
-    const out = await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: keys.delivery(id) }));
+    const out = await h.env.clients.doc.send(new GetCommand({ TableName: h.env.resources.tableName, Key: keys.delivery(id) }));
     return out.Item!;
   }
 
@@ -56,15 +43,15 @@ describe('delivery routes: read, retry, recover, lists', () => {
   async function setState(id: string, change: Partial<Delivery>): Promise<Delivery> {
     const { nextAttemptAt: _n, finalReason: _f, ...current } = await stored(id);
     const next = { ...current, ...change } as Delivery;
-    await env.clients.doc.send(
-      new PutCommand({ TableName: env.resources.tableName, Item: deliveryToItem(next, expiresAt(next.createdAt, 30)) }),
+    await h.env.clients.doc.send(
+      new PutCommand({ TableName: h.env.resources.tableName, Item: deliveryToItem(next, expiresAt(next.createdAt, 30)) }),
     );
     return next;
   }
 
   async function addAttempt(attempt: Attempt): Promise<void> {
-    await env.clients.doc.send(
-      new PutCommand({ TableName: env.resources.tableName, Item: attemptToItem(attempt, expiresAt(attempt.startedAt, 30)) }),
+    await h.env.clients.doc.send(
+      new PutCommand({ TableName: h.env.resources.tableName, Item: attemptToItem(attempt, expiresAt(attempt.startedAt, 30)) }),
     );
   }
 
@@ -98,7 +85,7 @@ describe('delivery routes: read, retry, recover, lists', () => {
       next: { kind: 'retry', at: START + 2 * MINUTE, basis: 'retry_after' },
     });
 
-    const res = await t.api.get(`/v1/deliveries/${id}`);
+    const res = await h.t.api.get(`/v1/deliveries/${id}`);
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -137,17 +124,17 @@ describe('delivery routes: read, retry, recover, lists', () => {
         },
       ],
     });
-    const event = await t.api.get(`/v1/events/${d.eventId}`);
+    const event = await h.t.api.get(`/v1/events/${d.eventId}`);
     expect(event.body.deliveries[0]).not.toHaveProperty('attempts');
     expect(event.body.deliveries[0]).toMatchObject({ id, status: 'retrying', attemptCount: 2 });
-    expect((await t.api.get('/v1/deliveries/dlv_missing')).status).toBe(404);
+    expect((await h.t.api.get('/v1/deliveries/dlv_missing')).status).toBe(404);
   });
 
   it('retries a dead delivery: a new round, back in the work index, its next attempt queued', async () => {
     const tenant = newTenant();
     const ep = await endpoint(tenant);
     const id = await publish(tenant, ep);
-    await drainDeliveryQueue(env);
+    await drainDeliveryQueue(h.env);
     await setState(id, {
       status: 'dead',
       attemptCount: 8,
@@ -158,7 +145,7 @@ describe('delivery routes: read, retry, recover, lists', () => {
     expect((await storedItem(id)).gsi3pk).toBe('DEAD');
     clock.time = START + 90 * MINUTE;
 
-    const res = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const res = await h.t.api.post(`/v1/deliveries/${id}/retry`);
 
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ id, status: 'pending', attemptCount: 8, finalReason: null, nextAttemptAt: new Date(clock.now()).toISOString() });
@@ -175,15 +162,15 @@ describe('delivery routes: read, retry, recover, lists', () => {
     expect(item.finalReason).toBeUndefined();
     expect(String(item.gsi3pk)).toMatch(/^DUE#[0-7]$/);
     expect(item.gsi2pk).toBe(`EPDLV#${ep}#pending`);
-    expect(await drainDeliveryQueue(env)).toEqual([{ deliveryId: id, attempt: 9 }]);
-    expect(t.queue.sent.at(-1)).toEqual([{ message: { deliveryId: id, attempt: 9 }, groupId: ep }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 9 }]);
+    expect(h.t.queue.sent.at(-1)).toEqual([{ message: { deliveryId: id, attempt: 9 }, groupId: ep }]);
 
     // Pending already: queued again as it is (safe to repeat after a 503), no new round.
     clock.advance(MINUTE);
-    const again = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const again = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(again.status).toBe(202);
     expect((await stored(id)).roundStartedAt).toBe(START + 90 * MINUTE);
-    expect(await drainDeliveryQueue(env)).toEqual([{ deliveryId: id, attempt: 9 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 9 }]);
   });
 
   it('retries a delivered one on purpose, refuses one whose endpoint is gone, and 404s an unknown one', async () => {
@@ -193,18 +180,18 @@ describe('delivery routes: read, retry, recover, lists', () => {
     const id = await publish(tenant, ep);
     const orphan = await publish(tenant, gone);
     await setState(id, { status: 'delivered', attemptCount: 1, lastOutcome: { kind: 'http', status: 200 } });
-    await drainDeliveryQueue(env);
+    await drainDeliveryQueue(h.env);
 
-    const res = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const res = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(res.status).toBe(202);
-    expect(await drainDeliveryQueue(env)).toEqual([{ deliveryId: id, attempt: 2 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 2 }]);
 
-    expect((await t.api.delete(`/v1/endpoints/${gone}`)).status).toBe(200);
-    const refused = await t.api.post(`/v1/deliveries/${orphan}/retry`);
+    expect((await h.t.api.delete(`/v1/endpoints/${gone}`)).status).toBe(200);
+    const refused = await h.t.api.post(`/v1/deliveries/${orphan}/retry`);
     expect(refused.status).toBe(409);
     expect((await stored(orphan)).status).toBe('canceled');
-    expect((await t.api.post('/v1/deliveries/dlv_missing/retry')).status).toBe(404);
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect((await h.t.api.post('/v1/deliveries/dlv_missing/retry')).status).toBe(404);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
   });
 
   it('answers 503 when the retry cannot be queued, and the repeated call queues it', async () => {
@@ -212,17 +199,17 @@ describe('delivery routes: read, retry, recover, lists', () => {
     const ep = await endpoint(tenant);
     const id = await publish(tenant, ep);
     await setState(id, { status: 'dead', attemptCount: 3, finalReason: 'HTTP 400 is not retried' });
-    await drainDeliveryQueue(env);
-    t.queue.failNext(1);
+    await drainDeliveryQueue(h.env);
+    h.t.queue.failNext(1);
 
-    const failed = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const failed = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(failed.status).toBe(503);
     expect(failed.body.error.code).toBe('unavailable');
     expect((await stored(id)).status).toBe('pending');
 
-    const again = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const again = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(again.status).toBe(202);
-    expect(await drainDeliveryQueue(env)).toEqual([{ deliveryId: id, attempt: 4 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 4 }]);
   });
 
   it('refuses to start a round while a worker holds the delivery (an attempt in flight), and starts it after', async () => {
@@ -230,29 +217,29 @@ describe('delivery routes: read, retry, recover, lists', () => {
     const ep = await endpoint(tenant);
     const id = await publish(tenant, ep);
     await setState(id, { status: 'retrying', attemptCount: 1, nextAttemptAt: clock.now() + 60 * MINUTE });
-    await drainDeliveryQueue(env);
+    await drainDeliveryQueue(h.env);
     // The worker's claim on attempt 2.
-    await env.clients.doc.send(
+    await h.env.clients.doc.send(
       new UpdateCommand({
-        TableName: env.resources.tableName,
+        TableName: h.env.resources.tableName,
         Key: keys.delivery(id),
         UpdateExpression: 'SET leaseUntil = :l',
         ExpressionAttributeValues: { ':l': clock.now() + 20_000 },
       }),
     );
 
-    const busy = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const busy = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(busy.status).toBe(409);
     expect(busy.body.error.message).toBe('an attempt of this delivery is in progress; retry in a few seconds');
     expect((await stored(id)).status).toBe('retrying');
-    const recovered = await t.api.post(`/v1/endpoints/${ep}/recover`, { since: '2000-01-01T00:00:00Z' });
+    const recovered = await h.t.api.post(`/v1/endpoints/${ep}/recover`, { since: '2000-01-01T00:00:00Z' });
     expect(recovered.body).toEqual({ count: 0, deliveryIds: [], more: true });
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
 
     clock.advance(20_001);
-    const res = await t.api.post(`/v1/deliveries/${id}/retry`);
+    const res = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(res.status).toBe(202);
-    expect(await drainDeliveryQueue(env)).toEqual([{ deliveryId: id, attempt: 2 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 2 }]);
   });
 
   it('recovers every failed delivery of an endpoint created since a time', async () => {
@@ -274,14 +261,14 @@ describe('delivery routes: read, retry, recover, lists', () => {
     await setState(retrying, { status: 'retrying', attemptCount: 2, nextAttemptAt: clock.now() + 3_600_000 });
     await setState(delivered, { status: 'delivered', attemptCount: 1 });
     await setState(otherDead, { status: 'dead', attemptCount: 8, finalReason: 'exhausted' });
-    await drainDeliveryQueue(env);
+    await drainDeliveryQueue(h.env);
     clock.advance(MINUTE);
 
-    const res = await t.api.post(`/v1/endpoints/${ep}/recover`, { since: new Date(since).toISOString() });
+    const res = await h.t.api.post(`/v1/endpoints/${ep}/recover`, { since: new Date(since).toISOString() });
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ count: 3, deliveryIds: [dead, canceled, retrying], more: false });
-    const queued = await drainDeliveryQueue(env);
+    const queued = await drainDeliveryQueue(h.env);
     expect(queued.sort((a, b) => a.deliveryId.localeCompare(b.deliveryId))).toEqual(
       [
         { deliveryId: dead, attempt: 9 },
@@ -298,15 +285,15 @@ describe('delivery routes: read, retry, recover, lists', () => {
     expect((await stored(otherDead)).status).toBe('dead');
 
     // Recovered ones are pending now: a second call finds nothing.
-    expect((await t.api.post(`/v1/endpoints/${ep}/recover`, { since: new Date(since).toISOString() })).body).toEqual({
+    expect((await h.t.api.post(`/v1/endpoints/${ep}/recover`, { since: new Date(since).toISOString() })).body).toEqual({
       count: 0,
       deliveryIds: [],
       more: false,
     });
     for (const body of [{}, { since: 'yesterday' }, { since: '2030-01-01T00:00:00Z', until: 'x' }]) {
-      expect((await t.api.post(`/v1/endpoints/${ep}/recover`, body)).status).toBe(400);
+      expect((await h.t.api.post(`/v1/endpoints/${ep}/recover`, body)).status).toBe(400);
     }
-    expect((await t.api.post('/v1/endpoints/ep_missing/recover', { since: '2030-01-01T00:00:00Z' })).status).toBe(404);
+    expect((await h.t.api.post('/v1/endpoints/ep_missing/recover', { since: '2030-01-01T00:00:00Z' })).status).toBe(404);
   });
 
   it('lists an endpoint\'s deliveries newest first, filtered by status, page by page', async () => {
@@ -320,28 +307,28 @@ describe('delivery routes: read, retry, recover, lists', () => {
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.api.get(`/v1/endpoints/${ep}/deliveries`, { limit: '2', ...(cursor === null ? {} : { cursor }) });
+      const res: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } = await h.t.api.get(`/v1/endpoints/${ep}/deliveries`, { limit: '2', ...(cursor === null ? {} : { cursor }) });
       expect(res.status).toBe(200);
       all.push(...res.body.data.map((d: { id: string }) => d.id));
       cursor = res.body.nextCursor;
     } while (cursor !== null);
     expect(all).toEqual([...ids].reverse());
 
-    const dead = await t.api.get(`/v1/endpoints/${ep}/deliveries`, { status: 'dead' });
+    const dead = await h.t.api.get(`/v1/endpoints/${ep}/deliveries`, { status: 'dead' });
     expect(dead.body.data.map((d: { id: string; status: string }) => [d.id, d.status])).toEqual([
       [ids[3], 'dead'],
       [ids[1], 'dead'],
     ]);
-    const pending = await t.api.get(`/v1/endpoints/${ep}/deliveries`, { status: 'pending', limit: '100' });
+    const pending = await h.t.api.get(`/v1/endpoints/${ep}/deliveries`, { status: 'pending', limit: '100' });
     expect(pending.body).toEqual({ data: expect.any(Array), nextCursor: null });
     expect(pending.body.data.map((d: { id: string }) => d.id)).toEqual([ids[4], ids[2], ids[0]]);
 
-    const page = await t.api.get(`/v1/endpoints/${ep}/deliveries`, { limit: '1' });
+    const page = await h.t.api.get(`/v1/endpoints/${ep}/deliveries`, { limit: '1' });
     const otherEp = await endpoint(tenant);
-    expect((await t.api.get(`/v1/endpoints/${otherEp}/deliveries`, { cursor: page.body.nextCursor })).status).toBe(400);
-    expect((await t.api.get(`/v1/endpoints/${ep}/deliveries`, { status: 'lost' })).status).toBe(400);
-    expect((await t.api.get(`/v1/endpoints/${ep}/deliveries`, { cursor: 'x' })).status).toBe(400);
-    expect((await t.api.get('/v1/endpoints/ep_missing/deliveries')).status).toBe(404);
+    expect((await h.t.api.get(`/v1/endpoints/${otherEp}/deliveries`, { cursor: page.body.nextCursor })).status).toBe(400);
+    expect((await h.t.api.get(`/v1/endpoints/${ep}/deliveries`, { status: 'lost' })).status).toBe(400);
+    expect((await h.t.api.get(`/v1/endpoints/${ep}/deliveries`, { cursor: 'x' })).status).toBe(400);
+    expect((await h.t.api.get('/v1/endpoints/ep_missing/deliveries')).status).toBe(404);
   });
 
   it('lists dead letters across endpoints, newest first', async () => {
@@ -353,17 +340,17 @@ describe('delivery routes: read, retry, recover, lists', () => {
     await setState(d1, { status: 'dead', attemptCount: 8, finalReason: 'exhausted', updatedAt: START + 500 * MINUTE });
     await setState(d2, { status: 'dead', attemptCount: 1, finalReason: 'HTTP 400 is not retried', updatedAt: START + 501 * MINUTE });
 
-    const res = await t.api.get('/v1/deliveries', { status: 'dead', limit: '2' });
+    const res = await h.t.api.get('/v1/deliveries', { status: 'dead', limit: '2' });
 
     expect(res.status).toBe(200);
     expect(res.body.data.map((d: { id: string; endpointId: string; finalReason: string }) => [d.id, d.endpointId, d.finalReason])).toEqual([
       [d2, b, 'HTTP 400 is not retried'],
       [d1, a, 'exhausted'],
     ]);
-    const next = await t.api.get('/v1/deliveries', { status: 'dead', limit: '2', cursor: res.body.nextCursor });
+    const next = await h.t.api.get('/v1/deliveries', { status: 'dead', limit: '2', cursor: res.body.nextCursor });
     expect(next.status).toBe(200);
     expect(next.body.data.map((d: { id: string }) => d.id)).not.toContain(d1);
-    expect((await t.api.get('/v1/deliveries')).status).toBe(400);
-    expect((await t.api.get('/v1/deliveries', { status: 'pending' })).status).toBe(400);
+    expect((await h.t.api.get('/v1/deliveries')).status).toBe(400);
+    expect((await h.t.api.get('/v1/deliveries', { status: 'pending' })).status).toBe(400);
   });
 });

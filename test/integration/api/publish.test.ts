@@ -1,37 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeliveryQueue } from '../../../lambdas/adapters/sqs-delivery-queue';
 import { keys } from '../../../lambdas/adapters/dynamo/schema';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/emulators';
-import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
-import {
-  TestClock,
-  createTestApi,
-  drainDeliveryQueue,
-  scanTable,
-  type TestApi,
-} from '../../support/api-events';
+import { createTestApi, drainDeliveryQueue, scanTable, useTestApi, type TestApi } from '../../support/api-events';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const RETENTION_SECONDS = 30 * 86_400;
 
 describe('POST /v1/events: durable intake with fan-out', () => {
-  let env: TestEnvironment;
-  const clock = new TestClock(START);
-  let t: TestApi;
-
-  beforeAll(async () => {
-    env = await startTestEnvironment();
-    t = createTestApi(env, clock);
-  });
-  afterAll(async () => {
-    await env?.stop();
-  });
-  beforeEach(async () => {
+  const h = useTestApi(START);
+  const { clock } = h;
+  beforeEach(() => {
     clock.time = START;
-    await drainDeliveryQueue(env);
   });
 
   const newTenant = () => `tenant-${randomBytes(4).toString('hex')}`;
@@ -45,20 +28,20 @@ describe('POST /v1/events: durable intake with fan-out', () => {
   }
 
   async function item(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-    const out = await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: key }));
+    const out = await h.env.clients.doc.send(new GetCommand({ TableName: h.env.resources.tableName, Key: key }));
     return out.Item;
   }
 
   it('fans out to the tenant\'s matching endpoints: enabled ones pending and queued, disabled ones skipped and not queued', async () => {
     const tenant = newTenant();
-    const prefix = await createEndpoint(t, { tenant, eventTypes: ['order.*'] });
-    const all = await createEndpoint(t, { tenant });
-    const disabled = await createEndpoint(t, { tenant, eventTypes: ['order.created'], disabled: true });
-    await createEndpoint(t, { tenant, eventTypes: ['invoice.*'] });
-    await createEndpoint(t, { tenant: newTenant() });
+    const prefix = await createEndpoint(h.t, { tenant, eventTypes: ['order.*'] });
+    const all = await createEndpoint(h.t, { tenant });
+    const disabled = await createEndpoint(h.t, { tenant, eventTypes: ['order.created'], disabled: true });
+    await createEndpoint(h.t, { tenant, eventTypes: ['invoice.*'] });
+    await createEndpoint(h.t, { tenant: newTenant() });
 
     const publishedAt = clock.now();
-    const res = await t.api.post('/v1/events', { type: 'order.created', data: { orderId: 7, items: ['a'] }, tenant });
+    const res = await h.t.api.post('/v1/events', { type: 'order.created', data: { orderId: 7, items: ['a'] }, tenant });
 
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ type: 'order.created', tenant, createdAt: new Date(publishedAt).toISOString() });
@@ -71,7 +54,7 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     ]);
     expect(new Set(deliveries.map((d) => d.id)).size).toBe(3);
 
-    const queued = await drainDeliveryQueue(env);
+    const queued = await drainDeliveryQueue(h.env);
     expect(queued.sort((a, b) => a.deliveryId.localeCompare(b.deliveryId))).toEqual(
       deliveries
         .filter((d) => d.status === 'pending')
@@ -79,7 +62,7 @@ describe('POST /v1/events: durable intake with fan-out', () => {
         .sort((a, b) => a.deliveryId.localeCompare(b.deliveryId)),
     );
 
-    const event = await t.api.get(`/v1/events/${res.body.id}`);
+    const event = await h.t.api.get(`/v1/events/${res.body.id}`);
     expect(event.status).toBe(200);
     expect(event.body).toMatchObject({ id: res.body.id, type: 'order.created', tenant, data: { orderId: 7, items: ['a'] } });
     expect(event.body.deliveries.map((d: { endpointId: string; status: string; finalReason: string | null }) => [d.endpointId, d.status, d.finalReason])).toEqual([
@@ -111,51 +94,51 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     const a = newTenant();
     const b = newTenant();
     const type = `iso.${randomBytes(3).toString('hex')}`;
-    const epA = await createEndpoint(t, { tenant: a, eventTypes: [type] });
-    const epB = await createEndpoint(t, { tenant: b, eventTypes: [type] });
-    const epNone = await createEndpoint(t, { eventTypes: [type] });
+    const epA = await createEndpoint(h.t, { tenant: a, eventTypes: [type] });
+    const epB = await createEndpoint(h.t, { tenant: b, eventTypes: [type] });
+    const epNone = await createEndpoint(h.t, { eventTypes: [type] });
 
-    const toA = await t.api.post('/v1/events', { type, data: {}, tenant: a });
-    const toNone = await t.api.post('/v1/events', { type, data: {} });
+    const toA = await h.t.api.post('/v1/events', { type, data: {}, tenant: a });
+    const toNone = await h.t.api.post('/v1/events', { type, data: {} });
 
     expect(toA.body.deliveries.map((d: { endpointId: string }) => d.endpointId)).toEqual([epA.id]);
     expect(toNone.body.tenant).toBeNull();
     expect(toNone.body.deliveries.map((d: { endpointId: string }) => d.endpointId)).toEqual([epNone.id]);
-    const queued = await drainDeliveryQueue(env);
+    const queued = await drainDeliveryQueue(h.env);
     expect(queued).toHaveLength(2);
-    const b1 = await t.api.get(`/v1/endpoints/${epB.id}/deliveries`);
+    const b1 = await h.t.api.get(`/v1/endpoints/${epB.id}/deliveries`);
     expect(b1.body.data).toEqual([]);
   });
 
   it('stores params and errors with the event, shows them on GET, and an "all" subscription receives every type', async () => {
     const tenant = newTenant();
-    const all = await createEndpoint(t, { tenant, eventTypes: ['all'], payloadFormat: 'cryptr' });
-    expect((await t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ eventTypes: ['*'], payloadFormat: 'cryptr' });
-    expect((await t.api.patch(`/v1/endpoints/${all.id}`, { payloadFormat: 'data' })).body).toMatchObject({ payloadFormat: 'data' });
-    expect((await t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ payloadFormat: 'data' });
+    const all = await createEndpoint(h.t, { tenant, eventTypes: ['all'], payloadFormat: 'cryptr' });
+    expect((await h.t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ eventTypes: ['*'], payloadFormat: 'cryptr' });
+    expect((await h.t.api.patch(`/v1/endpoints/${all.id}`, { payloadFormat: 'data' })).body).toMatchObject({ payloadFormat: 'data' });
+    expect((await h.t.api.get(`/v1/endpoints/${all.id}`)).body).toMatchObject({ payloadFormat: 'data' });
 
-    const res = await t.api.post('/v1/events', { type: 'sso.saml.login', data: { a: 1 }, tenant, params: { b: [1, 'x'] }, errors: [{ e: 1 }] });
+    const res = await h.t.api.post('/v1/events', { type: 'sso.saml.login', data: { a: 1 }, tenant, params: { b: [1, 'x'] }, errors: [{ e: 1 }] });
     expect(res.status).toBe(202);
     expect(res.body.deliveries.map((d: { endpointId: string }) => d.endpointId)).toEqual([all.id]);
-    const event = await t.api.get(`/v1/events/${res.body.id}`);
+    const event = await h.t.api.get(`/v1/events/${res.body.id}`);
     expect(event.body).toMatchObject({ data: { a: 1 }, params: { b: [1, 'x'] }, errors: [{ e: 1 }] });
-    await drainDeliveryQueue(env);
+    await drainDeliveryQueue(h.env);
   });
 
   it('returns the first answer for a repeated Idempotency-Key and creates nothing more', async () => {
     const tenant = newTenant();
-    await createEndpoint(t, { tenant });
+    await createEndpoint(h.t, { tenant });
     const body = { type: 'user.created', data: { a: 1, b: [1, 2] }, tenant };
     const publishedAt = clock.now();
-    const first = await t.api.post('/v1/events', body, { headers: { 'idempotency-key': 'key-replay-1' } });
+    const first = await h.t.api.post('/v1/events', body, { headers: { 'idempotency-key': 'key-replay-1' } });
     expect(first.status).toBe(202);
-    expect(await drainDeliveryQueue(env)).toHaveLength(1);
-    const before = await scanTable(env.clients.doc, env.resources.tableName);
-    const sends = t.queue.sent.length;
+    expect(await drainDeliveryQueue(h.env)).toHaveLength(1);
+    const before = await scanTable(h.env.clients.doc, h.env.resources.tableName);
+    const sends = h.t.queue.sent.length;
 
     clock.advance(5000);
     // Same request, keys in another order and other formatting: the same request.
-    const again = await t.api.request('POST', '/v1/events', {
+    const again = await h.t.api.request('POST', '/v1/events', {
       body: `{ "tenant": "${tenant}", "data": {"b": [1, 2], "a": 1}, "type": "user.created" }`,
       headers: { 'idempotency-key': 'key-replay-1' },
     });
@@ -163,67 +146,67 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(again.status).toBe(202);
     expect(again.rawBody).toBe(first.rawBody);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(await scanTable(env.clients.doc, env.resources.tableName)).toEqual(before);
-    expect(t.queue.sent.length).toBe(sends);
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
+    expect(h.t.queue.sent.length).toBe(sends);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
     const idem = await item(keys.idempotency('key-replay-1'));
     expect(idem).toMatchObject({ state: 'complete', eventId: first.body.id, expiresAt: Math.floor(publishedAt / 1000) + RETENTION_SECONDS });
   });
 
   it('uses the body id as event id and idempotency key when no header is sent', async () => {
     const tenant = newTenant();
-    await createEndpoint(t, { tenant });
+    await createEndpoint(h.t, { tenant });
     const id = `order-${randomBytes(4).toString('hex')}`;
-    const first = await t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 1 }, tenant });
+    const first = await h.t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 1 }, tenant });
     expect(first.status).toBe(202);
     expect(first.body.id).toBe(id);
-    const before = await scanTable(env.clients.doc, env.resources.tableName);
-    const again = await t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 1 }, tenant });
+    const before = await scanTable(h.env.clients.doc, h.env.resources.tableName);
+    const again = await h.t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 1 }, tenant });
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
-    expect(await scanTable(env.clients.doc, env.resources.tableName)).toEqual(before);
-    expect(await drainDeliveryQueue(env)).toHaveLength(1);
+    expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
+    expect(await drainDeliveryQueue(h.env)).toHaveLength(1);
 
-    const changed = await t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 2 }, tenant });
+    const changed = await h.t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 2 }, tenant });
     expect(changed.status).toBe(409);
     expect(changed.body.error.code).toBe('conflict');
     // The id is taken: another key cannot publish an event with it.
-    const otherKey = await t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 1 }, tenant }, { headers: { 'idempotency-key': 'other' } });
+    const otherKey = await h.t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 1 }, tenant }, { headers: { 'idempotency-key': 'other' } });
     expect(otherKey.status).toBe(409);
-    expect(await scanTable(env.clients.doc, env.resources.tableName)).toEqual(before);
+    expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
   });
 
   it('answers 409 for the same key with a different body and writes nothing', async () => {
     const tenant = newTenant();
-    await createEndpoint(t, { tenant });
-    const first = await t.api.post('/v1/events', { type: 'a.b', data: { v: 1 }, tenant }, { headers: { 'idempotency-key': 'key-409' } });
+    await createEndpoint(h.t, { tenant });
+    const first = await h.t.api.post('/v1/events', { type: 'a.b', data: { v: 1 }, tenant }, { headers: { 'idempotency-key': 'key-409' } });
     expect(first.status).toBe(202);
-    await drainDeliveryQueue(env);
-    const before = await scanTable(env.clients.doc, env.resources.tableName);
+    await drainDeliveryQueue(h.env);
+    const before = await scanTable(h.env.clients.doc, h.env.resources.tableName);
 
     for (const body of [
       { type: 'a.b', data: { v: 2 }, tenant },
       { type: 'a.c', data: { v: 1 }, tenant },
       { type: 'a.b', data: { v: 1 } },
     ]) {
-      const res = await t.api.post('/v1/events', body, { headers: { 'idempotency-key': 'key-409' } });
+      const res = await h.t.api.post('/v1/events', body, { headers: { 'idempotency-key': 'key-409' } });
       expect(res.status).toBe(409);
       expect(res.body).toEqual({
         error: { code: 'conflict', message: 'this idempotency key was already used with a different request', details: [] },
       });
     }
-    expect(await scanTable(env.clients.doc, env.resources.tableName)).toEqual(before);
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
   });
 
   it('answers 503 when the enqueue fails, then the same key resumes: 202, the same event id, no duplicate deliveries', async () => {
     const tenant = newTenant();
-    const ep1 = await createEndpoint(t, { tenant });
-    const ep2 = await createEndpoint(t, { tenant });
-    t.queue.failNext(1);
+    const ep1 = await createEndpoint(h.t, { tenant });
+    const ep2 = await createEndpoint(h.t, { tenant });
+    h.t.queue.failNext(1);
     const publishedAt = clock.now();
 
-    const failed = await t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
+    const failed = await h.t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
 
     expect(failed.status).toBe(503);
     expect(failed.body.error).toEqual({
@@ -231,36 +214,36 @@ describe('POST /v1/events: durable intake with fan-out', () => {
       message: 'Herald could not store or queue the event; retry with the same Idempotency-Key',
       details: [],
     });
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
     const idem = await item(keys.idempotency('key-resume'));
     expect(idem?.state).toBe('pending');
     const eventId = idem?.eventId as string;
     const deliveriesOf = async () =>
-      (await scanTable(env.clients.doc, env.resources.tableName)).filter((i) => i.entity === 'delivery' && i.eventId === eventId);
+      (await scanTable(h.env.clients.doc, h.env.resources.tableName)).filter((i) => i.entity === 'delivery' && i.eventId === eventId);
     const storedBefore = await deliveriesOf();
     expect(storedBefore.map((d) => d.endpointId).sort()).toEqual([ep1.id, ep2.id].sort());
     expect(storedBefore.every((d) => d.status === 'pending' && d.nextAttemptAt === publishedAt)).toBe(true);
 
     clock.advance(2000);
-    const resumed = await t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
+    const resumed = await h.t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
 
     expect(resumed.status).toBe(202);
     expect(resumed.body.id).toBe(eventId);
     expect(resumed.body.createdAt).toBe(new Date(publishedAt).toISOString());
     expect(resumed.body.deliveries.map((d: { id: string }) => d.id).sort()).toEqual(storedBefore.map((d) => d.id).sort());
     expect(await deliveriesOf()).toHaveLength(2);
-    const queued = await drainDeliveryQueue(env);
+    const queued = await drainDeliveryQueue(h.env);
     expect(queued.map((m) => m.deliveryId).sort()).toEqual(storedBefore.map((d) => d.id as string).sort());
     expect((await item(keys.idempotency('key-resume')))?.state).toBe('complete');
 
-    const replay = await t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
+    const replay = await h.t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
     expect(replay.rawBody).toBe(resumed.rawBody);
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
   });
 
   it('fans out to 25 endpoints with batched SQS sends', async () => {
     let batches = 0;
-    const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: env.sqsEndpoint });
+    const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: h.env.sqsEndpoint });
     sqs.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'SendMessageBatchCommand') batches++;
@@ -268,7 +251,7 @@ describe('POST /v1/events: durable intake with fan-out', () => {
       },
       { step: 'initialize', name: 'countBatches' },
     );
-    const counted = createTestApi(env, clock, { innerQueue: new SqsDeliveryQueue(sqs, env.resources.deliveryQueueUrl) });
+    const counted = createTestApi(h.env, clock, { innerQueue: new SqsDeliveryQueue(sqs, h.env.resources.deliveryQueueUrl) });
     const tenant = newTenant();
     const ids: string[] = [];
     for (let i = 0; i < 25; i++) ids.push((await createEndpoint(counted, { tenant, description: `ep ${i}` })).id);
@@ -278,43 +261,43 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(res.status).toBe(202);
     expect(res.body.deliveries.map((d: { endpointId: string }) => d.endpointId)).toEqual(ids);
     expect(batches).toBe(3);
-    const queued = await drainDeliveryQueue(env);
+    const queued = await drainDeliveryQueue(h.env);
     expect(new Set(queued.map((m) => m.deliveryId))).toEqual(new Set(res.body.deliveries.map((d: { id: string }) => d.id)));
     expect(queued.every((m) => m.attempt === 1)).toBe(true);
     sqs.destroy();
   });
 
   it('rejects every invalid publish with the right 4xx and writes nothing', async () => {
-    const small = createTestApi(env, clock, { maxPayloadBytes: 2048 });
+    const small = createTestApi(h.env, clock, { maxPayloadBytes: 2048 });
     const tenant = newTenant();
-    await createEndpoint(t, { tenant });
-    const before = await scanTable(env.clients.doc, env.resources.tableName);
+    await createEndpoint(h.t, { tenant });
+    const before = await scanTable(h.env.clients.doc, h.env.resources.tableName);
     const cases: { name: string; send: () => Promise<{ status: number; body: any }>; status: number; code: string; paths?: string[] }[] = [
-      { name: 'malformed JSON', send: () => t.api.request('POST', '/v1/events', { body: '{"type": "a.b", "data": ' }), status: 400, code: 'malformed_json' },
+      { name: 'malformed JSON', send: () => h.t.api.request('POST', '/v1/events', { body: '{"type": "a.b", "data": ' }), status: 400, code: 'malformed_json' },
       {
         name: 'not JSON content type',
-        send: () => t.api.request('POST', '/v1/events', { body: '{"type":"a.b","data":{}}', headers: { 'content-type': 'text/plain' } }),
+        send: () => h.t.api.request('POST', '/v1/events', { body: '{"type":"a.b","data":{}}', headers: { 'content-type': 'text/plain' } }),
         status: 415,
         code: 'unsupported_media_type',
       },
-      { name: 'no body', send: () => t.api.post('/v1/events'), status: 400, code: 'validation_failed', paths: [''] },
-      { name: 'array body', send: () => t.api.post('/v1/events', [1, 2]), status: 400, code: 'validation_failed', paths: [''] },
-      { name: 'wrong types', send: () => t.api.post('/v1/events', { type: 5, data: {}, tenant: 3 }), status: 400, code: 'validation_failed', paths: ['type', 'tenant'] },
+      { name: 'no body', send: () => h.t.api.post('/v1/events'), status: 400, code: 'validation_failed', paths: [''] },
+      { name: 'array body', send: () => h.t.api.post('/v1/events', [1, 2]), status: 400, code: 'validation_failed', paths: [''] },
+      { name: 'wrong types', send: () => h.t.api.post('/v1/events', { type: 5, data: {}, tenant: 3 }), status: 400, code: 'validation_failed', paths: ['type', 'tenant'] },
       {
         name: 'unknown fields',
-        send: () => t.api.post('/v1/events', { type: 'a.b', data: {}, extra: 1, payload: {} }),
+        send: () => h.t.api.post('/v1/events', { type: 'a.b', data: {}, extra: 1, payload: {} }),
         status: 400,
         code: 'validation_failed',
         paths: ['extra', 'payload'],
       },
-      { name: 'bad type string', send: () => t.api.post('/v1/events', { type: 'order created!', data: {} }), status: 400, code: 'validation_failed', paths: ['type'] },
-      { name: 'type too long', send: () => t.api.post('/v1/events', { type: 'a'.repeat(129), data: {} }), status: 400, code: 'validation_failed', paths: ['type'] },
-      { name: 'missing type and data', send: () => t.api.post('/v1/events', {}), status: 400, code: 'validation_failed', paths: ['type', 'data'] },
-      { name: 'bad tenant', send: () => t.api.post('/v1/events', { type: 'a.b', data: {}, tenant: 'no spaces' }), status: 400, code: 'validation_failed', paths: ['tenant'] },
-      { name: 'bad id', send: () => t.api.post('/v1/events', { type: 'a.b', data: {}, id: 'x/y' }), status: 400, code: 'validation_failed', paths: ['id'] },
+      { name: 'bad type string', send: () => h.t.api.post('/v1/events', { type: 'order created!', data: {} }), status: 400, code: 'validation_failed', paths: ['type'] },
+      { name: 'type too long', send: () => h.t.api.post('/v1/events', { type: 'a'.repeat(129), data: {} }), status: 400, code: 'validation_failed', paths: ['type'] },
+      { name: 'missing type and data', send: () => h.t.api.post('/v1/events', {}), status: 400, code: 'validation_failed', paths: ['type', 'data'] },
+      { name: 'bad tenant', send: () => h.t.api.post('/v1/events', { type: 'a.b', data: {}, tenant: 'no spaces' }), status: 400, code: 'validation_failed', paths: ['tenant'] },
+      { name: 'bad id', send: () => h.t.api.post('/v1/events', { type: 'a.b', data: {}, id: 'x/y' }), status: 400, code: 'validation_failed', paths: ['id'] },
       {
         name: 'bad idempotency key',
-        send: () => t.api.post('/v1/events', { type: 'a.b', data: {}, tenant }, { headers: { 'idempotency-key': 'é'.repeat(3) } }),
+        send: () => h.t.api.post('/v1/events', { type: 'a.b', data: {}, tenant }, { headers: { 'idempotency-key': 'é'.repeat(3) } }),
         status: 400,
         code: 'validation_failed',
         paths: ['Idempotency-Key'],
@@ -339,8 +322,8 @@ describe('POST /v1/events: durable intake with fan-out', () => {
         expect({ name: c.name, paths: res.body.error.details.map((d: { path: string }) => d.path) }).toEqual({ name: c.name, paths: c.paths });
       }
     }
-    expect(await scanTable(env.clients.doc, env.resources.tableName)).toEqual(before);
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
     // The limit is on bytes: just under it is accepted.
     const fits = await small.api.post('/v1/events', { type: 'a.b', data: { blob: 'x'.repeat(1900) }, tenant });
     expect(fits.status).toBe(202);
@@ -348,33 +331,33 @@ describe('POST /v1/events: durable intake with fan-out', () => {
 
   it('sends a test event to one endpoint only, whatever its event types', async () => {
     const tenant = newTenant();
-    const target = await createEndpoint(t, { tenant, eventTypes: ['only.this'] });
-    await createEndpoint(t, { tenant });
+    const target = await createEndpoint(h.t, { tenant, eventTypes: ['only.this'] });
+    await createEndpoint(h.t, { tenant });
 
-    const res = await t.api.post(`/v1/endpoints/${target.id}/test`);
-    const typed = await t.api.post(`/v1/endpoints/${target.id}/test`, { type: 'custom.ping' });
+    const res = await h.t.api.post(`/v1/endpoints/${target.id}/test`);
+    const typed = await h.t.api.post(`/v1/endpoints/${target.id}/test`, { type: 'custom.ping' });
 
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ type: 'herald.test', tenant, deliveries: [{ endpointId: target.id, status: 'pending' }] });
     expect(typed.body).toMatchObject({ type: 'custom.ping', deliveries: [{ endpointId: target.id, status: 'pending' }] });
-    const event = await t.api.get(`/v1/events/${res.body.id}`);
+    const event = await h.t.api.get(`/v1/events/${res.body.id}`);
     expect(event.body.data).toEqual({ test: true, endpointId: target.id });
-    const queued = await drainDeliveryQueue(env);
+    const queued = await drainDeliveryQueue(h.env);
     expect(queued.map((m) => m.deliveryId).sort()).toEqual([res.body.deliveries[0].id, typed.body.deliveries[0].id].sort());
 
-    expect((await t.api.post('/v1/endpoints/ep_missing/test')).status).toBe(404);
-    expect((await t.api.post(`/v1/endpoints/${target.id}/test`, { type: 'bad type' })).status).toBe(400);
-    expect((await t.api.post(`/v1/endpoints/${target.id}/test`, { kind: 'x' })).body.error.details).toEqual([
+    expect((await h.t.api.post('/v1/endpoints/ep_missing/test')).status).toBe(404);
+    expect((await h.t.api.post(`/v1/endpoints/${target.id}/test`, { type: 'bad type' })).status).toBe(400);
+    expect((await h.t.api.post(`/v1/endpoints/${target.id}/test`, { kind: 'x' })).body.error.details).toEqual([
       { path: 'kind', message: 'unknown field; allowed: type' },
     ]);
-    await t.api.patch(`/v1/endpoints/${target.id}`, { disabled: true });
-    const disabled = await t.api.post(`/v1/endpoints/${target.id}/test`);
+    await h.t.api.patch(`/v1/endpoints/${target.id}`, { disabled: true });
+    const disabled = await h.t.api.post(`/v1/endpoints/${target.id}/test`);
     expect(disabled.status).toBe(409);
-    expect(await drainDeliveryQueue(env)).toEqual([]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([]);
   });
 
   it('GET /v1/events/{id} answers 404 for an unknown event', async () => {
-    const res = await t.api.get('/v1/events/evt_unknown');
+    const res = await h.t.api.get('/v1/events/evt_unknown');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'not_found', message: 'event not found', details: [] } });
   });
