@@ -1388,37 +1388,24 @@ function eventView(ctx, id) {
 
 const DEAD_COLUMNS = ['Delivery', 'Endpoint', 'Event type', 'Attempts', 'Last outcome', 'Reason', 'Dead since', 'Action'];
 
-function deadLettersView(ctx, params) {
+/**
+ * A paginated list view: `title` with its help text over a table of `columns`, one page of `path` at a time (the
+ * cursors kept in the hash), `toRow` making each row, `empty` shown when there is nothing.
+ * @param {{title: string, help: string, basePath: string, path: string, query?: Record<string, string>, columns: string[], toRow: (item: any) => any[], empty: string}} spec
+ */
+function pagedListView(ctx, params, spec) {
   const slot = el('div', { class: 'load-slot', 'aria-busy': 'true' }, skeletonTable(4));
-  setView('Dead letters', [el('p', { class: 'help' }, 'Deliveries Herald gave up on, across every endpoint, most recent first. Redeliver one to start a fresh retry schedule.'), slot]);
+  setView(spec.title, [el('p', { class: 'help' }, spec.help), slot]);
   const load = async (p) => {
     slot.setAttribute('aria-busy', 'true');
     try {
       const cursors = cursorsOf(p);
-      const page = await api('GET', 'v1/deliveries', { query: { status: 'dead', limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] }, signal: ctx.signal });
+      const page = await api('GET', spec.path, { query: { ...spec.query, limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] }, signal: ctx.signal });
       if (!ctx.alive()) return;
       const list = Array.isArray(page?.data) ? page.data : [];
-      const rows = list.map((d) => {
-        const region = el('div', { class: 'result result-inline', role: 'status', 'aria-live': 'polite' });
-        const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Redeliver ${d.id}` }, 'Redeliver');
-        wireAction(button, region, async () => {
-          const response = await api('POST', `v1/deliveries/${encodeURIComponent(d.id)}/retry`, { signal: ctx.signal });
-          showResult(region, el('span', {}, `Queued; status ${response?.status ?? 'pending'}. `), link('Follow it', 'deliveries', d.id));
-        });
-        return row(DEAD_COLUMNS, [
-          link(String(d.id), 'deliveries', d.id),
-          link(String(d.endpointId), 'endpoints', d.endpointId),
-          String(d.eventType ?? ''),
-          String(d.attemptCount ?? 0),
-          outcomeText(d.lastOutcome),
-          d.finalReason ? String(d.finalReason) : null,
-          timeEl(d.updatedAt),
-          el('span', { class: 'stacked' }, button, region),
-        ]);
-      });
       slot.replaceChildren(
-        list.length === 0 ? el('p', { class: 'empty' }, 'No dead letters. Every delivery was delivered, is still being retried, or was canceled.') : table(DEAD_COLUMNS, rows, 'Dead letters'),
-        pager('dead', p, page?.nextCursor ?? null),
+        list.length === 0 ? el('p', { class: 'empty' }, spec.empty) : table(spec.columns, list.map((item) => row(spec.columns, spec.toRow(item))), spec.title),
+        pager(spec.basePath, p, page?.nextCursor ?? null),
       );
       slot.setAttribute('aria-busy', 'false');
       if (p !== params) refocus(document.getElementById('view-title'));
@@ -1428,6 +1415,36 @@ function deadLettersView(ctx, params) {
   };
   ctx.onParams = (p) => void load(p);
   void load(params);
+}
+
+function deadLettersView(ctx, params) {
+  pagedListView(ctx, params, {
+    title: 'Dead letters',
+    help: 'Deliveries Herald gave up on, across every endpoint, most recent first. Redeliver one to start a fresh retry schedule.',
+    basePath: 'dead',
+    path: 'v1/deliveries',
+    query: { status: 'dead' },
+    columns: DEAD_COLUMNS,
+    empty: 'No dead letters. Every delivery was delivered, is still being retried, or was canceled.',
+    toRow: (d) => {
+      const region = el('div', { class: 'result result-inline', role: 'status', 'aria-live': 'polite' });
+      const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Redeliver ${d.id}` }, 'Redeliver');
+      wireAction(button, region, async () => {
+        const response = await api('POST', `v1/deliveries/${encodeURIComponent(d.id)}/retry`, { signal: ctx.signal });
+        showResult(region, el('span', {}, `Queued; status ${response?.status ?? 'pending'}. `), link('Follow it', 'deliveries', d.id));
+      });
+      return [
+        link(String(d.id), 'deliveries', d.id),
+        link(String(d.endpointId), 'endpoints', d.endpointId),
+        String(d.eventType ?? ''),
+        String(d.attemptCount ?? 0),
+        outcomeText(d.lastOutcome),
+        d.finalReason ? String(d.finalReason) : null,
+        timeEl(d.updatedAt),
+        el('span', { class: 'stacked' }, button, region),
+      ];
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1442,43 +1459,21 @@ function foldedJson(value, label) {
 }
 
 function eventTypesView(ctx, params) {
-  const slot = el('div', { class: 'load-slot', 'aria-busy': 'true' }, skeletonTable(4));
-  setView('Event types', [
-    el(
-      'p',
-      { class: 'help' },
-      'The catalog of event types: what each means, the JSON Schema its data must match when published, and the example a test event sends. Register types with PUT /v1/event-types/{type}.',
-    ),
-    slot,
-  ]);
-  const load = async (p) => {
-    slot.setAttribute('aria-busy', 'true');
-    try {
-      const cursors = cursorsOf(p);
-      const page = await api('GET', 'v1/event-types', { query: { limit: PAGE_SIZE, cursor: cursors[cursors.length - 1] }, signal: ctx.signal });
-      if (!ctx.alive()) return;
-      const list = Array.isArray(page?.data) ? page.data : [];
-      const rows = list.map((t) =>
-        row(EVENT_TYPE_COLUMNS, [
-          el('code', {}, String(t.type)),
-          t.description ? String(t.description) : null,
-          foldedJson(t.schema, 'Schema'),
-          foldedJson(t.example, 'Example'),
-          timeEl(t.updatedAt),
-        ]),
-      );
-      slot.replaceChildren(
-        list.length === 0 ? el('p', { class: 'empty' }, 'No event types registered. Events of any type can still be published.') : table(EVENT_TYPE_COLUMNS, rows, 'Event types'),
-        pager('event-types', p, page?.nextCursor ?? null),
-      );
-      slot.setAttribute('aria-busy', 'false');
-      if (p !== params) refocus(document.getElementById('view-title'));
-    } catch (error) {
-      loadFailed(ctx, slot, error);
-    }
-  };
-  ctx.onParams = (p) => void load(p);
-  void load(params);
+  pagedListView(ctx, params, {
+    title: 'Event types',
+    help: 'The catalog of event types: what each means, the JSON Schema its data must match when published, and the example a test event sends. Register types with PUT /v1/event-types/{type}.',
+    basePath: 'event-types',
+    path: 'v1/event-types',
+    columns: EVENT_TYPE_COLUMNS,
+    empty: 'No event types registered. Events of any type can still be published.',
+    toRow: (t) => [
+      el('code', {}, String(t.type)),
+      t.description ? String(t.description) : null,
+      foldedJson(t.schema, 'Schema'),
+      foldedJson(t.example, 'Example'),
+      timeEl(t.updatedAt),
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
