@@ -623,24 +623,41 @@ function endpointStatusCell(ep) {
   );
 }
 
-/** Two fixed-height slots for the 24-hour stats, filled in place when they arrive. */
+/** Fixed-height slots for the 24-hour stats and the last hour's receiver warnings, filled in place when they arrive. */
 function statsSlots() {
   return {
     rate: el('span', { class: 'stat-slot', 'aria-busy': 'true' }, '…'),
     p95: el('span', { class: 'stat-slot', 'aria-busy': 'true' }, '…'),
+    receiver: el('span', { class: 'stat-slot', 'aria-busy': 'true', id: 'receiver-health' }, '…'),
   };
+}
+
+/** The last hour's receiver warnings (`stats.lastHour`): a Degraded badge with the reasons, or OK. */
+function showReceiverHealth(slot, lastHour) {
+  const warnings = Array.isArray(lastHour?.warnings) ? lastHour.warnings : [];
+  if (!lastHour || lastHour.attempts === 0) {
+    slot.replaceChildren('no attempts in the last hour');
+  } else if (warnings.length === 0) {
+    slot.replaceChildren('OK');
+  } else {
+    // Short labels keep the slot on one line at 320 px; the full reasons are in the title and the accessible name.
+    const reasons = warnings.map((w) => String(w.message)).join('; ');
+    const labels = warnings.map((w) => (w.kind === 'slow' ? 'slow' : `non-2xx ${(Number(w.rate) * 100).toFixed(1)} %`));
+    slot.replaceChildren(el('span', { class: 'badge badge-dead', title: reasons, 'aria-label': `Degraded: ${reasons}` }, 'Degraded'), ` ${labels.join(', ')}`);
+  }
 }
 
 /**
  * Fills stats slots from `GET /v1/endpoints/{id}/stats` (attempts of the last 24 hours).
  * @param {ViewContext} ctx
  * @param {string} id
- * @param {{rate: HTMLElement, p95: HTMLElement}} slots
+ * @param {{rate: HTMLElement, p95: HTMLElement, receiver?: HTMLElement}} slots
  */
 async function loadStats(ctx, id, slots) {
   try {
     const stats = await api('GET', `v1/endpoints/${encodeURIComponent(id)}/stats`, { signal: ctx.signal });
     if (!ctx.alive()) return;
+    if (slots.receiver) showReceiverHealth(slots.receiver, stats?.lastHour);
     if (!stats || stats.attempts === 0) {
       slots.rate.textContent = 'no attempts';
       slots.p95.textContent = '—';
@@ -661,9 +678,9 @@ async function loadStats(ctx, id, slots) {
     slots.rate.setAttribute('title', message);
     slots.p95.textContent = 'unavailable';
     slots.p95.setAttribute('title', message);
+    if (slots.receiver) slots.receiver.textContent = 'unavailable';
   }
-  slots.rate.setAttribute('aria-busy', 'false');
-  slots.p95.setAttribute('aria-busy', 'false');
+  for (const slot of [slots.rate, slots.p95, slots.receiver]) slot?.setAttribute('aria-busy', 'false');
 }
 
 /** Runs `tasks` with at most `limit` at a time. */
@@ -776,6 +793,7 @@ function healthDetails(ctx, ep) {
       ['Last failure', timeEl(ep.health?.lastFailureAt)],
       ['Success rate (24 h)', slots.rate],
       ['p95 latency (24 h)', slots.p95],
+      ['Receiver (last hour)', slots.receiver],
     ],
     'facts facts-compact',
   );

@@ -469,6 +469,10 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
     const pct = Number((stats.json.successRate * 100).toFixed(1)).toString();
     expect(await text(rate)).toMatch(new RegExp(`^${pct.replace('.', '\\.')}% of \\d+$`));
     expect(await text('.fact:has(dt:text-is("p95 latency (24 h)")) .stat-slot')).toMatch(/^\d+ ms$/);
+    // The last hour's receiver warnings, as the API computed them.
+    const receiver = await text('#receiver-health');
+    if (stats.json.lastHour.warnings.length === 0) expect(receiver).toMatch(/^(OK|no attempts in the last hour)$/);
+    else expect(receiver).toMatch(/^Degraded /);
   }, 60_000);
 
   it('lists the event-type catalog and shows the deployment’s environment', async () => {

@@ -7,6 +7,9 @@ import type { Attempt, Delivery } from '../../core/model';
 import type { Clock } from '../../ports';
 import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
+import { percentile, receiverHealth, type ReceiverHealth } from '../../core/receiver-health';
+
+export { percentile };
 
 /** The window the stats cover: the last 24 hours. */
 export const STATS_WINDOW_MS = 24 * 3600 * 1000;
@@ -47,14 +50,8 @@ export interface EndpointStats {
   readonly deliveriesExamined: number;
   /** True when more deliveries had activity in the window than were read: the numbers are a recent sample. */
   readonly truncated: boolean;
-}
-
-/** Nearest-rank percentile of `values` (0 < p <= 100); null for an empty list. */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+  /** The last hour's receiver metrics and their warnings (p95 against the timeout, non-2xx rate against 5 %). */
+  readonly lastHour: ReceiverHealth;
 }
 
 /**
@@ -133,5 +130,6 @@ export async function endpointStats(deps: EndpointStatsDeps, endpointId: string)
     ...summariseAttempts(attempts, windowStart, windowEnd),
     deliveriesExamined: active.length,
     truncated,
+    lastHour: receiverHealth({ attempts, now: windowEnd, timeoutMs: endpoint.timeoutMs }),
   };
 }

@@ -138,6 +138,8 @@ describe('endpointStats', () => {
       p95LatencyMs: 200,
       deliveriesExamined: 2,
       truncated: false,
+      // The newest attempt started exactly an hour ago: outside the last hour.
+      lastHour: { attempts: 0, p95LatencyMs: null, non2xxRate: null, warnings: [] },
     });
     expect(reads.attemptReads.sort()).toEqual(['new', 'retrying-old']);
   });
