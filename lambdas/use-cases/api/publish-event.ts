@@ -70,7 +70,8 @@ export function requestHash(request: Pick<PublishRequest, 'type' | 'data' | 'ten
  * @throws UnavailableError (503) when DynamoDB or SQS fails; nothing accepted is lost (the sweep queues stored deliveries)
  */
 export async function publishEvent(deps: ApiUseCaseDeps, request: PublishRequest): Promise<AcceptedEvent> {
-  await deps.catalog.check(request.type, request.data);
+  // Through intakeStep: a store failure here is the intake's 503 (retry with the same key), a mismatch a 400.
+  await intakeStep(() => deps.catalog.check(request.type, request.data));
   const now = deps.clock.now();
   const key = request.idempotencyKey ?? request.id;
   const bodyHash = requestHash(request);
