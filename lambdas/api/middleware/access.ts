@@ -43,6 +43,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/deliveries': { scope: 'read', tenant: 'all' },
   'GET /v1/deliveries/{id}': { scope: 'read', tenant: 'delivery' },
   'POST /v1/deliveries/{id}/retry': { scope: 'admin', tenant: 'delivery' },
+  // The event-type catalog is the deployment's, shared by every tenant: changed by admins, read with an unlimited read scope.
+  'PUT /v1/event-types/{type}': { scope: 'admin', tenant: 'all' },
+  'GET /v1/event-types/{type}': { scope: 'read', tenant: 'all' },
+  'DELETE /v1/event-types/{type}': { scope: 'admin', tenant: 'all' },
+  'GET /v1/event-types': { scope: 'read', tenant: 'all' },
   'GET /v1/keys': { scope: 'admin', tenant: 'all' },
   'POST /v1/keys': { scope: 'admin', tenant: 'all' },
   'DELETE /v1/keys/{id}': { scope: 'admin', tenant: 'all' },

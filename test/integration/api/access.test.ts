@@ -113,6 +113,16 @@ describe('scoped API keys', () => {
       await drainDeliveryQueue(env);
       return res;
     },
+    'PUT /v1/event-types/{type}': (_tenant, api) => api.request('PUT', '/v1/event-types/matrix.typed', { body: { description: 'from the matrix' } }),
+    'GET /v1/event-types/{type}': async (_tenant, api) => {
+      await root.request('PUT', '/v1/event-types/matrix.read', { body: {} });
+      return api.get('/v1/event-types/matrix.read');
+    },
+    'DELETE /v1/event-types/{type}': async (_tenant, api) => {
+      await root.request('PUT', '/v1/event-types/matrix.deleted', { body: {} });
+      return api.delete('/v1/event-types/matrix.deleted');
+    },
+    'GET /v1/event-types': (_tenant, api) => api.get('/v1/event-types'),
     'GET /v1/keys': (_tenant, api) => api.get('/v1/keys'),
     'POST /v1/keys': (_tenant, api) => api.post('/v1/keys', { name: 'made in the matrix', scopes: ['read'] }),
     'DELETE /v1/keys/{id}': async (_tenant, api) => api.delete(`/v1/keys/${(await root.post('/v1/keys', { scopes: ['read'] })).body.id}`),
