@@ -636,7 +636,7 @@ function statsSlots() {
 function showReceiverHealth(slot, lastHour) {
   const warnings = Array.isArray(lastHour?.warnings) ? lastHour.warnings : [];
   if (!lastHour || lastHour.attempts === 0) {
-    slot.replaceChildren('no attempts in the last hour');
+    slot.replaceChildren('—');
   } else if (warnings.length === 0) {
     slot.replaceChildren('OK');
   } else {
