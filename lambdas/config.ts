@@ -4,7 +4,8 @@
  */
 import { CIRCUIT_LIMITS, DEFAULT_CIRCUIT } from './core/circuit';
 import type { RetryPolicyInput } from './core/model';
-import { resolvePolicy, validatePolicyInput } from './core/policy';
+import { resolvePolicy } from './core/policy';
+import { validatePolicyInput } from './api/schemas/retry-policy';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -10,7 +10,7 @@ import type { Node } from 'constructs';
 import { CIRCUIT_LIMITS, DEFAULT_CIRCUIT } from '../lambdas/core/circuit';
 import type { RetryPolicyInput } from '../lambdas/core/model';
 import { ENVIRONMENT_PATTERN } from '../lambdas/config';
-import { validatePolicyInput } from '../lambdas/core/policy';
+import { validatePolicyInput } from '../lambdas/api/schemas/retry-policy';
 import { SQS_MAX_DELAY_SECONDS } from './spec';
 
 /** A context value is missing its expected form; the message names the key and the value. */

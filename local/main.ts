@@ -23,6 +23,7 @@ function example(url: string, keyExpression: string): string {
     `    -d '{"url":"http://127.0.0.1:4000/webhook","eventTypes":["user.*"]}'`,
     `  curl -s -X POST $HERALD_URL/v1/events -H "authorization: Bearer $HERALD_KEY" -H 'content-type: application/json' \\`,
     `    -d '{"type":"user.created","data":{"id":"u_1","email":"ada@example.com"}}'`,
+    '  HERALD_API_KEY=$HERALD_KEY npx herald doctor   # the API, the key, the clock and a signed round trip',
     '',
     `Console: ${url}/console`,
   ].join('\n');

@@ -7,9 +7,10 @@
  * Usage: `npm run build:console` (= `tsx scripts/build-console.ts`); `--check` exits 1 when assets.ts is stale.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeOrCheck } from './generated-file';
 
 /** The files of the console, in the order they appear in assets.ts, with the content type each is served with. */
 export const CONSOLE_FILES = [
@@ -69,24 +70,11 @@ export function renderAssetsModule(files: Readonly<Record<string, string>>): str
 }
 
 function main(argv: readonly string[]): number {
-  const rendered = renderAssetsModule(readConsoleFiles());
-  if (argv.includes('--check')) {
-    let committed = '';
-    try {
-      committed = readFileSync(ASSETS_MODULE, 'utf8');
-    } catch {
-      // missing counts as stale
-    }
-    if (committed !== rendered) {
-      console.error('lambdas/console/assets.ts is out of date with console/*: run `npm run build:console`');
-      return 1;
-    }
-    console.log('lambdas/console/assets.ts is up to date');
-    return 0;
-  }
-  writeFileSync(ASSETS_MODULE, rendered);
-  console.log(`wrote ${ASSETS_MODULE} (${CONSOLE_FILES.map((f) => f.name).join(', ')})`);
-  return 0;
+  return writeOrCheck(ASSETS_MODULE, renderAssetsModule(readConsoleFiles()), argv, {
+    stale: 'lambdas/console/assets.ts is out of date with console/*: run `npm run build:console`',
+    fresh: 'lambdas/console/assets.ts is up to date',
+    wrote: `wrote ${ASSETS_MODULE} (${CONSOLE_FILES.map((f) => f.name).join(', ')})`,
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,10 +1,15 @@
 /**
- * The route table of the public API and the matcher behind it. Each route parses its input with the request
- * schemas (./validation), calls one use case and renders the result (./views).
+ * The route table of the public API and the matcher behind it. Each route is one operation of
+ * ./schemas/operations.ts (its method and path come from there), parses its input with that operation's
+ * schemas, calls one use case and renders the result (./views).
  */
 import { DEPLOYMENT_PRINCIPAL, type Principal } from '../core/access';
 import { DEFAULT_ENVIRONMENT } from '../config';
-import { MethodNotAllowedError, NotFoundError, ValidationError } from '../core/errors';
+import { MethodNotAllowedError, NotFoundError } from '../core/errors';
+import { deleteEventType } from '../use-cases/api/delete-event-type';
+import { getEventType } from '../use-cases/api/get-event-type';
+import { listEventTypes } from '../use-cases/api/list-event-types';
+import { putEventType } from '../use-cases/api/put-event-type';
 import { createApiKey } from '../use-cases/api/create-api-key';
 import { listApiKeys } from '../use-cases/api/list-api-keys';
 import { revokeApiKey } from '../use-cases/api/revoke-api-key';
@@ -24,35 +29,30 @@ import { retryDelivery } from '../use-cases/api/retry-delivery';
 import { rotateSecret } from '../use-cases/api/rotate-secret';
 import { sendTestEvent } from '../use-cases/api/send-test-event';
 import { updateEndpoint } from '../use-cases/api/update-endpoint';
-import { validateEventTypeInput } from '../core/event-catalog';
-import { deleteEventType } from '../use-cases/api/delete-event-type';
-import { getEventType } from '../use-cases/api/get-event-type';
-import { listEventTypes } from '../use-cases/api/list-event-types';
-import { putEventType } from '../use-cases/api/put-event-type';
+import { createApiKeyRequestSchema } from './schemas/api-key';
+import { endpointRequestSchemas, type EndpointRules } from './schemas/endpoint';
+import { eventTypeRequestSchema } from './schemas/event-type';
+import { publishRequestSchema, testEventRequestSchema } from './schemas/event';
+import { TOKEN_PATTERN } from './schemas/fields';
+import { openApiDocument } from './schemas/openapi';
+import { OPERATIONS, type Method, type Operation } from './schemas/operations';
 import {
-  orThrow,
-  TOKEN_PATTERN,
-  validateCreateApiKey,
-  validateCreateEndpoint,
-  validateEmptyBody,
-  validateIdempotencyKey,
-  validateListQuery,
-  validatePublish,
-  validateRecover,
-  validateStatusParam,
-  validateTenantParam,
-  validateTestEvent,
-  validateUpdateEndpoint,
-  type EndpointRules,
-  type Query,
-} from './validation';
+  emptyBodySchema,
+  emptyQuerySchema,
+  idempotencyKeySchema,
+  listDeadLettersQuerySchema,
+  listEndpointDeliveriesQuerySchema,
+  listEndpointsQuerySchema,
+  recoverRequestSchema,
+} from './schemas/query';
+import { parseOrThrow } from './schemas/zod-issues';
 import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView } from './views';
 
 export interface ApiRequest {
   readonly method: string;
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
-  readonly query: Query;
+  readonly query: Readonly<Record<string, string | undefined>>;
   /** Lower-cased names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The parsed JSON body; undefined when there was none. */
@@ -68,10 +68,15 @@ export interface ApiResponse {
 }
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: Method;
   /** `/v1/endpoints/{id}`: `{name}` matches one non-empty path segment. */
   readonly path: string;
   readonly handler: (request: ApiRequest) => Promise<ApiResponse>;
+}
+
+/** A route of the API: the operation's method and path with the handler that serves it. */
+function route(operation: Operation, handler: Route['handler']): Route & { readonly operationId: string } {
+  return { method: operation.method, path: operation.path, operationId: operation.operationId, handler };
 }
 
 /** 405 with the `allow` header listing the methods the path has. */
@@ -159,229 +164,125 @@ export interface DeploymentInfo {
 }
 
 /**
- * The routes of the public API (v1) over the given use-case dependencies. `GET /health` also names the
- * deployment's environment, so the console (and a person with two deployments) can tell them apart.
+ * The routes of the public API (v1) over the given use-case dependencies: one per operation. `GET /health` also
+ * names the deployment's environment, so the console (and a person with two deployments) can tell them apart.
  */
 export function apiRoutes(
   deps: ApiUseCaseDeps,
   rules: EndpointRules,
   keys: KeyRouteOptions = { forgetKey: () => undefined },
   deployment: DeploymentInfo = { environment: DEFAULT_ENVIRONMENT },
-): Route[] {
+): (Route & { readonly operationId: string })[] {
+  const endpointRequests = endpointRequestSchemas(rules);
+  let document: unknown;
   return [
-    { method: 'GET', path: '/health', handler: async () => ({ status: 200, body: { status: 'ok', environment: deployment.environment } }) },
+    route(OPERATIONS.health, async () => ({ status: 200, body: { status: 'ok', environment: deployment.environment } })),
+    route(OPERATIONS.openApi, async () => {
+      document ??= openApiDocument();
+      return { status: 200, body: document };
+    }),
 
-    {
-      method: 'POST',
-      path: '/v1/endpoints',
-      handler: async (request) => {
-        const input = orThrow(validateCreateEndpoint(request.body, rules), 'invalid endpoint');
-        const { endpoint, secret } = await createEndpoint(deps, input);
-        return { status: 201, body: endpointView(endpoint, secret, { showHeaders: true }) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/endpoints',
-      handler: async (request) => {
-        const query = orThrow(validateListQuery(request.query, ['tenant'] as const));
-        const tenant = orThrow(validateTenantParam(query.params.tenant));
-        const page = await listEndpoints(deps, {
-          limit: query.limit,
-          ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-          ...(tenant === undefined ? {} : { tenant }),
-        });
-        return { status: 200, body: listView(page.items, page.nextCursor, (ep) => endpointView(ep)) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/endpoints/{id}',
-      handler: async (request) => ({ status: 200, body: endpointView(await getEndpoint(deps, param(request, 'id'))) }),
-    },
-    {
-      method: 'PATCH',
-      path: '/v1/endpoints/{id}',
-      handler: async (request) => {
-        const patch = orThrow(validateUpdateEndpoint(request.body, rules), 'invalid endpoint change');
-        return { status: 200, body: endpointView(await updateEndpoint(deps, param(request, 'id'), patch)) };
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/endpoints/{id}',
-      handler: async (request) => {
-        const id = param(request, 'id');
-        const { canceled } = await deleteEndpoint(deps, id);
-        return { status: 200, body: { id, deleted: true, canceledDeliveries: canceled } };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/endpoints/{id}/rotate-secret',
-      handler: async (request) => {
-        orThrow(validateEmptyBody(request.body));
-        const { endpoint, secret } = await rotateSecret(deps, param(request, 'id'));
-        return { status: 200, body: endpointView(endpoint, secret) };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/endpoints/{id}/test',
-      handler: async (request) => {
-        const { type } = orThrow(validateTestEvent(request.body), 'invalid test event');
-        return { status: 202, body: acceptedView(await sendTestEvent(deps, param(request, 'id'), type)) };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/endpoints/{id}/recover',
-      handler: async (request) => {
-        const { since } = orThrow(validateRecover(request.body), 'invalid recover request');
-        const result = await recoverDeliveries(deps, param(request, 'id'), since);
-        return { status: 202, body: { count: result.count, deliveryIds: result.deliveryIds, more: result.more } };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/endpoints/{id}/stats',
-      handler: async (request) => ({ status: 200, body: await endpointStats(deps, param(request, 'id')) }),
-    },
-    {
-      method: 'GET',
-      path: '/v1/endpoints/{id}/deliveries',
-      handler: async (request) => {
-        const query = orThrow(validateListQuery(request.query, ['status'] as const));
-        const status = orThrow(validateStatusParam(query.params.status));
-        const page = await listEndpointDeliveries(deps, param(request, 'id'), {
-          limit: query.limit,
-          ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-          ...(status === undefined ? {} : { status }),
-        });
-        return { status: 200, body: listView(page.items, page.nextCursor, (d) => deliveryView(d)) };
-      },
-    },
+    route(OPERATIONS.createEndpoint, async (request) => {
+      const input = parseOrThrow(endpointRequests.create, request.body, 'invalid endpoint');
+      const { endpoint, secret } = await createEndpoint(deps, input);
+      return { status: 201, body: endpointView(endpoint, secret, { showHeaders: true }) };
+    }),
+    route(OPERATIONS.listEndpoints, async (request) => {
+      const query = parseOrThrow(listEndpointsQuerySchema, request.query);
+      const page = await listEndpoints(deps, query);
+      return { status: 200, body: listView(page.items, page.nextCursor, (ep) => endpointView(ep)) };
+    }),
+    route(OPERATIONS.getEndpoint, async (request) => ({ status: 200, body: endpointView(await getEndpoint(deps, param(request, 'id'))) })),
+    route(OPERATIONS.updateEndpoint, async (request) => {
+      const patch = parseOrThrow(endpointRequests.update, request.body, 'invalid endpoint change');
+      return { status: 200, body: endpointView(await updateEndpoint(deps, param(request, 'id'), patch)) };
+    }),
+    route(OPERATIONS.deleteEndpoint, async (request) => {
+      const id = param(request, 'id');
+      const { canceled } = await deleteEndpoint(deps, id);
+      return { status: 200, body: { id, deleted: true, canceledDeliveries: canceled } };
+    }),
+    route(OPERATIONS.rotateSecret, async (request) => {
+      parseOrThrow(emptyBodySchema, request.body ?? {});
+      const { endpoint, secret } = await rotateSecret(deps, param(request, 'id'));
+      return { status: 200, body: endpointView(endpoint, secret) };
+    }),
+    route(OPERATIONS.testEndpoint, async (request) => {
+      const { type } = parseOrThrow(testEventRequestSchema, request.body ?? {}, 'invalid test event');
+      return { status: 202, body: acceptedView(await sendTestEvent(deps, param(request, 'id'), type)) };
+    }),
+    route(OPERATIONS.recoverEndpoint, async (request) => {
+      const { since } = parseOrThrow(recoverRequestSchema, request.body, 'invalid recover request');
+      const result = await recoverDeliveries(deps, param(request, 'id'), since);
+      return { status: 202, body: { count: result.count, deliveryIds: result.deliveryIds, more: result.more } };
+    }),
+    route(OPERATIONS.endpointStats, async (request) => ({ status: 200, body: await endpointStats(deps, param(request, 'id')) })),
+    route(OPERATIONS.listEndpointDeliveries, async (request) => {
+      const query = parseOrThrow(listEndpointDeliveriesQuerySchema, request.query);
+      const page = await listEndpointDeliveries(deps, param(request, 'id'), query);
+      return { status: 200, body: listView(page.items, page.nextCursor, (d) => deliveryView(d)) };
+    }),
 
-    {
-      method: 'PUT',
-      path: '/v1/event-types/{type}',
-      handler: async (request) => {
-        const type = param(request, 'type');
-        const input = orThrow(validateEventTypeInput(request.body), 'invalid event type');
-        const { definition, created } = await putEventType(deps, type, input);
-        return { status: created ? 201 : 200, body: eventTypeView(definition) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/event-types/{type}',
-      handler: async (request) => {
-        const type = param(request, 'type');
-        return { status: 200, body: eventTypeView(await getEventType(deps, type)) };
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/event-types/{type}',
-      handler: async (request) => {
-        const type = param(request, 'type');
-        await deleteEventType(deps, type);
-        return { status: 200, body: { type, deleted: true } };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/event-types',
-      handler: async (request) => {
-        const query = orThrow(validateListQuery(request.query, [] as const));
-        const page = await listEventTypes(deps, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
-        return { status: 200, body: listView(page.items, page.nextCursor, eventTypeView) };
-      },
-    },
+    route(OPERATIONS.publish, async (request) => {
+      const input = parseOrThrow(publishRequestSchema, request.body, 'invalid event');
+      const header = request.headers['idempotency-key'];
+      const idempotencyKey = header === undefined ? undefined : parseOrThrow(idempotencyKeySchema, header, 'the request is invalid', 'Idempotency-Key');
+      const accepted = await publishEvent(deps, { ...input, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+      return {
+        status: 202,
+        body: acceptedView(accepted),
+        ...(accepted.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+      };
+    }),
+    route(OPERATIONS.getEvent, async (request) => {
+      const { event, deliveries } = await getEvent(deps, param(request, 'id'));
+      return { status: 200, body: eventView(event, deliveries) };
+    }),
 
-    {
-      method: 'POST',
-      path: '/v1/events',
-      handler: async (request) => {
-        const input = orThrow(validatePublish(request.body), 'invalid event');
-        const idempotencyKey = orThrow(validateIdempotencyKey(request.headers['idempotency-key']));
-        const accepted = await publishEvent(deps, { ...input, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
-        return {
-          status: 202,
-          body: acceptedView(accepted),
-          ...(accepted.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
-        };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/events/{id}',
-      handler: async (request) => {
-        const { event, deliveries } = await getEvent(deps, param(request, 'id'));
-        return { status: 200, body: eventView(event, deliveries) };
-      },
-    },
+    route(OPERATIONS.listDeadLetters, async (request) => {
+      const query = parseOrThrow(listDeadLettersQuerySchema, request.query);
+      const page = await listDeadDeliveries(deps, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
+      return { status: 200, body: listView(page.items, page.nextCursor, (d) => deliveryView(d)) };
+    }),
+    route(OPERATIONS.getDelivery, async (request) => {
+      const { delivery, attempts } = await getDelivery(deps, param(request, 'id'));
+      return { status: 200, body: deliveryView(delivery, attempts) };
+    }),
+    route(OPERATIONS.retryDelivery, async (request) => {
+      parseOrThrow(emptyBodySchema, request.body ?? {});
+      return { status: 202, body: deliveryView(await retryDelivery(deps, param(request, 'id'))) };
+    }),
 
-    {
-      method: 'GET',
-      path: '/v1/deliveries',
-      handler: async (request) => {
-        const query = orThrow(validateListQuery(request.query, ['status'] as const));
-        // Across endpoints only dead letters are indexed (the console's dead-letter view).
-        if (query.params.status !== 'dead') {
-          throw new ValidationError('the request is invalid', [
-            {
-              path: 'status',
-              message: 'must be dead: only dead letters are listed across endpoints (use /v1/endpoints/{id}/deliveries?status= for one endpoint)',
-            },
-          ]);
-        }
-        const page = await listDeadDeliveries(deps, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
-        return { status: 200, body: listView(page.items, page.nextCursor, (d) => deliveryView(d)) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/deliveries/{id}',
-      handler: async (request) => {
-        const { delivery, attempts } = await getDelivery(deps, param(request, 'id'));
-        return { status: 200, body: deliveryView(delivery, attempts) };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/deliveries/{id}/retry',
-      handler: async (request) => {
-        orThrow(validateEmptyBody(request.body));
-        return { status: 202, body: deliveryView(await retryDelivery(deps, param(request, 'id'))) };
-      },
-    },
+    route(OPERATIONS.putEventType, async (request) => {
+      const input = parseOrThrow(eventTypeRequestSchema, request.body, 'invalid event type');
+      const { definition, created } = await putEventType(deps, param(request, 'type'), input);
+      return { status: created ? 201 : 200, body: eventTypeView(definition) };
+    }),
+    route(OPERATIONS.getEventType, async (request) => ({ status: 200, body: eventTypeView(await getEventType(deps, param(request, 'type'))) })),
+    route(OPERATIONS.deleteEventType, async (request) => {
+      const type = param(request, 'type');
+      await deleteEventType(deps, type);
+      return { status: 200, body: { type, deleted: true } };
+    }),
+    route(OPERATIONS.listEventTypes, async (request) => {
+      const query = parseOrThrow(emptyQuerySchema, request.query);
+      const page = await listEventTypes(deps, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
+      return { status: 200, body: listView(page.items, page.nextCursor, eventTypeView) };
+    }),
 
-    {
-      method: 'POST',
-      path: '/v1/keys',
-      handler: async (request) => {
-        const input = orThrow(validateCreateApiKey(request.body), 'invalid API key');
-        const { apiKey, key } = await createApiKey(deps, input, request.principal ?? DEPLOYMENT_PRINCIPAL);
-        return { status: 201, body: apiKeyView(apiKey, key) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/keys',
-      handler: async (request) => {
-        orThrow(validateListQuery(request.query, [] as const));
-        return { status: 200, body: listView(await listApiKeys(deps), undefined, (k) => apiKeyView(k)) };
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/v1/keys/{id}',
-      handler: async (request) => {
-        const id = param(request, 'id');
-        await revokeApiKey(deps, id, keys.forgetKey);
-        return { status: 200, body: { id, revoked: true } };
-      },
-    },
+    route(OPERATIONS.createApiKey, async (request) => {
+      const input = parseOrThrow(createApiKeyRequestSchema, request.body, 'invalid API key');
+      const { apiKey, key } = await createApiKey(deps, { name: input.name, grants: input.scopes }, request.principal ?? DEPLOYMENT_PRINCIPAL);
+      return { status: 201, body: apiKeyView(apiKey, key) };
+    }),
+    route(OPERATIONS.listApiKeys, async (request) => {
+      parseOrThrow(emptyQuerySchema, request.query);
+      return { status: 200, body: listView(await listApiKeys(deps), undefined, (k) => apiKeyView(k)) };
+    }),
+    route(OPERATIONS.revokeApiKey, async (request) => {
+      const id = param(request, 'id');
+      await revokeApiKey(deps, id, keys.forgetKey);
+      return { status: 200, body: { id, revoked: true } };
+    }),
   ];
 }

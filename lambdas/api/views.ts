@@ -1,5 +1,5 @@
 /**
- * The JSON shapes of the public API (the console and the end-to-end tests read these). Times are ISO-8601
+ * The JSON shapes of the public API, typed by the response schemas (./schemas). Times are ISO-8601
  * strings or null, absent values are null, and an endpoint's signing secret appears only where a caller
  * passes it (create and rotate-secret).
  */
@@ -9,8 +9,11 @@ import type { StoredApiKey } from '../ports/api-key-store';
 import type { FanOutEntry } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
+import type { AcceptedEventBody, ApiKeyBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+/** For times that always exist. */
+const isoAt = (ms: number): string => new Date(ms).toISOString();
 const tenantOrNull = (tenant: string): string | null => (tenant === '' ? null : tenant);
 
 /**
@@ -18,16 +21,16 @@ const tenantOrNull = (tenant: string): string | null => (tenant === '' ? null : 
  * the request that set them at creation (`showHeaders`), and masked everywhere after (GET, list, PATCH, rotate, the
  * console).
  */
-export function endpointView(endpoint: Endpoint, secret?: string, options: { readonly showHeaders?: boolean } = {}): Record<string, unknown> {
+export function endpointView(endpoint: Endpoint, secret?: string, options: { readonly showHeaders?: boolean } = {}): EndpointBody {
   return {
     id: endpoint.id,
     url: endpoint.url,
     description: endpoint.description,
-    eventTypes: endpoint.eventTypes,
+    eventTypes: [...endpoint.eventTypes],
     tenant: tenantOrNull(endpoint.tenant),
-    retryPolicy: endpoint.retryPolicy,
+    retryPolicy: endpoint.retryPolicy as RetryPolicyInputBody,
     timeoutMs: endpoint.timeoutMs,
-    headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, options.showHeaders ? endpoint.headers[name] : HEADER_VALUE_MASK])),
+    headers: Object.fromEntries(Object.keys(endpoint.headers).map((name) => [name, options.showHeaders ? (endpoint.headers[name] as string) : HEADER_VALUE_MASK])),
     disabled: endpoint.disabled,
     disabledReason: endpoint.disabledReason ?? null,
     payloadFormat: endpoint.payloadFormat ?? 'standard',
@@ -37,8 +40,8 @@ export function endpointView(endpoint: Endpoint, secret?: string, options: { rea
       lastSuccessAt: iso(endpoint.health.lastSuccessAt),
       lastFailureAt: iso(endpoint.health.lastFailureAt),
     },
-    createdAt: iso(endpoint.createdAt),
-    updatedAt: iso(endpoint.updatedAt),
+    createdAt: isoAt(endpoint.createdAt),
+    updatedAt: isoAt(endpoint.updatedAt),
     ...(secret === undefined ? {} : { secret }),
   };
 }
@@ -49,7 +52,7 @@ export function outcomeView(outcome: Outcome | undefined): { kind: string; statu
   return { kind: outcome.kind, statusCode: outcome.kind === 'http' ? outcome.status : null };
 }
 
-export function decisionView(decision: Decision): Record<string, unknown> {
+export function decisionView(decision: Decision): AttemptBody['next'] {
   switch (decision.kind) {
     case 'delivered':
       return { kind: 'delivered' };
@@ -63,7 +66,7 @@ export function decisionView(decision: Decision): Record<string, unknown> {
   }
 }
 
-export function attemptView(attempt: Attempt): Record<string, unknown> {
+export function attemptView(attempt: Attempt): AttemptBody {
   return {
     number: attempt.number,
     startedAt: iso(attempt.startedAt),
@@ -76,7 +79,7 @@ export function attemptView(attempt: Attempt): Record<string, unknown> {
   };
 }
 
-export function deliveryView(delivery: Delivery, attempts?: readonly Attempt[]): Record<string, unknown> {
+export function deliveryView(delivery: Delivery, attempts?: readonly Attempt[]): DeliveryBody {
   return {
     id: delivery.id,
     eventId: delivery.eventId,
@@ -88,63 +91,63 @@ export function deliveryView(delivery: Delivery, attempts?: readonly Attempt[]):
     nextAttemptAt: iso(delivery.nextAttemptAt),
     lastOutcome: outcomeView(delivery.lastOutcome),
     finalReason: delivery.finalReason ?? null,
-    createdAt: iso(delivery.createdAt),
-    updatedAt: iso(delivery.updatedAt),
+    createdAt: isoAt(delivery.createdAt),
+    updatedAt: isoAt(delivery.updatedAt),
     ...(attempts === undefined ? {} : { attempts: attempts.map(attemptView) }),
   };
 }
 
-export function eventView(event: HeraldEvent, deliveries: readonly Delivery[]): Record<string, unknown> {
+export function eventView(event: HeraldEvent, deliveries: readonly Delivery[]): EventBody {
   return {
     id: event.id,
     type: event.type,
     tenant: tenantOrNull(event.tenant),
     data: event.data,
     ...(event.params === undefined ? {} : { params: event.params }),
-    ...(event.errors === undefined ? {} : { errors: event.errors }),
-    createdAt: iso(event.createdAt),
+    ...(event.errors === undefined ? {} : { errors: [...event.errors] }),
+    createdAt: isoAt(event.createdAt),
     deliveries: deliveries.map((d) => deliveryView(d)),
   };
 }
 
-function fanOutView(entry: FanOutEntry): Record<string, unknown> {
+function fanOutView(entry: FanOutEntry): AcceptedEventBody['deliveries'][number] {
   return { id: entry.deliveryId, endpointId: entry.endpointId, status: entry.status };
 }
 
 /** The 202 of a publish (and of a test event): the same body for the first answer and every replay. */
-export function acceptedView(accepted: AcceptedEvent): Record<string, unknown> {
+export function acceptedView(accepted: AcceptedEvent): AcceptedEventBody {
   return {
     id: accepted.id,
     type: accepted.type,
     tenant: tenantOrNull(accepted.tenant),
-    createdAt: iso(accepted.createdAt),
+    createdAt: isoAt(accepted.createdAt),
     deliveries: accepted.deliveries.map(fanOutView),
   };
 }
 
 /** An event type of the catalog; `schema` and `example` are null when it has none. */
-export function eventTypeView(definition: EventTypeDefinition): Record<string, unknown> {
+export function eventTypeView(definition: EventTypeDefinition): EventTypeBody {
   return {
     type: definition.type,
     description: definition.description,
     schema: definition.schema ?? null,
     example: definition.example === undefined ? null : definition.example,
-    createdAt: iso(definition.createdAt),
-    updatedAt: iso(definition.updatedAt),
+    createdAt: isoAt(definition.createdAt),
+    updatedAt: isoAt(definition.updatedAt),
   };
 }
 
-export function listView<T>(items: readonly T[], nextCursor: string | undefined, view: (item: T) => unknown): Record<string, unknown> {
+export function listView<T, V>(items: readonly T[], nextCursor: string | undefined, view: (item: T) => V): { data: V[]; nextCursor: string | null } {
   return { data: items.map(view), nextCursor: nextCursor ?? null };
 }
 
 /** A scoped API key as the API shows it; `key` only in the answer that created it (only its hash is stored). */
-export function apiKeyView(apiKey: StoredApiKey, key?: string): Record<string, unknown> {
+export function apiKeyView(apiKey: StoredApiKey, key?: string): ApiKeyBody {
   return {
     id: apiKey.id,
     name: apiKey.name,
-    scopes: apiKey.grants.map((g) => ({ scope: g.scope, tenants: g.tenants ?? null })),
-    createdAt: iso(apiKey.createdAt),
+    scopes: apiKey.grants.map((g) => ({ scope: g.scope, tenants: g.tenants === undefined ? null : [...g.tenants] })),
+    createdAt: isoAt(apiKey.createdAt),
     createdBy: apiKey.createdBy,
     ...(key === undefined ? {} : { key }),
   };

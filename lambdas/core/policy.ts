@@ -1,5 +1,5 @@
 /**
- * Retry policies: the built-in default, the presets, validation of the user-facing input and the
+ * Retry policies: the built-in default, the presets and the
  * merge that turns layers of partial input into one complete {@link RetryPolicy}.
  */
 import { parseDuration } from './duration';
@@ -18,9 +18,8 @@ import {
   type Verdict,
   VERDICTS,
 } from './model';
-import { err, ok, type Result } from './result';
 
-/** Ranges enforced by {@link validatePolicyInput}. Seven days is the longest single wait. */
+/** Ranges enforced by the retry policy schema (lambdas/api/schemas/retry-policy.ts). Seven days is the longest single wait. */
 export const POLICY_LIMITS = {
   maxAttempts: { min: 1, max: 50 },
   baseSeconds: { min: 1, max: 86_400 },
@@ -151,201 +150,6 @@ export const PRESETS: Readonly<Record<string, RetryPolicyInput>> = deepFreeze({
   },
 });
 
-const POLICY_KEYS = [
-  'preset',
-  'delays',
-  'backoff',
-  'maxAttempts',
-  'maxAgeSeconds',
-  'retryClientErrors',
-  'retryAfter',
-  'on410',
-  'classification',
-  'autoDisable',
-] as const;
-const BACKOFF_KEYS = ['baseSeconds', 'maxDelaySeconds', 'jitter'] as const;
-const RETRY_AFTER_KEYS = ['statuses', 'minSeconds', 'maxSeconds'] as const;
-const CLASSIFICATION_KEYS = [...OUTCOME_CLASSES, 'statuses'] as const;
-
-/**
- * Validates a user-supplied retry policy (an endpoint's `retryPolicy`, or the deployment default).
- *
- * Every field is optional, but a field that is present must have the right type and range, and
- * unknown fields are rejected (a misspelt `maxAttemps` silently ignored would leave the user with a
- * policy they did not ask for). Each problem is reported with the path of the field, starting at
- * `path` (e.g. `retryPolicy.backoff.baseSeconds`), and all problems are reported at once.
- *
- * Within one input it also checks what can only be wrong in combination: `maxDelaySeconds` below
- * `baseSeconds`, `retryAfter.maxSeconds` below `minSeconds`, a `maxAttempts` that contradicts
- * `delays` (which sets it to `delays.length + 1`), and a `maxAgeSeconds` shorter than the sum of
- * `delays` (the end of the list would never be reached).
- *
- * @returns a clean copy holding only the known fields, or the list of problems
- */
-export function validatePolicyInput(input: unknown, path = 'retryPolicy'): Result<RetryPolicyInput, ErrorDetail[]> {
-  const issues: ErrorDetail[] = [];
-  if (!isPlainObject(input)) {
-    return err([{ path, message: `must be an object (got ${describe(input)})` }]);
-  }
-  rejectUnknownKeys(input, POLICY_KEYS, path, issues);
-  const out: { -readonly [K in keyof RetryPolicyInput]: RetryPolicyInput[K] } = {};
-
-  if (input.preset !== undefined) {
-    const preset = input.preset;
-    if (typeof preset !== 'string' || !Object.hasOwn(PRESETS, preset)) {
-      issues.push({
-        path: `${path}.preset`,
-        message: `unknown preset ${describe(preset)}; one of: ${Object.keys(PRESETS).join(', ')}`,
-      });
-    } else {
-      out.preset = preset;
-    }
-  }
-
-  let delaySum: number | undefined;
-  let delayCount: number | undefined;
-  if (input.delays !== undefined) {
-    const { minItems, maxItems, minSeconds, maxSeconds } = POLICY_LIMITS.delays;
-    const delays = input.delays;
-    if (!Array.isArray(delays) || delays.length < minItems || delays.length > maxItems) {
-      issues.push({
-        path: `${path}.delays`,
-        message: `must be a list of ${minItems} to ${maxItems} durations (got ${describe(delays)})`,
-      });
-    } else {
-      let sum = 0;
-      let valid = true;
-      delays.forEach((item: unknown, index) => {
-        const seconds =
-          typeof item === 'string' || typeof item === 'number' ? parseDuration(item) : undefined;
-        if (seconds === undefined || seconds < minSeconds || seconds > maxSeconds) {
-          valid = false;
-          issues.push({
-            path: `${path}.delays[${index}]`,
-            message:
-              `must be a duration from 0s to 7d, written "90s", "5m", "1h", "1d" or as a whole number ` +
-              `of seconds (got ${describe(item)})`,
-          });
-        } else {
-          sum += seconds;
-        }
-      });
-      if (valid) {
-        out.delays = [...(delays as (string | number)[])];
-        delaySum = sum;
-        delayCount = delays.length;
-      }
-    }
-  }
-
-  if (input.backoff !== undefined) {
-    const bpath = `${path}.backoff`;
-    const backoff = input.backoff;
-    if (!isPlainObject(backoff)) {
-      issues.push({ path: bpath, message: `must be an object (got ${describe(backoff)})` });
-    } else {
-      rejectUnknownKeys(backoff, BACKOFF_KEYS, bpath, issues);
-      const value: { -readonly [K in keyof RetryPolicy['backoff']]?: RetryPolicy['backoff'][K] } = {};
-      const base = integerField(backoff, 'baseSeconds', POLICY_LIMITS.baseSeconds, bpath, issues);
-      const maxDelay = integerField(backoff, 'maxDelaySeconds', POLICY_LIMITS.maxDelaySeconds, bpath, issues);
-      if (base !== undefined) value.baseSeconds = base;
-      if (maxDelay !== undefined) value.maxDelaySeconds = maxDelay;
-      if (base !== undefined && maxDelay !== undefined && maxDelay < base) {
-        issues.push({
-          path: `${bpath}.maxDelaySeconds`,
-          message: `must be at least baseSeconds (${base}), got ${maxDelay}`,
-        });
-      }
-      if (backoff.jitter !== undefined) {
-        const jitter = enumValue(backoff.jitter, JITTERS, `${bpath}.jitter`, issues);
-        if (jitter !== undefined) value.jitter = jitter;
-      }
-      out.backoff = value;
-    }
-  }
-
-  const maxAttempts = integerField(input, 'maxAttempts', POLICY_LIMITS.maxAttempts, path, issues);
-  if (maxAttempts !== undefined) {
-    if (delayCount !== undefined && maxAttempts !== delayCount + 1) {
-      issues.push({
-        path: `${path}.maxAttempts`,
-        message:
-          `must be ${delayCount + 1} (the first attempt plus one per delay) or left out when delays is given, ` +
-          `got ${maxAttempts}`,
-      });
-    } else {
-      out.maxAttempts = maxAttempts;
-    }
-  }
-
-  const maxAge = integerField(input, 'maxAgeSeconds', POLICY_LIMITS.maxAgeSeconds, path, issues);
-  if (maxAge !== undefined) {
-    if (delaySum !== undefined && maxAge < delaySum) {
-      issues.push({
-        path: `${path}.maxAgeSeconds`,
-        message: `must be at least the sum of delays (${delaySum} s) or the last attempts never happen, got ${maxAge}`,
-      });
-    } else {
-      out.maxAgeSeconds = maxAge;
-    }
-  }
-
-  const retryClientErrors = booleanField(input, 'retryClientErrors', path, issues);
-  if (retryClientErrors !== undefined) out.retryClientErrors = retryClientErrors;
-
-  if (input.retryAfter !== undefined) {
-    const rpath = `${path}.retryAfter`;
-    const retryAfter = input.retryAfter;
-    if (!isPlainObject(retryAfter)) {
-      issues.push({ path: rpath, message: `must be an object (got ${describe(retryAfter)})` });
-    } else {
-      rejectUnknownKeys(retryAfter, RETRY_AFTER_KEYS, rpath, issues);
-      const value: { -readonly [K in keyof RetryPolicy['retryAfter']]?: RetryPolicy['retryAfter'][K] } = {};
-      if (retryAfter.statuses !== undefined) {
-        const statuses = statusList(retryAfter.statuses, `${rpath}.statuses`, issues);
-        if (statuses !== undefined) value.statuses = statuses;
-      }
-      const min = integerField(retryAfter, 'minSeconds', POLICY_LIMITS.retryAfterMinSeconds, rpath, issues);
-      const max = integerField(retryAfter, 'maxSeconds', POLICY_LIMITS.retryAfterMaxSeconds, rpath, issues);
-      if (min !== undefined) value.minSeconds = min;
-      if (max !== undefined) value.maxSeconds = max;
-      if (min !== undefined && max !== undefined && max < min) {
-        issues.push({ path: `${rpath}.maxSeconds`, message: `must be at least minSeconds (${min}), got ${max}` });
-      }
-      out.retryAfter = value;
-    }
-  }
-
-  if (input.on410 !== undefined) {
-    const on410 = enumValue(input.on410, ON410_VALUES, `${path}.on410`, issues);
-    if (on410 !== undefined) out.on410 = on410;
-  }
-
-  if (input.classification !== undefined) {
-    const classification = classificationInput(input.classification, `${path}.classification`, issues);
-    if (classification !== undefined) {
-      if (input.retryClientErrors !== undefined && classification.clientError !== undefined) {
-        issues.push({
-          path: `${path}.retryClientErrors`,
-          message: 'is a shorthand for classification.clientError; set one of them, not both',
-        });
-      }
-      if (input.on410 !== undefined && classification.statuses?.['410'] !== undefined) {
-        issues.push({
-          path: `${path}.on410`,
-          message: 'is a shorthand for classification.statuses["410"]; set one of them, not both',
-        });
-      }
-      out.classification = classification;
-    }
-  }
-
-  const autoDisable = booleanField(input, 'autoDisable', path, issues);
-  if (autoDisable !== undefined) out.autoDisable = autoDisable;
-
-  return issues.length > 0 ? err(issues) : ok(out);
-}
-
 /**
  * Builds the complete policy an endpoint's deliveries follow.
  *
@@ -359,28 +163,17 @@ export function validatePolicyInput(input: unknown, path = 'retryPolicy'): Resul
  * from below (`{"preset": "cryptr", "backoff": {...}}` means "like Cryptr, but with backoff"). With
  * a fixed list, `maxAttempts` is `delays.length + 1` and durations are converted to seconds.
  *
- * @throws ValidationError when the input (paths under `retryPolicy`) is invalid, or when the merged
- *   policy is inconsistent (e.g. an inherited `maxDelaySeconds` below the input's `baseSeconds`, or a
- *   `maxAgeSeconds` shorter than the delays); the API calls this when an endpoint is saved, so these
- *   surface as 400s there
- * @throws Error when `deploymentDefault` is invalid: a deployment misconfiguration, not the client's
+ * Both inputs must already be valid (checked where they enter: the API's retry policy schema,
+ * lambdas/api/schemas/retry-policy.ts, and the config parser); this only merges and checks the merge.
+ *
+ * @throws ValidationError when the merged policy is inconsistent (e.g. an inherited `maxDelaySeconds`
+ *   below the input's `baseSeconds`, or a `maxAgeSeconds` shorter than the delays); the API calls this
+ *   when an endpoint is saved, so these surface as 400s there
  */
 export function resolvePolicy(input: RetryPolicyInput | undefined, deploymentDefault?: RetryPolicyInput): RetryPolicy {
   const layers: Layer[] = [];
-  if (deploymentDefault !== undefined) {
-    const checked = validatePolicyInput(deploymentDefault, 'defaultRetryPolicy');
-    if (!checked.ok) {
-      throw new Error(
-        `the deployment's default retry policy is invalid: ${checked.error.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-      );
-    }
-    layers.push(...withPreset(checked.value));
-  }
-  if (input !== undefined) {
-    const checked = validatePolicyInput(input, 'retryPolicy');
-    if (!checked.ok) throw new ValidationError('invalid retry policy', checked.error);
-    layers.push(...withPreset(checked.value));
-  }
+  if (deploymentDefault !== undefined) layers.push(...withPreset(deploymentDefault));
+  if (input !== undefined) layers.push(...withPreset(input));
 
   let delays: number[] | undefined;
   let backoff = { ...DEFAULT_POLICY.backoff };
@@ -467,147 +260,6 @@ function mergeClassification(base: Classification, layer: RetryPolicyInput): Cla
     if (verdict !== undefined) merged[cls] = verdict;
   }
   return merged;
-}
-
-/** Validates `classification`: known classes, verdicts, and status keys; `stop` only where nothing answered. */
-function classificationInput(value: unknown, path: string, issues: ErrorDetail[]): ClassificationInput | undefined {
-  if (!isPlainObject(value)) {
-    issues.push({ path, message: `must be an object (got ${describe(value)})` });
-    return undefined;
-  }
-  const before = issues.length;
-  rejectUnknownKeys(value, CLASSIFICATION_KEYS, path, issues);
-  const out: { -readonly [K in OutcomeClass]?: Verdict } & { statuses?: Record<string, Verdict> } = {};
-  for (const cls of OUTCOME_CLASSES) {
-    if (value[cls] === undefined) continue;
-    const verdict = verdictValue(value[cls], `${path}.${cls}`, NO_RESPONSE_CLASSES.has(cls), issues);
-    if (verdict !== undefined) out[cls] = verdict;
-  }
-  if (value.statuses !== undefined) {
-    const spath = `${path}.statuses`;
-    const statuses = value.statuses;
-    const { maxItems } = POLICY_LIMITS.classificationStatuses;
-    if (!isPlainObject(statuses) || Object.keys(statuses).length > maxItems) {
-      issues.push({ path: spath, message: `must be an object of at most ${maxItems} "status": verdict entries (got ${describe(statuses)})` });
-    } else {
-      const checked: Record<string, Verdict> = {};
-      for (const [key, item] of Object.entries(statuses)) {
-        const status = /^[1-5][0-9][0-9]$/.test(key) ? Number(key) : undefined;
-        if (status === undefined) {
-          issues.push({ path: `${spath}.${key}`, message: 'must be an HTTP status code from 100 to 599, written as a string ("404")' });
-        } else if (status >= 200 && status <= 299) {
-          issues.push({ path: `${spath}.${key}`, message: 'a 2xx is always delivered and cannot be classified' });
-        } else {
-          const verdict = verdictValue(item, `${spath}.${key}`, false, issues);
-          if (verdict !== undefined) checked[key] = verdict;
-        }
-      }
-      out.statuses = checked;
-    }
-  }
-  return issues.length > before ? undefined : out;
-}
-
-function verdictValue(value: unknown, path: string, noResponse: boolean, issues: ErrorDetail[]): Verdict | undefined {
-  const verdict = enumValue(value, VERDICTS, path, issues);
-  if (verdict !== undefined && !noResponse && NO_RESPONSE_VERDICTS.has(verdict)) {
-    issues.push({
-      path,
-      message: `"${verdict}" is only for outcomes without a response (${[...NO_RESPONSE_CLASSES].join(', ')}); use "permanent"`,
-    });
-    return undefined;
-  }
-  return verdict;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function rejectUnknownKeys(
-  value: Record<string, unknown>,
-  allowed: readonly string[],
-  path: string,
-  issues: ErrorDetail[],
-): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      issues.push({ path: `${path}.${key}`, message: `unknown field; allowed: ${allowed.join(', ')}` });
-    }
-  }
-}
-
-function booleanField(value: Record<string, unknown>, key: string, path: string, issues: ErrorDetail[]): boolean | undefined {
-  const field = value[key];
-  if (field === undefined || typeof field === 'boolean') return field;
-  issues.push({ path: `${path}.${key}`, message: `must be true or false (got ${describe(field)})` });
-  return undefined;
-}
-
-function integerField(
-  value: Record<string, unknown>,
-  key: string,
-  range: { readonly min: number; readonly max: number },
-  path: string,
-  issues: ErrorDetail[],
-): number | undefined {
-  const field = value[key];
-  if (field === undefined) return undefined;
-  if (typeof field !== 'number' || !Number.isInteger(field) || field < range.min || field > range.max) {
-    issues.push({
-      path: `${path}.${key}`,
-      message: `must be an integer from ${range.min} to ${range.max} (got ${describe(field)})`,
-    });
-    return undefined;
-  }
-  return field;
-}
-
-function enumValue<T extends string>(
-  value: unknown,
-  allowed: readonly T[],
-  path: string,
-  issues: ErrorDetail[],
-): T | undefined {
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  issues.push({ path, message: `must be one of ${allowed.join(', ')} (got ${describe(value)})` });
-  return undefined;
-}
-
-function statusList(value: unknown, path: string, issues: ErrorDetail[]): number[] | undefined {
-  const { maxItems, min, max } = POLICY_LIMITS.retryAfterStatuses;
-  if (!Array.isArray(value) || value.length > maxItems) {
-    issues.push({ path, message: `must be a list of at most ${maxItems} HTTP status codes (got ${describe(value)})` });
-    return undefined;
-  }
-  let valid = true;
-  value.forEach((item: unknown, index) => {
-    if (typeof item !== 'number' || !Number.isInteger(item) || item < min || item > max) {
-      valid = false;
-      issues.push({
-        path: `${path}[${index}]`,
-        message: `must be an HTTP status code from ${min} to ${max} (got ${describe(item)})`,
-      });
-    }
-  });
-  return valid ? [...(value as number[])] : undefined;
-}
-
-/** A short rendering of a received value for error messages (never long, never throws). */
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
-  if (typeof value === 'object' && value !== null) return 'an object';
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -28,6 +28,7 @@ export interface RouteAccess {
  */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /health': { scope: 'public', tenant: 'all' },
+  'GET /v1/openapi.json': { scope: 'public', tenant: 'all' },
   'POST /v1/endpoints': { scope: 'admin', tenant: 'body' },
   'GET /v1/endpoints': { scope: 'read', tenant: 'query' },
   'GET /v1/endpoints/{id}': { scope: 'read', tenant: 'endpoint' },

@@ -3,6 +3,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Principal } from '../../core/access';
+import { OPERATIONS, type Operation } from '../schemas/operations';
 
 export type ApiEvent = APIGatewayProxyEventV2 & {
   /** The request body parsed by the json-body middleware; undefined when there was none. */
@@ -13,17 +14,27 @@ export type ApiEvent = APIGatewayProxyEventV2 & {
 
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
-/** GET /health is the one route without authentication (load balancers and uptime checks call it). */
+const PUBLIC_ROUTES = new Set(
+  Object.values(OPERATIONS as Record<string, Operation>)
+    .filter((op) => op.public === true)
+    .map((op) => `${op.method} ${op.path}`),
+);
+
+/**
+ * The operations marked public in ./schemas/operations.ts need no API key: GET /health (load balancers and
+ * uptime checks call it) and GET /v1/openapi.json (generators and the CLI read it before they have a key).
+ */
 export function isPublicRoute(event: APIGatewayProxyEventV2): boolean {
-  return event.requestContext.http.method === 'GET' && event.rawPath.replace(/\/+$/, '') === '/health';
+  return PUBLIC_ROUTES.has(`${event.requestContext.http.method} ${event.rawPath.replace(/\/+$/, '')}`);
 }
 
 /**
- * Whether a request needs an API key: everything but GET /health and the console's static files (GET or HEAD
- * under /console, which the page itself needs before it can ask for the key).
+ * Whether a request needs an API key: everything but the public operations (GET /health, GET /v1/openapi.json)
+ * and the console's static files (GET or HEAD under /console, which the page itself needs before it can ask for
+ * the key).
  */
 export function needsApiKey(method: string, path: string): boolean {
   const m = method.toUpperCase();
-  if (m === 'GET' && path.replace(/\/+$/, '') === '/health') return false;
+  if (PUBLIC_ROUTES.has(`${m} ${path.replace(/\/+$/, '')}`)) return false;
   return !((m === 'GET' || m === 'HEAD') && (path === '/console' || path.startsWith('/console/')));
 }

@@ -10,7 +10,7 @@
 import { buildBody } from '../../core/envelope';
 import type { Endpoint, HeraldEvent, PayloadFormat, RetryPolicy, SigningSecret } from '../../core/model';
 import { headerMap } from '../../core/header-map';
-import { resolvePolicy } from '../../core/policy';
+import { resolveCheckedPolicy } from '../../api/schemas/retry-policy';
 import { secretKey, signContent } from '../../core/signing';
 import { errorText, type DeliverDeps } from './deps';
 
@@ -79,10 +79,10 @@ export class BatchScope {
 /** The endpoint's policy over the deployment default; a stored policy that no longer validates falls back to the default. */
 function policyOf(deps: Pick<DeliverDeps, 'log' | 'settings'>, endpoint: Endpoint): RetryPolicy {
   try {
-    return resolvePolicy(endpoint.retryPolicy, deps.settings.defaultRetryPolicy);
+    return resolveCheckedPolicy(endpoint.retryPolicy, deps.settings.defaultRetryPolicy);
   } catch (error) {
     deps.log.warn('endpoint retry policy is invalid; using the deployment default', { endpointId: endpoint.id, error: errorText(error) });
-    return resolvePolicy(undefined, deps.settings.defaultRetryPolicy);
+    return resolveCheckedPolicy(undefined, deps.settings.defaultRetryPolicy);
   }
 }
 

@@ -132,9 +132,10 @@ describe('scoped API keys', () => {
     const routes = apiRoutes({} as ApiUseCaseDeps, { allowPrivateTargets: false, defaultRetryPolicy: undefined }).map((r) => `${r.method} ${r.path}`);
     expect(Object.keys(ROUTE_ACCESS).sort()).toEqual([...routes].sort());
     expect(Object.keys(REQUESTS).sort()).toEqual(Object.keys(ROUTE_ACCESS).filter((k) => ROUTE_ACCESS[k]!.scope !== 'public').sort());
-    // read is exactly the GET routes but GET /health and key management; publish exactly POST /v1/events; admin the rest.
+    // read is exactly the GET routes but the public ones (GET /health, GET /v1/openapi.json) and key management;
+    // publish exactly POST /v1/events; admin the rest.
     for (const [route, rule] of Object.entries(ROUTE_ACCESS)) {
-      if (route === 'GET /health') expect(rule.scope).toBe('public');
+      if (route === 'GET /health' || route === 'GET /v1/openapi.json') expect(rule.scope).toBe('public');
       else if (route.startsWith('GET ') && !route.includes('/v1/keys')) expect(rule.scope, route).toBe('read');
       else if (route === 'POST /v1/events') expect(rule.scope).toBe('publish');
       else expect(rule.scope, route).toBe('admin');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, type ErrorDetail } from '../../../lambdas/core/errors';
 import type { RetryPolicy } from '../../../lambdas/core/model';
-import { DEFAULT_POLICY, PRESETS, resolvePolicy, validatePolicyInput } from '../../../lambdas/core/policy';
+import { DEFAULT_POLICY, PRESETS, resolvePolicy } from '../../../lambdas/core/policy';
+import { resolveCheckedPolicy, validatePolicyInput } from '../../../lambdas/api/schemas/retry-policy';
 
 function errorsOf(input: unknown, path?: string): ErrorDetail[] {
   const result = validatePolicyInput(input, path);
@@ -175,11 +176,6 @@ describe('validatePolicyInput: rejected, with path and message', () => {
     expect(errorsOf({ backoff: { baseSeconds: 0 } }, 'endpoint.retryPolicy')[0]?.path).toBe('endpoint.retryPolicy.backoff.baseSeconds');
     expect(errorsOf(null, '')[0]?.path).toBe('');
   });
-
-  it('rejects objects that are not plain JSON objects', () => {
-    expect(errorsOf(new Date(0))).toEqual([{ path: 'retryPolicy', message: 'must be an object (got an object)' }]);
-    expect(errorsOf({ backoff: new Map() })[0]?.path).toBe('retryPolicy.backoff');
-  });
 });
 
 describe('resolvePolicy', () => {
@@ -274,30 +270,29 @@ describe('resolvePolicy', () => {
     expect(Object.isFrozen(PRESETS.cryptr?.delays)).toBe(true);
   });
 
-  it('throws a ValidationError with details for invalid input', () => {
+  it('resolveCheckedPolicy throws a ValidationError with details for invalid stored input', () => {
     try {
-      resolvePolicy({ maxAttempts: 0 } as never);
+      resolveCheckedPolicy({ maxAttempts: 0 });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).details).toEqual([
-        { path: 'retryPolicy.maxAttempts', message: 'must be an integer from 1 to 50 (got 0)' },
-      ]);
+      expect((error as ValidationError).details).toEqual([{ path: 'retryPolicy.maxAttempts', message: 'must be an integer from 1 to 50 (got 0)' }]);
     }
   });
 
-  it('throws a plain Error (a deployment misconfiguration, not a 400) for an invalid deployment default', () => {
-    expect(() => resolvePolicy(undefined, { preset: 'nope' })).toThrowError(
+  it('resolveCheckedPolicy throws a plain Error (a deployment misconfiguration, not a 400) for an invalid deployment default', () => {
+    expect(() => resolveCheckedPolicy(undefined, { preset: 'nope' })).toThrowError(
       'the deployment\'s default retry policy is invalid: defaultRetryPolicy.preset unknown preset "nope"; one of: default, cryptr, dashboard, virtuous',
     );
     let thrown: unknown;
     try {
-      resolvePolicy(undefined, { maxAttempts: 99 });
+      resolveCheckedPolicy(undefined, { maxAttempts: 99 });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(Error);
     expect(thrown).not.toBeInstanceOf(ValidationError);
+    expect(resolveCheckedPolicy({ maxAttempts: 4 }, { preset: 'virtuous' })).toEqual(resolvePolicy({ maxAttempts: 4 }, { preset: 'virtuous' }));
   });
 
   it.each([

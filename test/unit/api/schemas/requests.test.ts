@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import {
-  validateCreateEndpoint,
-  validateEmptyBody,
-  validateIdempotencyKey,
-  validateListQuery,
-  validatePublish,
-  validateRecover,
-  validateUpdateEndpoint,
-} from '../../../lambdas/api/validation';
-import { canonicalJson } from '../../../lambdas/use-cases/api/canonical-json';
-import { deliveryIdFor } from '../../../lambdas/use-cases/api/accept-event';
-import { requestHash } from '../../../lambdas/use-cases/api/publish-event';
-import { isId } from '../../../lambdas/core/ids';
+import { endpointRequestSchemas, type EndpointRules } from '../../../../lambdas/api/schemas/endpoint';
+import { jsonDepth, MAX_DATA_DEPTH, publishRequestSchema } from '../../../../lambdas/api/schemas/event';
+import { emptyBodySchema, idempotencyKeySchema, listEndpointDeliveriesQuerySchema, recoverRequestSchema } from '../../../../lambdas/api/schemas/query';
+import { check } from '../../../../lambdas/api/schemas/zod-issues';
+import { canonicalJson } from '../../../../lambdas/use-cases/api/canonical-json';
+import { deliveryIdFor } from '../../../../lambdas/use-cases/api/accept-event';
+import { requestHash } from '../../../../lambdas/use-cases/api/publish-event';
+import { isId } from '../../../../lambdas/core/ids';
 
-const rules = { allowPrivateTargets: false, defaultRetryPolicy: undefined };
-const paths = (r: { ok: boolean; error?: { path: string }[] }) => (r.ok ? [] : r.error!.map((e) => e.path));
+const validateCreateEndpoint = (body: unknown, r: EndpointRules) => check(endpointRequestSchemas(r).create, body);
+const validateUpdateEndpoint = (body: unknown, r: EndpointRules) => check(endpointRequestSchemas(r).update, body);
+const validatePublish = (body: unknown) => check(publishRequestSchema, body);
+const validateRecover = (body: unknown) => check(recoverRequestSchema, body);
+const validateEmptyBody = (body: unknown) => check(emptyBodySchema, body ?? {});
+const validateIdempotencyKey = (header: string | undefined) => (header === undefined ? { ok: true, value: undefined } : check(idempotencyKeySchema, header));
+
+const rules: EndpointRules = { allowPrivateTargets: false, defaultRetryPolicy: undefined };
+const paths = (r: { ok: true } | { ok: false; error: { path: string }[] }) => (r.ok ? [] : r.error.map((e) => e.path));
 
 describe('endpoint schema', () => {
   it('applies the defaults to a minimal endpoint', () => {
@@ -172,17 +174,17 @@ describe('publish schema', () => {
 
 describe('other request parts', () => {
   it.each([
-    [undefined, { limit: 20, params: {} }],
-    [{ limit: '1' }, { limit: 1, params: {} }],
-    [{ limit: '100', cursor: 'abc', status: 'dead' }, { limit: 100, cursor: 'abc', params: { status: 'dead' } }],
+    [{}, { limit: 20 }],
+    [{ limit: '1' }, { limit: 1 }],
+    [{ limit: '100', cursor: 'abc', status: 'dead' }, { limit: 100, cursor: 'abc', status: 'dead' }],
   ])('list query %j', (query, value) => {
-    expect(validateListQuery(query, ['status'])).toEqual({ ok: true, value });
+    expect(check(listEndpointDeliveriesQuerySchema, query)).toEqual({ ok: true, value });
   });
 
   it.each([[{ limit: '0' }], [{ limit: '101' }], [{ limit: '1.5' }], [{ limit: '' }], [{ cursor: '' }], [{ offset: '3' }]])(
     'rejects list query %j',
     (query) => {
-      expect(validateListQuery(query, ['status']).ok).toBe(false);
+      expect(check(listEndpointDeliveriesQuerySchema, query).ok).toBe(false);
     },
   );
 
@@ -206,7 +208,6 @@ describe('other request parts', () => {
 
 describe('event data nesting', () => {
   it('accepts data nested exactly MAX_DATA_DEPTH levels and refuses one level more, without recursion', async () => {
-    const { validatePublish, jsonDepth, MAX_DATA_DEPTH } = await import('../../../lambdas/api/validation');
     const nest = (levels: number): unknown => {
       let v: unknown = 1;
       for (let i = 0; i < levels; i++) v = i % 2 === 0 ? [v] : { k: v };

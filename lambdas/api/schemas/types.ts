@@ -1,0 +1,32 @@
+/**
+ * The TypeScript types of the API's bodies, inferred from the schemas: what the views must produce and what
+ * the client (client/) reads. Response types are the schemas' input side, so ISO times are plain strings.
+ */
+import type { z } from 'zod';
+import type { apiKeySchema } from './api-key';
+import type { eventTypeSchema } from './event-type';
+import type { attemptSchema, deliverySchema, recoverResultSchema } from './delivery';
+import type { deletedEndpointSchema, endpointSchema, endpointStatsSchema } from './endpoint';
+import type { ErrorBody } from './errors';
+import type { acceptedEventSchema, eventSchema, publishRequestSchema, testEventRequestSchema } from './event';
+import type { retryPolicyInputSchema } from './retry-policy';
+
+export type EndpointBody = z.input<typeof endpointSchema>;
+export type ApiKeyBody = z.input<typeof apiKeySchema>;
+export type EventTypeBody = z.input<typeof eventTypeSchema>;
+export type DeletedEndpointBody = z.input<typeof deletedEndpointSchema>;
+export type EndpointStatsBody = z.input<typeof endpointStatsSchema>;
+export type AttemptBody = z.input<typeof attemptSchema>;
+export type DeliveryBody = z.input<typeof deliverySchema>;
+export type RecoverResultBody = z.input<typeof recoverResultSchema>;
+export type AcceptedEventBody = z.input<typeof acceptedEventSchema>;
+export type EventBody = z.input<typeof eventSchema>;
+export type RetryPolicyInputBody = z.input<typeof retryPolicyInputSchema>;
+/** What a client sends to publish (tenant and id optional). */
+export type PublishRequestBody = z.input<typeof publishRequestSchema>;
+export type TestEventRequestBody = z.input<typeof testEventRequestSchema>;
+export interface Page<T> {
+  readonly data: T[];
+  readonly nextCursor: string | null;
+}
+export type { ErrorBody };
