@@ -43,6 +43,8 @@ export const ENV = {
   breakerFailureThreshold: 'HERALD_BREAKER_FAILURE_THRESHOLD',
   /** Seconds between probes of an open circuit (the deployment default; endpoints may override). */
   breakerProbeSeconds: 'HERALD_BREAKER_PROBE_SECONDS',
+  /** The `Deployment` dimension of the metrics: the stack's name in AWS, `local` in local mode. */
+  deployment: 'HERALD_DEPLOYMENT',
 } as const;
 
 /** A deployment's environment name: a lower-case letter, then up to 31 lower-case letters, digits and `-`. */
@@ -132,6 +134,8 @@ export interface CommonConfig {
   readonly environment: string;
   /** The deployment's circuit breaker settings, under every endpoint's own `circuitBreaker`. */
   readonly breaker: BreakerDefaults;
+  /** The metrics' `Deployment` dimension. @default 'herald' */
+  readonly deployment: string;
 }
 
 /** The deployment-wide circuit breaker settings. */
@@ -139,6 +143,9 @@ export interface BreakerDefaults {
   readonly failureThreshold: number;
   readonly probeIntervalSeconds: number;
 }
+
+/** The metrics' deployment name when HERALD_DEPLOYMENT is not set (a handler run outside the stack). */
+export const DEFAULT_DEPLOYMENT = 'herald';
 
 export function parseCommonConfig(env: Env): CommonConfig {
   return {
@@ -149,6 +156,7 @@ export function parseCommonConfig(env: Env): CommonConfig {
     defaultRetryPolicy: parseDefaultRetryPolicy(env),
     environment: parseEnvironment(env),
     breaker: parseBreakerDefaults(env),
+    deployment: parseDeployment(env),
   };
 }
 
@@ -187,6 +195,16 @@ export function parseEnvironment(env: Env): string {
     throw new ConfigError(
       `environment variable ${ENV.environment} must be a lower-case letter then up to 31 lower-case letters, digits and -, got "${raw}"`,
     );
+  }
+  return raw;
+}
+
+/** HERALD_DEPLOYMENT: a CloudWatch dimension value (1..255 printable characters). */
+function parseDeployment(env: Env): string {
+  const raw = env[ENV.deployment];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_DEPLOYMENT;
+  if (raw.length > 255 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(`environment variable ${ENV.deployment} must be 1 to 255 printable ASCII characters without spaces, got "${raw}"`);
   }
   return raw;
 }

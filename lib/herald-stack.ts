@@ -7,6 +7,7 @@ import { DataStore } from './constructs/data-store';
 import { DeliveryQueues } from './constructs/delivery-queues';
 import { DeliveryWorker } from './constructs/delivery-worker';
 import type { HeraldFunction } from './constructs/herald-function';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { PublishApi } from './constructs/publish-api';
 import { RetryScheduler } from './constructs/retry-scheduler';
 import { SecretsKey } from './constructs/secrets-key';
@@ -37,6 +38,7 @@ export class HeraldStack extends Stack {
   readonly api: PublishApi;
   readonly worker: DeliveryWorker;
   readonly sweeper: Sweeper;
+  readonly operations: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: HeraldStackProps) {
     super(scope, id, props);
@@ -48,7 +50,7 @@ export class HeraldStack extends Stack {
     this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', { deliveryQueue: this.queues.queue });
     this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
 
-    const environment = runtimeEnvironment(settings, {
+    const environment = runtimeEnvironment(settings, this.stackName, {
       tableName: this.dataStore.table.tableName,
       deliveryQueueUrl: this.queues.queue.queueUrl,
       deliveryQueueArn: this.queues.queue.queueArn,
@@ -113,6 +115,15 @@ export class HeraldStack extends Stack {
       });
     }
 
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      deployment: this.stackName,
+      api: this.api.function,
+      worker: this.worker.function,
+      sweeper: this.sweeper.function,
+      deliveryQueue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the Herald API', value: this.api.stage.url });
     new CfnOutput(this, 'ApiKeySecretArn', {
       description: 'Secrets Manager secret holding the API key (aws secretsmanager get-secret-value --secret-id <arn>)',
@@ -131,9 +142,10 @@ export class HeraldStack extends Stack {
  * stack's resources and the deployment settings. The default retry policy is set only when the
  * deployer gave one, so the handlers' built-in default applies otherwise.
  */
-export function runtimeEnvironment(settings: HeraldContext, names: ResourceNames): Record<string, string> {
+export function runtimeEnvironment(settings: HeraldContext, deployment: string, names: ResourceNames): Record<string, string> {
   return {
     ...resourceEnvironment(names),
+    [ENV.deployment]: deployment,
     [ENV.allowPrivateTargets]: String(settings.allowPrivateTargets),
     [ENV.retentionDays]: String(settings.retentionDays),
     [ENV.shortDelaySeconds]: String(settings.shortDelaySeconds),

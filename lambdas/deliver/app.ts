@@ -11,12 +11,14 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
+import { EmfMetrics } from '../adapters/emf-metrics';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler';
 import { SnsAlerts } from '../adapters/sns-alerts';
 import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemClock, type SecretBox } from '../ports';
 import { withOpenedEndpoints } from '../use-cases/endpoint-secrets';
+import { flushMetrics, stdoutLine } from '../flush-metrics';
 import { errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
 import { processBatch } from '../use-cases/deliver/process-batch';
 import { deliverSettings, type DeliverConfig } from './config';
@@ -32,7 +34,7 @@ export interface DeliverClients {
 
 /**
  * The production wiring: DynamoDB store, node:http sender, SQS delivery and dead-letter queues,
- * EventBridge Scheduler, SNS alerts, the system clock and `Math.random`. `overrides` replaces single
+ * EventBridge Scheduler, SNS alerts, EMF metrics on stdout, the system clock and `Math.random`. `overrides` replaces single
  * parts (local mode passes its sender options and its secret box; tests a clock).
  *
  * The store opens each loaded endpoint's signing secrets and header values with `clients.secrets`.
@@ -57,6 +59,7 @@ export function buildDeliverDeps(
     clock: systemClock,
     random: Math.random,
     log: jsonLogger,
+    metrics: new EmfMetrics({ deployment: config.deployment, service: 'deliver', write: stdoutLine, clock: systemClock }),
     settings: deliverSettings(config),
     ...rest,
   };
@@ -82,6 +85,7 @@ function logBatchErrors(log: Logger): MiddlewareObj<SQSEvent, SQSBatchResponse> 
  */
 export function createDeliverHandler(deps: DeliverDeps) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(flushMetrics(deps.metrics))
     .use(logBatchErrors(deps.log))
     .handler(async (event, context) => {
       const result = await processBatch(deps, event.Records, {

@@ -6,6 +6,7 @@ export { errorText, jsonLogger, type Logger } from '../../logger';
  */
 import type { RetryPolicyInput } from '../../core/model';
 import type { Alerts, Clock, DeadLetterQueue, DeliveryQueue, HttpSender, RetryScheduler } from '../../ports';
+import type { Metrics } from '../../ports/metrics';
 import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
 
 export interface DeliverSettings {
@@ -53,6 +54,8 @@ export interface DeliverDeps {
   /** Uniform in [0, 1): backoff jitter. */
   readonly random: () => number;
   readonly log: Logger;
+  /** Deployment-level counters and latencies (flushed by the handler once per batch). */
+  readonly metrics: Metrics;
   readonly settings: DeliverSettings;
 }
 

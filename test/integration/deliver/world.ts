@@ -122,6 +122,7 @@ export async function startWorld(): Promise<World> {
     retentionDays: 30,
     defaultRetryPolicy: undefined,
     breaker: { ...DEFAULT_CIRCUIT },
+    deployment: 'test',
     deliveryQueueArn: resources.deliveryQueueArn,
     slowDeliveryQueueUrl: resources.slowDeliveryQueueUrl,
     slowDeliveryQueueArn: resources.slowDeliveryQueueArn,

@@ -21,6 +21,7 @@ import type {
   LoadedBatch,
   WriteResult,
 } from '../../../lambdas/ports/delivery-store';
+import { MemoryMetrics } from '../../support/metrics';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverDeps, type DeliverSettings } from '../../../lambdas/use-cases/deliver/deps';
 
 export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
@@ -196,6 +197,7 @@ export interface UnitWorld {
   effects: Recorder;
   clock: { t: number; now(): number };
   logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  metrics: MemoryMetrics;
   deps: DeliverDeps;
 }
 
@@ -206,6 +208,7 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
   const clock = { t: T0, now: () => clock.t };
   const logs: UnitWorld['logs'] = [];
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) => logs.push({ level, message, ...(fields ? { fields } : {}) });
+  const metrics = new MemoryMetrics();
   const deps: DeliverDeps = {
     store,
     sender,
@@ -216,9 +219,10 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
     clock,
     random: () => 0.5,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
+    metrics,
     settings: { defaultRetryPolicy: undefined, maxTimeoutMs: 50_000, ...DEFAULT_DELIVER_SETTINGS, ...options.settings },
   };
-  return { store, sender, effects, clock, logs, deps };
+  return { store, sender, effects, clock, logs, metrics, deps };
 }
 
 export function seed(world: UnitWorld, overrides: Parameters<typeof fixture>[0] = {}) {
