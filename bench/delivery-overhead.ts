@@ -13,6 +13,7 @@
  * the HTTP sender and the use case.
  */
 import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
+import { NO_OPERATIONAL_EVENTS } from '../lambdas/ports/operational-events';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -122,6 +123,7 @@ async function heraldRun(n: number, invocations: number, receiver: ChildReceiver
     scheduler: effects,
     deadLetters: effects,
     alerts: effects,
+    operational: NO_OPERATIONAL_EVENTS,
     clock: systemClock,
     random: Math.random,
     log: logs.logger,

@@ -7,6 +7,7 @@ import { DataStore } from './constructs/data-store';
 import { DeliveryQueues } from './constructs/delivery-queues';
 import { DeliveryWorker } from './constructs/delivery-worker';
 import type { HeraldFunction } from './constructs/herald-function';
+import { OperationalWebhook } from './constructs/operational-webhook';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { PublishApi } from './constructs/publish-api';
 import { RetryScheduler } from './constructs/retry-scheduler';
@@ -39,6 +40,8 @@ export class HeraldStack extends Stack {
   readonly worker: DeliveryWorker;
   readonly sweeper: Sweeper;
   readonly operations: OperationsDashboard;
+  /** Present when the deployment names an operational webhook URL. */
+  readonly operationalWebhook: OperationalWebhook | undefined;
 
   constructor(scope: Construct, id: string, props: HeraldStackProps) {
     super(scope, id, props);
@@ -50,17 +53,22 @@ export class HeraldStack extends Stack {
     this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', { deliveryQueue: this.queues.queue });
     this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
 
-    const environment = runtimeEnvironment(settings, this.stackName, {
-      tableName: this.dataStore.table.tableName,
-      deliveryQueueUrl: this.queues.queue.queueUrl,
-      deliveryQueueArn: this.queues.queue.queueArn,
-      slowDeliveryQueueUrl: this.queues.slowQueue.queueUrl,
-      slowDeliveryQueueArn: this.queues.slowQueue.queueArn,
-      deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
-      alertTopicArn: this.alerts.topic.topicArn,
-      scheduleGroup: this.retryScheduler.groupName,
-      schedulerRoleArn: this.retryScheduler.role.roleArn,
-    });
+    this.operationalWebhook =
+      settings.operationalWebhookUrl === undefined ? undefined : new OperationalWebhook(this, 'OperationalWebhook', { url: settings.operationalWebhookUrl });
+    const environment = {
+      ...this.operationalWebhook?.environment,
+      ...runtimeEnvironment(settings, this.stackName, {
+        tableName: this.dataStore.table.tableName,
+        deliveryQueueUrl: this.queues.queue.queueUrl,
+        deliveryQueueArn: this.queues.queue.queueArn,
+        slowDeliveryQueueUrl: this.queues.slowQueue.queueUrl,
+        slowDeliveryQueueArn: this.queues.slowQueue.queueArn,
+        deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+        alertTopicArn: this.alerts.topic.topicArn,
+        scheduleGroup: this.retryScheduler.groupName,
+        schedulerRoleArn: this.retryScheduler.role.roleArn,
+      }),
+    };
     this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, secretsKey: this.secretsKey, queues: this.queues, environment });
     this.worker = new DeliveryWorker(this, 'Worker', {
       dataStore: this.dataStore,
@@ -76,6 +84,9 @@ export class HeraldStack extends Stack {
       alerts: this.alerts,
       environment,
     });
+
+    this.operationalWebhook?.grantRead(this.worker.function);
+    this.operationalWebhook?.grantRead(this.sweeper.function);
 
     this.alerts.addAlarm('DeadLetterQueueNotEmpty', {
       description:
@@ -133,6 +144,12 @@ export class HeraldStack extends Stack {
       description: 'Dead-letter queue of given-up deliveries',
       value: this.queues.deadLetterQueue.queueUrl,
     });
+    if (this.operationalWebhook !== undefined) {
+      new CfnOutput(this, 'OperationalWebhookSecretArn', {
+        description: 'Signing key of the operational webhooks: verify with the Standard Webhooks secret "whsec_<value>"',
+        value: this.operationalWebhook.secret.secretArn,
+      });
+    }
     new CfnOutput(this, 'AlertTopicArn', { description: 'SNS topic of Herald alerts', value: this.alerts.topic.topicArn });
   }
 }

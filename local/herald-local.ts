@@ -16,7 +16,7 @@ import { apiSettings, parseApiConfig } from '../lambdas/api/config';
 import { principalOf } from '../lambdas/api/middleware/auth';
 import { needsApiKey } from '../lambdas/api/middleware/types';
 import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
-import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
+import { buildDeliverDeps, createDeliverHandler, operationalEvents } from '../lambdas/deliver/app';
 import { parseDeliverConfig } from '../lambdas/deliver/config';
 import { localSecretBox } from '../lambdas/adapters/secret-box';
 import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
@@ -178,6 +178,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       tableName: sweepConfig.tableName,
       queue,
       alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
+      operational: operationalEvents(sweepConfig.operationalWebhook, undefined),
       clock: systemClock,
       graceSeconds: sweepConfig.graceSeconds,
       retentionDays: sweepConfig.retentionDays,

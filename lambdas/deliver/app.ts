@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -13,6 +14,10 @@ import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
 import { EmfMetrics } from '../adapters/emf-metrics';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler';
+import { secretReader } from '../adapters/secrets-api-keys';
+import { operationalEventsFor } from '../adapters/webhook-operational-events';
+import type { OperationalWebhookConfig } from '../config';
+import type { OperationalEvents } from '../ports/operational-events';
 import { SnsAlerts } from '../adapters/sns-alerts';
 import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
@@ -30,6 +35,20 @@ export interface DeliverClients {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly scheduler: SchedulerClient;
+  /** Reads the operational webhooks' signing secret in AWS. @default - none: the secret must then be given directly (local mode) */
+  readonly secretsManager?: SecretsManagerClient;
+}
+
+/** The operational events of a configuration, reading a Secrets Manager secret through `client` when it names one. */
+export function operationalEvents(config: OperationalWebhookConfig | undefined, client: SecretsManagerClient | undefined): OperationalEvents {
+  const read = client === undefined ? undefined : secretReader(client, systemClock);
+  return operationalEventsFor(config, {
+    clock: systemClock,
+    readSecret: async (secretId) => {
+      if (read === undefined) throw new Error(`no Secrets Manager client to read ${secretId}`);
+      return read(secretId);
+    },
+  });
 }
 
 /**
@@ -56,6 +75,7 @@ export function buildDeliverDeps(
     }),
     deadLetters: new SqsDeadLetterQueue(clients.sqs, config.deadLetterQueueUrl),
     alerts: new SnsAlerts(clients.sns, config.alertTopicArn),
+    operational: operationalEvents(config.operationalWebhook, clients.secretsManager),
     clock: systemClock,
     random: Math.random,
     log: jsonLogger,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config';
 import { COUNT_METRICS, FAILURE_CLASSES, LATENCY_METRICS } from '../../lambdas/ports/metrics';
 import { SAVED_QUERIES } from '../../lib/constructs/operations-dashboard';
-import { logicalIdAt, synthHerald } from './herald-template';
+import { allows, functionStatements, logicalIdAt, render, synthHerald } from './herald-template';
 
 let template: Template;
 beforeAll(() => {
@@ -11,19 +11,6 @@ beforeAll(() => {
 });
 
 type Json = unknown;
-
-/** A CloudFormation string value with every intrinsic (Ref, GetAtt) replaced by `<ref:LogicalId>`. */
-function render(value: Json): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, Json>;
-  if ('Fn::Join' in v) {
-    const [sep, parts] = v['Fn::Join'] as [string, Json[]];
-    return parts.map(render).join(sep);
-  }
-  if ('Ref' in v) return `<ref:${String(v.Ref)}>`;
-  if ('Fn::GetAtt' in v) return `<ref:${(v['Fn::GetAtt'] as string[])[0]}>`;
-  return `<${JSON.stringify(value)}>`;
-}
 
 interface Widget {
   readonly type: string;
@@ -73,7 +60,7 @@ describe('GIVEN the stack WHEN it is synthesized THEN the operations dashboard',
     expect(queries.map((w) => w.properties.title)).toEqual(['Failing endpoints (logs)', 'Endpoint success rate (logs)']);
     const workerLogs = logicalIdAt(template, 'Herald/Worker/FunctionLogs/Resource');
     for (const w of queries) {
-      expect(w.properties.query).toContain(`SOURCE '<ref:${workerLogs}>'`);
+      expect(w.properties.query).toContain(`SOURCE '<${workerLogs}>'`);
       expect(w.properties.query).toContain('by endpointId');
     }
   });
@@ -88,7 +75,7 @@ describe('GIVEN the stack WHEN it is synthesized THEN the saved Logs Insights qu
   it('drill down per endpoint from the worker’s attempt lines', () => {
     const defs = Object.values(template.findResources('AWS::Logs::QueryDefinition')) as { Properties: { Name: string; QueryString: string; LogGroupNames: Json[] } }[];
     const byName = new Map(defs.map((d) => [d.Properties.Name, d.Properties]));
-    const workerLogs = `<ref:${logicalIdAt(template, 'Herald/Worker/FunctionLogs/Resource')}>`;
+    const workerLogs = `<${logicalIdAt(template, 'Herald/Worker/FunctionLogs/Resource')}>`;
     const failing = byName.get('Herald/failing-endpoints')!;
     expect(failing.QueryString).toContain("filter message = 'attempt'");
     expect(failing.QueryString).toContain('stats count(*) as failures');
@@ -105,5 +92,32 @@ describe('GIVEN the stack WHEN it is synthesized THEN every function', () => {
     const herald = fns.filter((f) => f.Properties.Environment?.Variables?.[ENV.tableName] !== undefined);
     expect(herald).toHaveLength(3);
     for (const f of herald) expect(f.Properties.Environment!.Variables![ENV.deployment]).toBe('Herald');
+  });
+});
+
+describe('GIVEN operationalWebhookUrl WHEN the stack is synthesized', () => {
+  it('THEN the deliver and sweep Lambdas get the URL and a generated signing secret they alone may read', () => {
+    const configured = synthHerald({ operationalWebhookUrl: 'https://ops.example.com/herald' }).template;
+    const secretPath = 'Herald/OperationalWebhook/SigningSecret/Resource';
+    const secretId = logicalIdAt(configured, secretPath);
+    configured.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 32 },
+    });
+    const variables = (path: string) =>
+      (configured.toJSON().Resources[logicalIdAt(configured, path)] as { Properties: { Environment: { Variables: Record<string, Json> } } }).Properties.Environment
+        .Variables;
+    for (const fn of ['Herald/Worker/Function', 'Herald/Sweeper/Function']) {
+      const env = variables(`${fn}/Resource`);
+      expect(env[ENV.operationalWebhookUrl]).toBe('https://ops.example.com/herald');
+      expect(render(env[ENV.operationalWebhookSecretArn])).toBe(`<${secretId}>`);
+      expect(allows(functionStatements(configured, fn), 'secretsmanager:GetSecretValue', `<${secretId}>`)).toBe(true);
+    }
+    expect(allows(functionStatements(configured, 'Herald/Api/Function'), 'secretsmanager:GetSecretValue', `<${secretId}>`)).toBe(false);
+  });
+
+  it('THEN without it there is no secret and no variable', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> } } }[];
+    for (const f of fns) expect(f.Properties.Environment?.Variables?.[ENV.operationalWebhookUrl]).toBeUndefined();
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(1);
   });
 });

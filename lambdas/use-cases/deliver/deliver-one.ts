@@ -406,9 +406,14 @@ async function disable(deps: DeliverDeps, endpoint: Endpoint, reason: string, no
   if (!changed) return;
   deps.log.warn('endpoint disabled', { endpointId: endpoint.id, reason });
   const alert = endpointDisabledAlert(endpoint, reason);
-  try {
-    await deps.alerts.publish(alert.subject, alert.message);
-  } catch (error) {
-    deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) });
-  }
+  await Promise.all([
+    deps.alerts
+      .publish(alert.subject, alert.message)
+      .catch((error: unknown) => deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) })),
+    deps.operational
+      .emit({ type: 'endpoint.disabled', data: { endpointId: endpoint.id, url: displayUrl(endpoint.url), tenant: endpoint.tenant, reason } })
+      .catch((error: unknown) =>
+        deps.log.error('operational webhook failed', { endpointId: endpoint.id, type: 'endpoint.disabled', error: errorText(error) }),
+      ),
+  ]);
 }

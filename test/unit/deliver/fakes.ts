@@ -22,6 +22,7 @@ import type {
   WriteResult,
 } from '../../../lambdas/ports/delivery-store';
 import { MemoryMetrics } from '../../support/metrics';
+import type { OperationalEvent, OperationalEvents } from '../../../lambdas/ports/operational-events';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverDeps, type DeliverSettings } from '../../../lambdas/use-cases/deliver/deps';
 
 export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
@@ -149,11 +150,12 @@ export class ScriptedSender implements HttpSender {
   }
 }
 
-export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts {
+export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts, OperationalEvents {
   queued: QueuedDelivery[] = [];
   scheduled: { name: string; at: number; message: DeliveryMessage }[] = [];
   dead: DeadLetterRecord[] = [];
   published: { subject: string; message: string }[] = [];
+  operational: OperationalEvent[] = [];
   async send(messages: readonly QueuedDelivery[]): Promise<void> {
     this.queued.push(...messages);
   }
@@ -166,6 +168,9 @@ export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue,
   }
   async publish(subject: string, message: string): Promise<void> {
     this.published.push({ subject, message });
+  }
+  async emit(event: OperationalEvent): Promise<void> {
+    this.operational.push(event);
   }
 }
 
@@ -216,6 +221,7 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
     scheduler: effects,
     deadLetters: effects,
     alerts: effects,
+    operational: effects,
     clock,
     random: () => 0.5,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
