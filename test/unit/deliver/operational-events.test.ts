@@ -43,10 +43,10 @@ describe('operational events from the deliver worker, beside the e-mail alerts',
 
   it('endpoint.disabled when the worker disables an endpoint', async () => {
     const w = unitWorld({ sender: answering({ kind: 'http', status: 410 }) });
-    seed(w, { endpoint: { retryPolicy: { on410: 'cancel_and_disable' }, tenant: 'acme' } });
+    seed(w, { endpoint: { retryPolicy: { on410: 'cancel_and_disable' } } });
     await deliver(w, 'dlv_1');
     expect(w.effects.operational).toEqual([
-      { type: 'endpoint.disabled', data: { endpointId: 'ep_1', url: 'https://hooks.example.com/in', tenant: 'acme', reason: expect.stringContaining('410 Gone') } },
+      { type: 'endpoint.disabled', data: { endpointId: 'ep_1', url: 'https://hooks.example.com/in', tenant: '', reason: expect.stringContaining('410 Gone') } },
     ]);
     expect(w.effects.published).toHaveLength(1);
   });
