@@ -12,6 +12,8 @@
  * round drives NodeHttpSender alone (no handler, same bytes), which splits Herald's overhead between
  * the HTTP sender and the use case.
  */
+import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
+import { NO_OPERATIONAL_EVENTS } from '../lambdas/ports/operational-events';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -113,6 +115,7 @@ async function heraldRun(n: number, invocations: number, receiver: ChildReceiver
   const config = parseDeliverConfig(BENCH_DELIVER_ENV);
   const sender = new NodeHttpSender({ allowPrivate: config.allowPrivateTargets });
   const effects = new Recorder();
+  const logs = countingLogger();
   const deps: DeliverDeps = {
     store,
     sender,
@@ -120,9 +123,11 @@ async function heraldRun(n: number, invocations: number, receiver: ChildReceiver
     scheduler: effects,
     deadLetters: effects,
     alerts: effects,
+    operational: NO_OPERATIONAL_EVENTS,
     clock: systemClock,
     random: Math.random,
-    log: countingLogger().logger,
+    log: logs.logger,
+    metrics: new EmfMetrics({ deployment: config.deployment, service: 'deliver', write: logs.line, clock: systemClock }),
     settings: deliverSettings(config),
   };
   const handler = createDeliverHandler(deps);

@@ -51,7 +51,7 @@ export const endToEnd: Benchmark = {
     });
     const logs = countingLogger();
     const apiKey = `hk_bench_${randomBytes(12).toString('base64url')}`;
-    const herald = await startLocalHerald({ port: 0, apiKey, logger: logs.logger, printAlert: () => undefined, sweepIntervalMs: 3_600_000 });
+    const herald = await startLocalHerald({ port: 0, apiKey, logger: logs.logger, printMetrics: logs.line, printAlert: () => undefined, sweepIntervalMs: 3_600_000 });
     try {
       const auth = { authorization: `Bearer ${apiKey}` };
       for (let j = 0; j < endpoints; j++) {

@@ -26,7 +26,8 @@ export const publishApi: Benchmark = {
     const connections = ctx.param('publish.connections');
     const timeLimitMs = ctx.param('publish.timeLimitSeconds') * 1000;
     const apiKey = `hk_bench_${randomBytes(12).toString('base64url')}`;
-    const herald = await startLocalHerald({ port: 0, apiKey, logger: countingLogger().logger, printAlert: () => undefined, sweepIntervalMs: 3_600_000 });
+    const logs = countingLogger();
+    const herald = await startLocalHerald({ port: 0, apiKey, logger: logs.logger, printMetrics: logs.line, printAlert: () => undefined, sweepIntervalMs: 3_600_000 });
     try {
       await herald.poller.stop();
       const auth = { authorization: `Bearer ${apiKey}` };

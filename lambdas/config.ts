@@ -44,6 +44,14 @@ export const ENV = {
   breakerFailureThreshold: 'HERALD_BREAKER_FAILURE_THRESHOLD',
   /** Seconds between probes of an open circuit (the deployment default; endpoints may override). */
   breakerProbeSeconds: 'HERALD_BREAKER_PROBE_SECONDS',
+  /** The `Deployment` dimension of the metrics: the stack's name in AWS, `local` in local mode. */
+  deployment: 'HERALD_DEPLOYMENT',
+  /** Where operational webhooks go (endpoint disabled, dead letters, circuits); none when unset. */
+  operationalWebhookUrl: 'HERALD_OPERATIONAL_WEBHOOK_URL',
+  /** AWS: the Secrets Manager secret holding the operational webhooks' signing key. */
+  operationalWebhookSecretArn: 'HERALD_OPERATIONAL_WEBHOOK_SECRET_ARN',
+  /** Local mode: the signing secret itself, `whsec_...`. */
+  operationalWebhookSecret: 'HERALD_OPERATIONAL_WEBHOOK_SECRET',
 } as const;
 
 /** A deployment's environment name: a lower-case letter, then up to 31 lower-case letters, digits and `-`. */
@@ -133,6 +141,8 @@ export interface CommonConfig {
   readonly environment: string;
   /** The deployment's circuit breaker settings, under every endpoint's own `circuitBreaker`. */
   readonly breaker: BreakerDefaults;
+  /** The metrics' `Deployment` dimension. @default 'herald' */
+  readonly deployment: string;
 }
 
 /** The deployment-wide circuit breaker settings. */
@@ -140,6 +150,9 @@ export interface BreakerDefaults {
   readonly failureThreshold: number;
   readonly probeIntervalSeconds: number;
 }
+
+/** The metrics' deployment name when HERALD_DEPLOYMENT is not set (a handler run outside the stack). */
+export const DEFAULT_DEPLOYMENT = 'herald';
 
 export function parseCommonConfig(env: Env): CommonConfig {
   return {
@@ -150,6 +163,7 @@ export function parseCommonConfig(env: Env): CommonConfig {
     defaultRetryPolicy: parseDefaultRetryPolicy(env),
     environment: parseEnvironment(env),
     breaker: parseBreakerDefaults(env),
+    deployment: parseDeployment(env),
   };
 }
 
@@ -192,6 +206,16 @@ export function parseEnvironment(env: Env): string {
   return raw;
 }
 
+/** HERALD_DEPLOYMENT: a CloudWatch dimension value (1..255 printable characters). */
+function parseDeployment(env: Env): string {
+  const raw = env[ENV.deployment];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_DEPLOYMENT;
+  if (raw.length > 255 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(`environment variable ${ENV.deployment} must be 1 to 255 printable ASCII characters without spaces, got "${raw}"`);
+  }
+  return raw;
+}
+
 /** The deployment's default retry policy from HERALD_DEFAULT_RETRY_POLICY; an invalid one fails the cold start. */
 export function parseDefaultRetryPolicy(env: Env): RetryPolicyInput | undefined {
   const raw = optionalJson(env, ENV.defaultRetryPolicy);
@@ -218,4 +242,43 @@ export function parseDefaultRetryPolicy(env: Env): RetryPolicyInput | undefined 
  */
 export function requireSecretsKeyArn(env: Env): string {
   return requireString(env, ENV.secretsKeyArn);
+}
+
+/** Where operational webhooks go and how they are signed. */
+export interface OperationalWebhookConfig {
+  readonly url: string;
+  readonly secret: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly value: string };
+}
+
+/**
+ * The operational webhook settings: undefined when HERALD_OPERATIONAL_WEBHOOK_URL is unset (the feature is off).
+ * A URL must be http(s) and comes with its signing secret: HERALD_OPERATIONAL_WEBHOOK_SECRET_ARN in AWS, or
+ * HERALD_OPERATIONAL_WEBHOOK_SECRET (`whsec_` + base64) locally; an unsigned operational webhook is never sent.
+ *
+ * @throws ConfigError naming the variable that is malformed or missing
+ */
+export function parseOperationalWebhook(env: Env): OperationalWebhookConfig | undefined {
+  const url = env[ENV.operationalWebhookUrl]?.trim();
+  if (url === undefined || url === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`environment variable ${ENV.operationalWebhookUrl} must be an http(s) URL, got "${url}"`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`environment variable ${ENV.operationalWebhookUrl} must be an http(s) URL, got "${url}"`);
+  }
+  const secretId = env[ENV.operationalWebhookSecretArn]?.trim();
+  if (secretId !== undefined && secretId !== '') return { url, secret: { kind: 'secret', secretId } };
+  const value = env[ENV.operationalWebhookSecret]?.trim();
+  if (value === undefined || value === '') {
+    throw new ConfigError(
+      `${ENV.operationalWebhookUrl} is set, so ${ENV.operationalWebhookSecretArn} (or ${ENV.operationalWebhookSecret} in local mode) is required to sign the operational webhooks`,
+    );
+  }
+  if (!/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(value)) {
+    throw new ConfigError(`environment variable ${ENV.operationalWebhookSecret} must be "whsec_" followed by the base64 of at least 24 bytes`);
+  }
+  return { url, secret: { kind: 'static', value } };
 }

@@ -29,6 +29,7 @@ export const CONTEXT_KEYS = {
   breakerFailureThreshold: 'breakerFailureThreshold',
   breakerProbeSeconds: 'breakerProbeSeconds',
   environment: 'environment',
+  operationalWebhookUrl: 'operationalWebhookUrl',
 } as const;
 
 export const CONTEXT_DEFAULTS = {
@@ -64,6 +65,8 @@ export interface HeraldContext {
    * stack is `Herald` and the environment `production`.
    */
   readonly environment: string | undefined;
+  /** Where operational webhooks go (an https URL); none when absent. */
+  readonly operationalWebhookUrl: string | undefined;
 }
 
 /** The environment stamped into payloads when the deployer names none. */
@@ -121,7 +124,22 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
       ...CIRCUIT_LIMITS.probeIntervalSeconds,
     }),
     environment: parseEnvironmentName(CONTEXT_KEYS.environment, value(CONTEXT_KEYS.environment)),
+    operationalWebhookUrl: parseHttpsUrl(CONTEXT_KEYS.operationalWebhookUrl, value(CONTEXT_KEYS.operationalWebhookUrl)),
   };
+}
+
+function parseHttpsUrl(key: string, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = typeof raw === 'string' ? new URL(raw.trim()) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.protocol !== 'https:' || String(raw).length > 2048) {
+    throw new ContextError(`context ${key} must be an https URL, got ${show(raw)}`);
+  }
+  return String(raw).trim();
 }
 
 /** Reads and validates the deployment settings from a construct node's context (see {@link parseHeraldContext}). */

@@ -7,6 +7,8 @@ import { DataStore } from './constructs/data-store';
 import { DeliveryQueues } from './constructs/delivery-queues';
 import { DeliveryWorker } from './constructs/delivery-worker';
 import type { HeraldFunction } from './constructs/herald-function';
+import { OperationalWebhook } from './constructs/operational-webhook';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { PublishApi } from './constructs/publish-api';
 import { RetryScheduler } from './constructs/retry-scheduler';
 import { SecretsKey } from './constructs/secrets-key';
@@ -37,6 +39,9 @@ export class HeraldStack extends Stack {
   readonly api: PublishApi;
   readonly worker: DeliveryWorker;
   readonly sweeper: Sweeper;
+  readonly operations: OperationsDashboard;
+  /** Present when the deployment names an operational webhook URL. */
+  readonly operationalWebhook: OperationalWebhook | undefined;
 
   constructor(scope: Construct, id: string, props: HeraldStackProps) {
     super(scope, id, props);
@@ -48,17 +53,22 @@ export class HeraldStack extends Stack {
     this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', { deliveryQueue: this.queues.queue });
     this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
 
-    const environment = runtimeEnvironment(settings, {
-      tableName: this.dataStore.table.tableName,
-      deliveryQueueUrl: this.queues.queue.queueUrl,
-      deliveryQueueArn: this.queues.queue.queueArn,
-      slowDeliveryQueueUrl: this.queues.slowQueue.queueUrl,
-      slowDeliveryQueueArn: this.queues.slowQueue.queueArn,
-      deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
-      alertTopicArn: this.alerts.topic.topicArn,
-      scheduleGroup: this.retryScheduler.groupName,
-      schedulerRoleArn: this.retryScheduler.role.roleArn,
-    });
+    this.operationalWebhook =
+      settings.operationalWebhookUrl === undefined ? undefined : new OperationalWebhook(this, 'OperationalWebhook', { url: settings.operationalWebhookUrl });
+    const environment = {
+      ...this.operationalWebhook?.environment,
+      ...runtimeEnvironment(settings, this.stackName, {
+        tableName: this.dataStore.table.tableName,
+        deliveryQueueUrl: this.queues.queue.queueUrl,
+        deliveryQueueArn: this.queues.queue.queueArn,
+        slowDeliveryQueueUrl: this.queues.slowQueue.queueUrl,
+        slowDeliveryQueueArn: this.queues.slowQueue.queueArn,
+        deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+        alertTopicArn: this.alerts.topic.topicArn,
+        scheduleGroup: this.retryScheduler.groupName,
+        schedulerRoleArn: this.retryScheduler.role.roleArn,
+      }),
+    };
     this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, secretsKey: this.secretsKey, queues: this.queues, environment });
     this.worker = new DeliveryWorker(this, 'Worker', {
       dataStore: this.dataStore,
@@ -74,6 +84,9 @@ export class HeraldStack extends Stack {
       alerts: this.alerts,
       environment,
     });
+
+    this.operationalWebhook?.grantRead(this.worker.function);
+    this.operationalWebhook?.grantRead(this.sweeper.function);
 
     this.alerts.addAlarm('DeadLetterQueueNotEmpty', {
       description:
@@ -113,6 +126,15 @@ export class HeraldStack extends Stack {
       });
     }
 
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      deployment: this.stackName,
+      api: this.api.function,
+      worker: this.worker.function,
+      sweeper: this.sweeper.function,
+      deliveryQueue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the Herald API', value: this.api.stage.url });
     new CfnOutput(this, 'ApiKeySecretArn', {
       description: 'Secrets Manager secret holding the API key (aws secretsmanager get-secret-value --secret-id <arn>)',
@@ -122,6 +144,12 @@ export class HeraldStack extends Stack {
       description: 'Dead-letter queue of given-up deliveries',
       value: this.queues.deadLetterQueue.queueUrl,
     });
+    if (this.operationalWebhook !== undefined) {
+      new CfnOutput(this, 'OperationalWebhookSecretArn', {
+        description: 'Signing key of the operational webhooks: verify with the Standard Webhooks secret "whsec_<value>"',
+        value: this.operationalWebhook.secret.secretArn,
+      });
+    }
     new CfnOutput(this, 'AlertTopicArn', { description: 'SNS topic of Herald alerts', value: this.alerts.topic.topicArn });
   }
 }
@@ -131,9 +159,10 @@ export class HeraldStack extends Stack {
  * stack's resources and the deployment settings. The default retry policy is set only when the
  * deployer gave one, so the handlers' built-in default applies otherwise.
  */
-export function runtimeEnvironment(settings: HeraldContext, names: ResourceNames): Record<string, string> {
+export function runtimeEnvironment(settings: HeraldContext, deployment: string, names: ResourceNames): Record<string, string> {
   return {
     ...resourceEnvironment(names),
+    [ENV.deployment]: deployment,
     [ENV.allowPrivateTargets]: String(settings.allowPrivateTargets),
     [ENV.retentionDays]: String(settings.retentionDays),
     [ENV.shortDelaySeconds]: String(settings.shortDelaySeconds),

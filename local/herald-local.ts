@@ -16,9 +16,10 @@ import { apiSettings, parseApiConfig } from '../lambdas/api/config';
 import { principalOf } from '../lambdas/api/middleware/auth';
 import { needsApiKey } from '../lambdas/api/middleware/types';
 import { ENV, resourceEnvironment, type Env } from '../lambdas/config';
-import { buildDeliverDeps, createDeliverHandler } from '../lambdas/deliver/app';
+import { buildDeliverDeps, createDeliverHandler, operationalEvents } from '../lambdas/deliver/app';
 import { parseDeliverConfig } from '../lambdas/deliver/config';
 import { localSecretBox } from '../lambdas/adapters/secret-box';
+import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
 import { SnsAlerts } from '../lambdas/adapters/sns-alerts';
 import { StaticApiKeys } from '../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
@@ -57,6 +58,11 @@ export interface LocalHeraldOptions {
   readonly printAlert?: (text: string) => void;
   /** Structured logs of the handlers. @default JSON lines on stdout/stderr */
   readonly logger?: Logger;
+  /**
+   * Where the handlers' metric lines (the same CloudWatch Embedded Metric Format documents the Lambdas write)
+   * are printed. @default console.log
+   */
+  readonly printMetrics?: (line: string) => void;
 }
 
 export interface LocalHerald {
@@ -136,6 +142,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       ...resourceEnvironment({ ...resources, schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN }),
       [ENV.allowPrivateTargets]: String(options.allowPrivateTargets ?? true),
       [ENV.sweepGraceSeconds]: String(options.sweepGraceSeconds ?? 30),
+      [ENV.deployment]: 'local',
       ...options.env,
       [ENV.apiKey]: apiKey,
     };
@@ -143,6 +150,8 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const deliverConfig = parseDeliverConfig(env);
     const sweepConfig = parseSweepConfig(env);
     const queue = new SqsDeliveryQueue(clients.sqs, resources.deliveryQueueUrl);
+    const printMetrics = options.printMetrics ?? ((line: string) => console.log(line));
+    const metrics = (service: string) => new EmfMetrics({ deployment: apiConfig.deployment, service, write: printMetrics, clock: systemClock });
 
     const apiKeys = new StaticApiKeys([apiKey]);
     // Local mode's stand-in for KMS: a master key in the data folder (0600), or in memory without one.
@@ -158,16 +167,18 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       randomBytes: (size) => randomBytes(size),
       secrets,
       logger,
+      metrics: metrics('api'),
       config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
-      buildDeliverDeps({ doc: clients.doc, sqs: clients.sqs, sns: clients.sns, scheduler: schedulerClient, secrets }, deliverConfig, { log: logger }),
+      buildDeliverDeps({ doc: clients.doc, sqs: clients.sqs, sns: clients.sns, scheduler: schedulerClient, secrets }, deliverConfig, { log: logger, metrics: metrics('deliver') }),
     );
     const sweepDeps: SweepHandlerDeps = {
       doc: clients.doc,
       tableName: sweepConfig.tableName,
       queue,
       alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
+      operational: operationalEvents(sweepConfig.operationalWebhook, undefined),
       clock: systemClock,
       graceSeconds: sweepConfig.graceSeconds,
       retentionDays: sweepConfig.retentionDays,

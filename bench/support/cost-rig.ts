@@ -15,6 +15,7 @@
  * attribute calls; this rig is its metered twin. The sweep is left out: it runs on a timer, not per
  * delivery (its cost is a fixed monthly amount, see docs/benchmarks.md).
  */
+import { EmfMetrics } from '../../lambdas/adapters/emf-metrics';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -127,6 +128,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       randomBytes: (size) => randomBytes(size),
       secrets: localSecretBox(api.doc, apiConfig.tableName, masterKey, systemClock),
       logger: apiLogs.logger,
+      metrics: new EmfMetrics({ deployment: apiConfig.deployment, service: 'api', write: apiLogs.line, clock: systemClock }),
       config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
@@ -139,7 +141,10 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
           secrets: localSecretBox(deliver.doc, deliverConfig.tableName, masterKey, systemClock),
         },
         deliverConfig,
-        { log: deliverLogs.logger },
+        {
+          log: deliverLogs.logger,
+          metrics: new EmfMetrics({ deployment: deliverConfig.deployment, service: 'deliver', write: deliverLogs.line, clock: systemClock }),
+        },
       ),
     );
 

@@ -9,20 +9,25 @@ export interface CountingLogger {
   readonly logger: Logger;
   /** Lines and bytes (newline included) that would have reached CloudWatch Logs. */
   readonly written: { lines: number; bytes: number };
+  /** Counts a raw line (an EMF metrics document) the same way. */
+  line(text: string): void;
   reset(): void;
 }
 
 /** A logger that formats each entry like `jsonLogger` and only counts the result. */
 export function countingLogger(): CountingLogger {
   const written = { lines: 0, bytes: 0 };
-  const write = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    const line = redact(JSON.stringify({ level, message, ...fields }));
+  const line = (text: string) => {
     written.lines += 1;
-    written.bytes += Buffer.byteLength(line, 'utf8') + 1;
+    written.bytes += Buffer.byteLength(text, 'utf8') + 1;
+  };
+  const write = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
+    line(redact(JSON.stringify({ level, message, ...fields })));
   };
   return {
     logger: { info: write('info'), warn: write('warn'), error: write('error') },
     written,
+    line,
     reset() {
       written.lines = 0;
       written.bytes = 0;

@@ -87,3 +87,18 @@ export class StaticApiKeys implements ApiKeys {
     return Promise.resolve(this.list);
   }
 }
+
+/**
+ * Reads one secret's current value through {@link SecretsManagerApiKeys} (same caching, same refusal to serve a
+ * stale value), for secrets that are not API keys: the operational webhooks' signing key.
+ */
+export function secretReader(client: SecretsManagerClient, clock: Clock): (secretId: string) => Promise<string> {
+  const readers = new Map<string, SecretsManagerApiKeys>();
+  return async (secretId) => {
+    let reader = readers.get(secretId);
+    if (reader === undefined) readers.set(secretId, (reader = new SecretsManagerApiKeys(client, secretId, clock)));
+    const [current] = await reader.keys();
+    if (current === undefined) throw new Error(`the secret ${secretId} has no value`);
+    return current;
+  };
+}

@@ -11,6 +11,8 @@ import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
 import { DynamoEventTypeStore } from '../adapters/dynamo/event-type-store';
 import { EventTypeCatalog } from '../use-cases/api/event-type-catalog';
+import type { Metrics } from '../ports/metrics';
+import { flushMetrics } from '../flush-metrics';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_ENVIRONMENT } from '../config';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
@@ -38,6 +40,8 @@ export interface ApiDeps {
   readonly randomBytes: (size: number) => Uint8Array;
   /** Seals signing secrets and header values before they are stored (envelope encryption, adapters/secret-box.ts). */
   readonly secrets: SecretBox;
+  /** EMF metrics on stdout in AWS (handler.ts); flushed after every request. */
+  readonly metrics: Metrics;
   readonly config: {
     /** Endpoint URLs may be http, loopback or private (local mode). */
     readonly allowPrivateTargets: boolean;
@@ -78,6 +82,7 @@ export function createApiHandler(deps: ApiDeps) {
     secrets: deps.secrets,
     apiKeys: new DynamoApiKeyStore(deps.doc, deps.tableName),
     catalog: new EventTypeCatalog(new DynamoEventTypeStore(deps.doc, deps.tableName), deps.clock),
+    metrics: deps.metrics,
   };
   const authenticator = deps.authenticator ?? createAuthenticator(deps);
   const router = new Router(
@@ -95,6 +100,7 @@ export function createApiHandler(deps: ApiDeps) {
   };
 
   return middy<ApiEvent, ApiResult>()
+    .use(flushMetrics(deps.metrics))
     .use(httpHeaderNormalizer())
     .use(errorMapper({ logger: deps.logger ?? jsonLogger }))
     .use(consoleAssets())

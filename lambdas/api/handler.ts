@@ -12,6 +12,8 @@ import { kmsSecretBox } from '../adapters/secret-box';
 import { SecretsManagerApiKeys, StaticApiKeys } from '../adapters/secrets-api-keys';
 import { requireSecretsKeyArn } from '../config';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { EmfMetrics } from '../adapters/emf-metrics';
+import { stdoutLine } from '../flush-metrics';
 import { systemClock } from '../ports';
 import { createApiHandler } from './app';
 import { apiSettings, parseApiConfig } from './config';
@@ -32,5 +34,6 @@ export const handler = createApiHandler({
   clock: systemClock,
   randomBytes: (size) => randomBytes(size),
   secrets: kmsSecretBox(doc, config.tableName, new KMSClient({}), secretsKeyArn, systemClock),
+  metrics: new EmfMetrics({ deployment: config.deployment, service: 'api', write: stdoutLine, clock: systemClock }),
   config: apiSettings(config),
 });

@@ -5,18 +5,25 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
+import { EmfMetrics } from '../adapters/emf-metrics';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler';
+import { secretReader } from '../adapters/secrets-api-keys';
+import { operationalEventsFor } from '../adapters/webhook-operational-events';
+import type { OperationalWebhookConfig } from '../config';
+import type { OperationalEvents } from '../ports/operational-events';
 import { SnsAlerts } from '../adapters/sns-alerts';
 import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemClock, type SecretBox } from '../ports';
 import { withOpenedEndpoints } from '../use-cases/endpoint-secrets';
+import { flushMetrics, stdoutLine } from '../flush-metrics';
 import { errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
 import { processBatch } from '../use-cases/deliver/process-batch';
 import { deliverSettings, type DeliverConfig } from './config';
@@ -28,11 +35,25 @@ export interface DeliverClients {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly scheduler: SchedulerClient;
+  /** Reads the operational webhooks' signing secret in AWS. @default - none: the secret must then be given directly (local mode) */
+  readonly secretsManager?: SecretsManagerClient;
+}
+
+/** The operational events of a configuration, reading a Secrets Manager secret through `client` when it names one. */
+export function operationalEvents(config: OperationalWebhookConfig | undefined, client: SecretsManagerClient | undefined): OperationalEvents {
+  const read = client === undefined ? undefined : secretReader(client, systemClock);
+  return operationalEventsFor(config, {
+    clock: systemClock,
+    readSecret: async (secretId) => {
+      if (read === undefined) throw new Error(`no Secrets Manager client to read ${secretId}`);
+      return read(secretId);
+    },
+  });
 }
 
 /**
  * The production wiring: DynamoDB store, node:http sender, SQS delivery and dead-letter queues,
- * EventBridge Scheduler, SNS alerts, the system clock and `Math.random`. `overrides` replaces single
+ * EventBridge Scheduler, SNS alerts, EMF metrics on stdout, the system clock and `Math.random`. `overrides` replaces single
  * parts (local mode passes its sender options and its secret box; tests a clock).
  *
  * The store opens each loaded endpoint's signing secrets and header values with `clients.secrets`.
@@ -54,9 +75,11 @@ export function buildDeliverDeps(
     }),
     deadLetters: new SqsDeadLetterQueue(clients.sqs, config.deadLetterQueueUrl),
     alerts: new SnsAlerts(clients.sns, config.alertTopicArn),
+    operational: operationalEvents(config.operationalWebhook, clients.secretsManager),
     clock: systemClock,
     random: Math.random,
     log: jsonLogger,
+    metrics: new EmfMetrics({ deployment: config.deployment, service: 'deliver', write: stdoutLine, clock: systemClock }),
     settings: deliverSettings(config),
     ...rest,
   };
@@ -82,6 +105,7 @@ function logBatchErrors(log: Logger): MiddlewareObj<SQSEvent, SQSBatchResponse> 
  */
 export function createDeliverHandler(deps: DeliverDeps) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(flushMetrics(deps.metrics))
     .use(logBatchErrors(deps.log))
     .handler(async (event, context) => {
       const result = await processBatch(deps, event.Records, {

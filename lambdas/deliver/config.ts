@@ -3,7 +3,7 @@
  * fails the cold start, naming it.
  */
 import { DELIVER_TIMEOUT_SECONDS, SQS_MAX_DELAY_SECONDS } from '../../lib/spec';
-import { ConfigError, ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
+import { ConfigError, ENV, optionalInt, parseCommonConfig, parseOperationalWebhook, requireString, type CommonConfig, type Env, type OperationalWebhookConfig } from '../config';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverSettings } from '../use-cases/deliver/deps';
 
 export interface DeliverConfig extends CommonConfig {
@@ -17,6 +17,8 @@ export interface DeliverConfig extends CommonConfig {
   readonly shortDelaySeconds: number;
   readonly disableAfterSeconds: number;
   readonly alertWindowSeconds: number;
+  /** Operational webhooks; undefined when the deployment names no URL. */
+  readonly operationalWebhook: OperationalWebhookConfig | undefined;
 }
 
 /**
@@ -41,6 +43,7 @@ export function parseDeliverConfig(env: Env): DeliverConfig {
     shortDelaySeconds: optionalInt(env, ENV.shortDelaySeconds, DEFAULT_DELIVER_SETTINGS.shortDelaySeconds, 0, SQS_MAX_DELAY_SECONDS),
     disableAfterSeconds: optionalInt(env, ENV.disableAfterSeconds, DEFAULT_DELIVER_SETTINGS.disableAfterSeconds, 60, 365 * 86_400),
     alertWindowSeconds: optionalInt(env, ENV.alertWindowSeconds, DEFAULT_DELIVER_SETTINGS.alertWindowSeconds, 1, 86_400),
+    operationalWebhook: parseOperationalWebhook(env),
   };
 }
 

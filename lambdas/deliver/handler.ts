@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -28,6 +29,7 @@ export const handler = createDeliverHandler(
       sns: new SNSClient({}),
       scheduler: new SchedulerClient({}),
       secrets: kmsSecretBox(doc, config.tableName, new KMSClient({}), secretsKeyArn, systemClock),
+      secretsManager: new SecretsManagerClient({}),
     },
     config,
   ),

@@ -7,6 +7,7 @@ import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import { errorFields, jsonLogger, type Logger } from '../logger';
 import type { Alerts, Clock, DeliveryQueue } from '../ports';
+import type { OperationalEvents } from '../ports/operational-events';
 import { flushAlerts } from '../use-cases/deliver/flush-alerts';
 import { sweepOverdue, type SweepResult } from '../use-cases/sweep';
 
@@ -16,6 +17,8 @@ export interface SweepHandlerDeps {
   readonly queue: DeliveryQueue;
   /** Where the summaries of coalesced dead-letter alerts go. */
   readonly alerts: Alerts;
+  /** The summaries also go to the operational webhook (NO_OPERATIONAL_EVENTS when the deployment names none). */
+  readonly operational: OperationalEvents;
   readonly clock: Clock;
   readonly graceSeconds: number;
   readonly retentionDays: number;
@@ -42,7 +45,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) =>
   const alertStore = new DynamoDeliveryStore(deps.doc, { tableName: deps.tableName, retentionDays: deps.retentionDays });
   return async () => {
     // Alerts first: they need no queue, so a queue outage does not also hold back the alerts about it.
-    const alertSummaries = await flushAlerts({ store: alertStore, alerts: deps.alerts, clock: deps.clock, log: logger });
+    const alertSummaries = await flushAlerts({ store: alertStore, alerts: deps.alerts, operational: deps.operational, clock: deps.clock, log: logger });
     const { enqueueError, ...swept } = await sweepOverdue({
       events,
       queue: deps.queue,

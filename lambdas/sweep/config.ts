@@ -1,7 +1,7 @@
 /**
  * Configuration of the sweep Lambda, parsed once at cold start.
  */
-import { ENV, optionalInt, parseCommonConfig, requireString, type CommonConfig, type Env } from '../config';
+import { ENV, optionalInt, parseCommonConfig, parseOperationalWebhook, requireString, type CommonConfig, type Env, type OperationalWebhookConfig } from '../config';
 
 /** Default grace: a delivery is swept once its next attempt is five minutes overdue. */
 export const DEFAULT_SWEEP_GRACE_SECONDS = 300;
@@ -9,6 +9,8 @@ export const DEFAULT_SWEEP_GRACE_SECONDS = 300;
 export interface SweepConfig extends CommonConfig {
   readonly graceSeconds: number;
   readonly alertTopicArn: string;
+  /** Operational webhooks (the dead-letter summaries); undefined when the deployment names no URL. */
+  readonly operationalWebhook: OperationalWebhookConfig | undefined;
 }
 
 /** Reads the sweep's settings; fails fast (ConfigError naming the variable) on a missing or malformed one. */
@@ -17,5 +19,6 @@ export function parseSweepConfig(env: Env): SweepConfig {
     ...parseCommonConfig(env),
     graceSeconds: optionalInt(env, ENV.sweepGraceSeconds, DEFAULT_SWEEP_GRACE_SECONDS, 0, 86_400),
     alertTopicArn: requireString(env, ENV.alertTopicArn),
+    operationalWebhook: parseOperationalWebhook(env),
   };
 }

@@ -3,11 +3,13 @@
  * once per container.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SnsAlerts } from '../adapters/sns-alerts';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
+import { operationalEvents } from '../deliver/app';
 import { systemClock } from '../ports';
 import { createSweepHandler } from './app';
 import { parseSweepConfig } from './config';
@@ -20,6 +22,7 @@ export const handler = createSweepHandler({
   tableName: config.tableName,
   queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
   alerts: new SnsAlerts(new SNSClient({}), config.alertTopicArn),
+  operational: operationalEvents(config.operationalWebhook, new SecretsManagerClient({})),
   clock: systemClock,
   graceSeconds: config.graceSeconds,
   retentionDays: config.retentionDays,

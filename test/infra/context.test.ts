@@ -19,6 +19,7 @@ describe('deployment context', () => {
       breakerFailureThreshold: 5,
       breakerProbeSeconds: 60,
       environment: undefined,
+      operationalWebhookUrl: undefined,
     });
   });
 
@@ -34,6 +35,7 @@ describe('deployment context', () => {
         breakerFailureThreshold: '3',
         breakerProbeSeconds: '300',
         environment: 'sandbox',
+        operationalWebhookUrl: 'https://ops.example.com/herald',
       }),
     ).toEqual({
       alertEmail: 'ops@example.com',
@@ -45,6 +47,7 @@ describe('deployment context', () => {
       breakerFailureThreshold: 3,
       breakerProbeSeconds: 300,
       environment: 'sandbox',
+      operationalWebhookUrl: 'https://ops.example.com/herald',
     });
   });
 
@@ -97,6 +100,8 @@ describe('deployment context', () => {
       ['disableAfterDays is 0', { disableAfterDays: '0' }, /context disableAfterDays must be an integer from 1 to 365/],
       ['breakerFailureThreshold is 0', { breakerFailureThreshold: '0' }, /context breakerFailureThreshold must be an integer from 1 to 1000/],
       ['breakerProbeSeconds is a day and a second', { breakerProbeSeconds: '86401' }, /context breakerProbeSeconds must be an integer from 1 to 86400/],
+      ['operationalWebhookUrl is plain http', { operationalWebhookUrl: 'http://ops.example.com/' }, /context operationalWebhookUrl must be an https URL/],
+      ['operationalWebhookUrl is not a URL', { operationalWebhookUrl: 'ops' }, /context operationalWebhookUrl must be an https URL/],
       ['defaultRetryPolicy is not JSON', { defaultRetryPolicy: '{maxAttempts: 3}' }, /^context defaultRetryPolicy must be a JSON object \(a retry policy\), got invalid JSON/],
       ['defaultRetryPolicy is an array', { defaultRetryPolicy: '[1,2]' }, /^context defaultRetryPolicy must be a JSON object \(a retry policy\), got "\[1,2\]"$/],
       ['defaultRetryPolicy is a number', { defaultRetryPolicy: '5' }, /context defaultRetryPolicy must be a JSON object/],

@@ -228,6 +228,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       [ENV.breakerFailureThreshold]: '5',
       [ENV.breakerProbeSeconds]: '60',
       [ENV.environment]: 'production',
+      [ENV.deployment]: 'Herald',
     });
     const variables = (t: Template, path: string) =>
       (resourceAt(t, `${path}/Resource`).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;

@@ -12,7 +12,8 @@ let synthesized: Synthesized;
 let report: Report;
 
 beforeAll(() => {
-  synthesized = synthHerald({ alertEmail: 'ops@example.com' });
+  // Every optional resource present: the e-mail subscription and the operational webhook's secret.
+  synthesized = synthHerald({ alertEmail: 'ops@example.com', operationalWebhookUrl: 'https://ops.example.com/herald' });
   // Template.fromStack has synthesized the app, so aspects and lazy policies are final here.
   report = new AwsSolutionsChecks(synthesized.app, { verbose: true }).validateScope(synthesized.stack);
 });
@@ -49,6 +50,7 @@ describe('GIVEN the Herald stack WHEN checked with cdk-nag AwsSolutions', () => 
         'Herald/Api/Function AwsSolutions-L1',
         'Herald/Api/HttpApi AwsSolutions-APIG4',
         'Herald/Api/HttpApi AwsSolutions-COG4',
+        'Herald/OperationalWebhook/SigningSecret AwsSolutions-SMG4',
         'Herald/Sweeper/Function AwsSolutions-L1',
         'Herald/Worker/Function AwsSolutions-L1',
         // One finding, named exactly: not the whole IAM5 rule for the role.

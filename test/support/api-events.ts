@@ -6,6 +6,7 @@
  *   const res = await api.post('/v1/events', { type: 'a.b', data: {} }, { headers: { 'idempotency-key': 'k1' } });
  *   res.status, res.body (parsed JSON), res.headers
  */
+import { MemoryMetrics } from './metrics';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
@@ -220,6 +221,7 @@ export function createTestApi(
 ): TestApi {
   const queue = new FlakyQueue(options.innerQueue ?? new SqsDeliveryQueue(env.clients.sqs, env.resources.deliveryQueueUrl));
   const logger = new MemoryLogger();
+  const metrics = new MemoryMetrics();
   const handler = createApiHandler({
     doc: env.clients.doc,
     tableName: env.resources.tableName,
@@ -228,6 +230,7 @@ export function createTestApi(
     apiKeys: new StaticApiKeys([TEST_API_KEY]),
     clock,
     randomBytes: options.randomBytes ?? ((n) => randomBytes(n)),
+    metrics,
     config: {
       allowPrivateTargets: options.allowPrivateTargets ?? false,
       retentionDays: 30,

@@ -7,6 +7,7 @@ import type { ApiKeyStore } from '../../ports/api-key-store';
 import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
+import type { Metrics } from '../../ports/metrics';
 import type { Delivery } from '../../core/model';
 import type { EventTypeCatalog } from './event-type-catalog';
 
@@ -23,6 +24,8 @@ export interface ApiUseCaseDeps {
   readonly apiKeys: ApiKeyStore;
   /** The event-type catalog (publish checks data against it; the test route sends its examples). */
   readonly catalog: EventTypeCatalog;
+  /** Deployment-level counters (flushed by the handler once per request). */
+  readonly metrics: Metrics;
 }
 
 /** The queue message that asks for a delivery's next attempt. */

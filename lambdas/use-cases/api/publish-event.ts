@@ -6,6 +6,7 @@ import { ConflictError } from '../../core/errors';
 import { matchesEventType } from '../../core/event-type';
 import { makeId } from '../../core/ids';
 import type { FanOutEntry, IdempotencyRecord } from '../../ports/event-store';
+import { COUNT_METRICS } from '../../ports/metrics';
 import { acceptEvent, fanOutEntry, intakeStep } from './accept-event';
 import { canonicalJson } from './canonical-json';
 import type { ApiUseCaseDeps } from './deps';
@@ -117,6 +118,7 @@ export async function publishEvent(deps: ApiUseCaseDeps, request: PublishRequest
     fanOut,
   );
   if (key !== undefined) await intakeStep(() => deps.events.completeIdempotency(key));
+  deps.metrics.count(COUNT_METRICS.published);
   return { id: eventId, type: request.type, tenant: request.tenant, createdAt, deliveries: fanOut, replayed: false };
 }
 

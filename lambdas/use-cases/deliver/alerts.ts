@@ -7,6 +7,7 @@ import { formatDuration } from '../../core/duration';
 import { displayUrl } from '../../core/target';
 import type { AlertWindow } from '../../ports/delivery-store';
 import type { DeadLetterRecord } from '../../ports';
+import type { OperationalEvent } from '../../ports/operational-events';
 import { errorText, type DeliverDeps } from './deps';
 
 export interface AlertText {
@@ -97,20 +98,68 @@ export function endpointDisabledAlert(endpoint: { id: string; url: string }, rea
  * so an outage of an endpoint with thousands of queued deliveries sends a handful of e-mails, not
  * thousands. A failure to publish is logged: the dead letter itself is on the queue and in the table.
  */
-export async function reportDeadLetter(deps: Pick<DeliverDeps, 'store' | 'alerts' | 'log' | 'settings'>, record: DeadLetterRecord, now: number): Promise<void> {
+export async function reportDeadLetter(
+  deps: Pick<DeliverDeps, 'store' | 'alerts' | 'operational' | 'log' | 'settings'>,
+  record: DeadLetterRecord,
+  now: number,
+): Promise<void> {
   const windowSeconds = deps.settings.alertWindowSeconds;
+  const ids = { deliveryId: record.deliveryId, endpointId: record.endpointId };
+  let registration;
   try {
-    const registration = await deps.store.registerDeadLetter({
+    registration = await deps.store.registerDeadLetter({
       endpointId: record.endpointId,
       endpointUrl: record.endpointUrl,
       deliveryId: record.deliveryId,
       now,
       windowMs: windowSeconds * 1000,
     });
-    if (registration.kind === 'suppressed') return;
-    const alert = deadLetterAlert(record, windowSeconds, registration.previous);
-    await deps.alerts.publish(alert.subject, alert.message);
   } catch (error) {
-    deps.log.error('dead-letter alert failed', { deliveryId: record.deliveryId, endpointId: record.endpointId, error: errorText(error) });
+    deps.log.error('dead-letter alert failed', { ...ids, error: errorText(error) });
+    return;
   }
+  if (registration.kind === 'suppressed') return;
+  const alert = deadLetterAlert(record, windowSeconds, registration.previous);
+  // The e-mail and the operational webhook are independent: one failing does not hold back the other.
+  await Promise.all([
+    deps.alerts.publish(alert.subject, alert.message).catch((error: unknown) => deps.log.error('dead-letter alert failed', { ...ids, error: errorText(error) })),
+    deps.operational
+      .emit(deadLetterEvent(record))
+      .catch((error: unknown) => deps.log.error('operational webhook failed', { ...ids, type: 'delivery.dead', error: errorText(error) })),
+  ]);
+}
+
+/** The `delivery.dead` operational event of one dead letter. */
+export function deadLetterEvent(record: DeadLetterRecord): OperationalEvent {
+  return {
+    type: 'delivery.dead',
+    data: {
+      endpointId: record.endpointId,
+      url: displayUrl(record.endpointUrl),
+      tenant: record.tenant,
+      summary: false,
+      deliveryId: record.deliveryId,
+      eventId: record.eventId,
+      eventType: record.eventType,
+      attempts: record.attempts,
+      reason: record.reason,
+      ...(record.lastOutcome === undefined ? {} : { lastOutcome: describeOutcome(record.lastOutcome) }),
+    },
+  };
+}
+
+/** The `delivery.dead` summary of the dead letters an alert window held back. */
+export function deadLetterSummaryEvent(window: AlertWindow): OperationalEvent {
+  return {
+    type: 'delivery.dead',
+    data: {
+      endpointId: window.endpointId,
+      url: displayUrl(window.endpointUrl),
+      summary: true,
+      count: window.suppressed,
+      windowStart: iso(window.windowStart),
+      windowEnd: iso(window.windowEnd),
+      sampleDeliveryIds: window.sampleDeliveryIds,
+    },
+  };
 }

@@ -6,12 +6,14 @@ import { createHash } from 'node:crypto';
 import { SQS_MAX_DELAY_SECONDS } from '../../../lib/spec';
 import { describeOutcome } from '../../core/classify';
 import { decide } from '../../core/decide';
+import { failureClass } from '../../core/failure-class';
 import type { Attempt, Decision, Delivery, DeliveryMessage, Endpoint, HeraldEvent, RetryPolicy } from '../../core/model';
 import { isFinal } from '../../core/model';
 import { headerMap } from '../../core/header-map';
 import { displayUrl } from '../../core/target';
 import type { DeadLetterRecord, SendResult } from '../../ports';
 import type { DeliveryTransition } from '../../ports/delivery-store';
+import { COUNT_METRICS, LATENCY_METRICS } from '../../ports/metrics';
 import { endpointDisabledAlert, reportDeadLetter } from './alerts';
 import { BatchScope, type EndpointPlan } from './batch-scope';
 import { errorText, type DeliverDeps } from './deps';
@@ -93,7 +95,9 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
     return 'done';
   }
   if (endpoint === undefined) {
-    await transitionWithoutAttempt(deps, { delivery, status: 'canceled', finalReason: 'endpoint deleted', now: deps.clock.now() });
+    if (await transitionWithoutAttempt(deps, { delivery, status: 'canceled', finalReason: 'endpoint deleted', now: deps.clock.now() })) {
+      deps.metrics.count(COUNT_METRICS.canceled);
+    }
     return 'done';
   }
   if (endpoint.tenant !== delivery.tenant) {
@@ -163,10 +167,29 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
   };
   if (decision.kind === 'retry') fields.nextAttemptAt = new Date(decision.at).toISOString();
   deps.log.info('attempt', fields);
+  recordAttemptMetrics(deps, delivery, result, decision, now);
 
   const pending = effects(deps, { delivery, endpoint, plan, result, decision, attemptNumber: message.attempt, finalReason: state.finalReason, now });
   if (pending !== undefined) await pending;
   return 'done';
+}
+
+/**
+ * The metrics of one saved attempt: its latency, its failure class when it failed, and how the delivery ended
+ * when it did (delivered with its publish-to-delivery latency, or canceled; dead is counted where every dead
+ * letter goes, {@link deadLetter}).
+ */
+function recordAttemptMetrics(deps: DeliverDeps, delivery: Delivery, result: SendResult, decision: Decision, now: number): void {
+  const { metrics } = deps;
+  metrics.latency(LATENCY_METRICS.attempt, result.latencyMs);
+  const failed = failureClass(result.outcome);
+  if (failed !== undefined) metrics.failed(failed);
+  if (decision.kind === 'delivered') {
+    metrics.count(COUNT_METRICS.delivered);
+    metrics.latency(LATENCY_METRICS.delivery, now - delivery.createdAt);
+  } else if (decision.kind === 'canceled') {
+    metrics.count(COUNT_METRICS.canceled);
+  }
 }
 
 /** The attempt as recorded: optional fields only when there is something to record. */
@@ -313,6 +336,7 @@ async function deadLetter(
     reason,
     deadAt: new Date(now).toISOString(),
   };
+  deps.metrics.count(COUNT_METRICS.dead);
   try {
     await deps.deadLetters.put(record);
   } catch (error) {
@@ -382,9 +406,14 @@ async function disable(deps: DeliverDeps, endpoint: Endpoint, reason: string, no
   if (!changed) return;
   deps.log.warn('endpoint disabled', { endpointId: endpoint.id, reason });
   const alert = endpointDisabledAlert(endpoint, reason);
-  try {
-    await deps.alerts.publish(alert.subject, alert.message);
-  } catch (error) {
-    deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) });
-  }
+  await Promise.all([
+    deps.alerts
+      .publish(alert.subject, alert.message)
+      .catch((error: unknown) => deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) })),
+    deps.operational
+      .emit({ type: 'endpoint.disabled', data: { endpointId: endpoint.id, url: displayUrl(endpoint.url), tenant: endpoint.tenant, reason } })
+      .catch((error: unknown) =>
+        deps.log.error('operational webhook failed', { endpointId: endpoint.id, type: 'endpoint.disabled', error: errorText(error) }),
+      ),
+  ]);
 }

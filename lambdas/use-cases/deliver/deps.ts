@@ -6,6 +6,8 @@ export { errorText, jsonLogger, type Logger } from '../../logger';
  */
 import type { RetryPolicyInput } from '../../core/model';
 import type { Alerts, Clock, DeadLetterQueue, DeliveryQueue, HttpSender, RetryScheduler } from '../../ports';
+import type { Metrics } from '../../ports/metrics';
+import type { OperationalEvents } from '../../ports/operational-events';
 import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
 
 export interface DeliverSettings {
@@ -49,10 +51,14 @@ export interface DeliverDeps {
   readonly scheduler: RetryScheduler;
   readonly deadLetters: DeadLetterQueue;
   readonly alerts: Alerts;
+  /** Operational webhooks to the operator's URL, sent beside the e-mail alerts. */
+  readonly operational: OperationalEvents;
   readonly clock: Clock;
   /** Uniform in [0, 1): backoff jitter. */
   readonly random: () => number;
   readonly log: Logger;
+  /** Deployment-level counters and latencies (flushed by the handler once per batch). */
+  readonly metrics: Metrics;
   readonly settings: DeliverSettings;
 }
 

@@ -1,11 +1,14 @@
 import type { Alerts, Clock } from '../../ports';
+import type { OperationalEvents } from '../../ports/operational-events';
 import type { AlertWindowStore } from '../../ports/delivery-store';
-import { summaryAlert } from './alerts';
+import { deadLetterSummaryEvent, summaryAlert } from './alerts';
 import { errorText, type Logger } from './deps';
 
 export interface FlushAlertsDeps {
   readonly store: AlertWindowStore;
   readonly alerts: Alerts;
+  /** The summaries go to the operational webhook too. */
+  readonly operational: OperationalEvents;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -18,6 +21,8 @@ const PAGE = 25;
  * calls this every minute). Each window is first marked reported with a conditional write, so two
  * flushes running at once, or a dead letter opening the endpoint's next window at the same moment,
  * never report the same dead letters twice.
+ *
+ * The summary also goes to the operational webhook, when the deployment names one.
  *
  * A window whose summary fails to publish is logged and not retried: its dead letters are on the
  * dead-letter queue, whose depth alarm alerts too.
@@ -38,12 +43,20 @@ export async function flushAlerts(deps: FlushAlertsDeps, options: { maxWindows?:
       if (!(await deps.store.closeAlertWindow(window))) continue;
       closedAny = true;
       const alert = summaryAlert(window);
-      try {
-        await deps.alerts.publish(alert.subject, alert.message);
-        published++;
-      } catch (error) {
-        deps.log.error('alert summary failed', { endpointId: window.endpointId, suppressed: window.suppressed, error: errorText(error) });
-      }
+      const fields = { endpointId: window.endpointId, suppressed: window.suppressed };
+      const [sent] = await Promise.all([
+        deps.alerts.publish(alert.subject, alert.message).then(
+          () => true,
+          (error: unknown) => {
+            deps.log.error('alert summary failed', { ...fields, error: errorText(error) });
+            return false;
+          },
+        ),
+        deps.operational
+          .emit(deadLetterSummaryEvent(window))
+          .catch((error: unknown) => deps.log.error('operational webhook failed', { ...fields, type: 'delivery.dead', error: errorText(error) })),
+      ]);
+      if (sent) published++;
     }
     // The index is eventually consistent: windows it still lists but that are already closed are skipped, not re-read forever.
     if (!closedAny) break;

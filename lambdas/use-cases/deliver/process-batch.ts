@@ -5,6 +5,7 @@
 import type { DeliveryMessage } from '../../core/model';
 import { BatchScope } from './batch-scope';
 import { deliverOne, effectiveTimeoutMs, type ItemResult, type WorkItem } from './deliver-one';
+import { LATENCY_METRICS } from '../../ports/metrics';
 import { errorText, type DeliverDeps } from './deps';
 
 /** Time an attempt needs after its HTTP timeout to be recorded and its effects carried out. */
@@ -13,6 +14,8 @@ export const FINISH_MARGIN_MS = 5000;
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
+  /** SQS system attributes; `SentTimestamp` (epoch ms as a string) gives the queue age metric. */
+  readonly attributes?: { readonly SentTimestamp?: string };
 }
 
 export interface BatchOptions {
@@ -71,7 +74,10 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
  */
 export async function processBatch(deps: DeliverDeps, records: readonly QueueRecord[], options: BatchOptions = {}): Promise<BatchResult> {
   const parsed: { record: QueueRecord; message: DeliveryMessage }[] = [];
+  const receivedAt = deps.clock.now();
   for (const record of records) {
+    const sentAt = Number(record.attributes?.SentTimestamp);
+    if (Number.isFinite(sentAt) && sentAt > 0) deps.metrics.latency(LATENCY_METRICS.queueAge, Math.max(0, receivedAt - sentAt));
     const message = parseDeliveryMessage(record.body);
     if (message === undefined) {
       deps.log.warn('malformed delivery message acknowledged without processing', {

@@ -1,3 +1,4 @@
+import { MemoryMetrics } from '../../support/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaticApiKeys } from '../../../lambdas/adapters/secrets-api-keys';
@@ -89,6 +90,7 @@ describe('api handler: authentication, routing and error mapping', () => {
       apiKeys: new StaticApiKeys(['current-key', 'previous-key']),
       clock,
       randomBytes: (n) => new Uint8Array(n),
+      metrics: new MemoryMetrics(),
       config: { allowPrivateTargets: false, retentionDays: 30 },
       logger: new MemoryLogger(),
     });
@@ -108,6 +110,7 @@ describe('api handler: authentication, routing and error mapping', () => {
       apiKeys: failing,
       clock,
       randomBytes: (n) => new Uint8Array(n),
+      metrics: new MemoryMetrics(),
       config: { allowPrivateTargets: false, retentionDays: 30 },
       logger,
     });
@@ -179,6 +182,7 @@ describe('api handler: authentication, routing and error mapping', () => {
       clock,
       // A broken random source: id generation throws a RangeError inside the use case.
       randomBytes: () => new Uint8Array(3),
+      metrics: new MemoryMetrics(),
       config: { allowPrivateTargets: false, retentionDays: 30 },
       logger,
     });
@@ -202,6 +206,7 @@ describe('api handler: authentication, routing and error mapping', () => {
       apiKeys: new StaticApiKeys([TEST_API_KEY]),
       clock,
       randomBytes: (n) => new Uint8Array(n),
+      metrics: new MemoryMetrics(),
       config: { allowPrivateTargets: false, retentionDays: 30 },
       logger,
     });
@@ -227,6 +232,7 @@ describe('api handler: authentication, routing and error mapping', () => {
       apiKeys: { keys: () => Promise.reject(new Error('bad value whsec_c2VjcmV0c2VjcmV0 for Bearer abc.def')) },
       clock,
       randomBytes: (n) => new Uint8Array(n),
+      metrics: new MemoryMetrics(),
       config: { allowPrivateTargets: false, retentionDays: 30 },
       logger,
     });

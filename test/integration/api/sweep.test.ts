@@ -1,3 +1,4 @@
+import { NO_OPERATIONAL_EVENTS } from '../../../lambdas/ports/operational-events';
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -225,6 +226,7 @@ describe('sweep: overdue deliveries are enqueued again', () => {
       tableName: env.resources.tableName,
       queue: t.queue,
       alerts: new SnsAlerts(env.clients.sns, env.resources.alertTopicArn),
+      operational: NO_OPERATIONAL_EVENTS,
       clock,
       graceSeconds: GRACE_SECONDS,
       retentionDays: 30,

@@ -26,6 +26,7 @@ import { makeId } from '../../../lambdas/core/ids';
 import { newDelivery, type Attempt, type Delivery, type Endpoint, type HeraldEvent } from '../../../lambdas/core/model';
 import { generateSecret } from '../../../lambdas/core/signing';
 import { buildDeliverDeps, createDeliverHandler } from '../../../lambdas/deliver/app';
+import { MemoryMetrics } from '../../support/metrics';
 import type { DeliverConfig } from '../../../lambdas/deliver/config';
 import type { DeliverDeps, DeliverSettings, Logger } from '../../../lambdas/use-cases/deliver/deps';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/emulators';
@@ -122,6 +123,8 @@ export async function startWorld(): Promise<World> {
     retentionDays: 30,
     defaultRetryPolicy: undefined,
     breaker: { ...DEFAULT_CIRCUIT },
+    deployment: 'test',
+    operationalWebhook: undefined,
     deliveryQueueArn: resources.deliveryQueueArn,
     slowDeliveryQueueUrl: resources.slowDeliveryQueueUrl,
     slowDeliveryQueueArn: resources.slowDeliveryQueueArn,
@@ -194,7 +197,7 @@ export async function startWorld(): Promise<World> {
       const deps = buildDeliverDeps(
         { doc: env.clients.doc, sqs, sns: env.clients.sns, scheduler: schedulerClient, secrets: env.secrets },
         config(options.config),
-        { clock, random: () => 0.5, log: captureLogger(logs), ...options.overrides },
+        { clock, random: () => 0.5, log: captureLogger(logs), metrics: new MemoryMetrics(), ...options.overrides },
       );
       return { ...deps, settings: { ...deps.settings, ...options.settings } };
     },

@@ -58,7 +58,7 @@ export const TEST_KEY = 'hk_reliability_0123456789abcdef';
 export async function startTestHerald(options: Omit<LocalHeraldOptions, 'port' | 'apiKey' | 'logger' | 'printAlert'> = {}): Promise<TestHerald> {
   const logger = new CapturingLogger();
   const alerts: PrintedAlert[] = [];
-  const herald = await startLocalHerald({ ...options, port: 0, apiKey: TEST_KEY, logger, printAlert: (text) => alerts.push(parseAlert(text)) });
+  const herald = await startLocalHerald({ ...options, port: 0, apiKey: TEST_KEY, logger, printMetrics: options.printMetrics ?? (() => undefined), printAlert: (text) => alerts.push(parseAlert(text)) });
   const clients = localClients(herald.emulators.dynamoEndpoint, herald.emulators.sqsEndpoint);
   return {
     herald,

@@ -21,6 +21,8 @@ import type {
   LoadedBatch,
   WriteResult,
 } from '../../../lambdas/ports/delivery-store';
+import { MemoryMetrics } from '../../support/metrics';
+import type { OperationalEvent, OperationalEvents } from '../../../lambdas/ports/operational-events';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverDeps, type DeliverSettings } from '../../../lambdas/use-cases/deliver/deps';
 
 export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
@@ -148,11 +150,12 @@ export class ScriptedSender implements HttpSender {
   }
 }
 
-export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts {
+export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts, OperationalEvents {
   queued: QueuedDelivery[] = [];
   scheduled: { name: string; at: number; message: DeliveryMessage }[] = [];
   dead: DeadLetterRecord[] = [];
   published: { subject: string; message: string }[] = [];
+  operational: OperationalEvent[] = [];
   async send(messages: readonly QueuedDelivery[]): Promise<void> {
     this.queued.push(...messages);
   }
@@ -165,6 +168,9 @@ export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue,
   }
   async publish(subject: string, message: string): Promise<void> {
     this.published.push({ subject, message });
+  }
+  async emit(event: OperationalEvent): Promise<void> {
+    this.operational.push(event);
   }
 }
 
@@ -196,6 +202,7 @@ export interface UnitWorld {
   effects: Recorder;
   clock: { t: number; now(): number };
   logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  metrics: MemoryMetrics;
   deps: DeliverDeps;
 }
 
@@ -206,6 +213,7 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
   const clock = { t: T0, now: () => clock.t };
   const logs: UnitWorld['logs'] = [];
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) => logs.push({ level, message, ...(fields ? { fields } : {}) });
+  const metrics = new MemoryMetrics();
   const deps: DeliverDeps = {
     store,
     sender,
@@ -213,12 +221,14 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
     scheduler: effects,
     deadLetters: effects,
     alerts: effects,
+    operational: effects,
     clock,
     random: () => 0.5,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
+    metrics,
     settings: { defaultRetryPolicy: undefined, maxTimeoutMs: 50_000, ...DEFAULT_DELIVER_SETTINGS, ...options.settings },
   };
-  return { store, sender, effects, clock, logs, deps };
+  return { store, sender, effects, clock, logs, metrics, deps };
 }
 
 export function seed(world: UnitWorld, overrides: Parameters<typeof fixture>[0] = {}) {
