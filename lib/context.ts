@@ -29,6 +29,8 @@ export const CONTEXT_KEYS = {
   breakerFailureThreshold: 'breakerFailureThreshold',
   breakerProbeSeconds: 'breakerProbeSeconds',
   environment: 'environment',
+  workerConcurrency: 'workerConcurrency',
+  reserveWorkerConcurrency: 'reserveWorkerConcurrency',
 } as const;
 
 export const CONTEXT_DEFAULTS = {
@@ -38,6 +40,8 @@ export const CONTEXT_DEFAULTS = {
   disableAfterDays: 5,
   breakerFailureThreshold: DEFAULT_CIRCUIT.failureThreshold,
   breakerProbeSeconds: DEFAULT_CIRCUIT.probeIntervalSeconds,
+  workerConcurrency: 20,
+  reserveWorkerConcurrency: true,
 } as const;
 
 /** The validated deployment settings. */
@@ -72,6 +76,10 @@ export const UNNAMED_ENVIRONMENT = 'production';
 /** The stack's name (and construct id): `Herald`, or `Herald-<environment>` when one is named. */
 export function heraldStackName(settings: Pick<HeraldContext, 'environment'>): string {
   return settings.environment === undefined ? 'Herald' : `Herald-${settings.environment}`;
+  /** Most concurrent deliver Lambdas (the event source mapping's maximum concurrency). */
+  readonly workerConcurrency: number;
+  /** Whether that concurrency is reserved for the deliver Lambda, so throttling cannot push valid messages to the DLQ. */
+  readonly reserveWorkerConcurrency: boolean;
 }
 
 /** Returns the raw context value of a key, `undefined` when not set. */
@@ -121,6 +129,17 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
       ...CIRCUIT_LIMITS.probeIntervalSeconds,
     }),
     environment: parseEnvironmentName(CONTEXT_KEYS.environment, value(CONTEXT_KEYS.environment)),
+    // 2 to 1000 is what an SQS event source mapping's maximum concurrency accepts.
+    workerConcurrency: parseInteger(CONTEXT_KEYS.workerConcurrency, value(CONTEXT_KEYS.workerConcurrency), {
+      fallback: CONTEXT_DEFAULTS.workerConcurrency,
+      min: 2,
+      max: 1000,
+    }),
+    reserveWorkerConcurrency: parseBoolean(
+      CONTEXT_KEYS.reserveWorkerConcurrency,
+      value(CONTEXT_KEYS.reserveWorkerConcurrency),
+      CONTEXT_DEFAULTS.reserveWorkerConcurrency,
+    ),
   };
 }
 

@@ -29,10 +29,11 @@ import { parseSweepConfig } from '../lambdas/sweep/config';
 import { LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
+import { lockDataDir } from './data-lock';
 import { LanePollers } from './lanes';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
-import { provisionLocal, type LocalResources } from './provision';
+import { ensureScheduleGroup, provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
 
 /** The role the Scheduler emulator is told to assume (it checks nothing; AWS would). */
@@ -111,10 +112,19 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     ensurePrivateDir(options.dataDir);
     ensurePrivateDir(dynamoDir);
   }
+  // Before dynalite opens its files: a second Herald on this folder stops here, saying who holds it.
+  const lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
   const logger = options.logger ?? jsonLogger;
 
-  const emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
-  const stops: (() => Promise<void>)[] = [() => emulators.stop()];
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  // Run in reverse: the lock is released last, once dynalite has closed its files.
+  const stops: (() => Promise<void>)[] = [async () => lock?.release(), () => emulators.stop()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -130,6 +140,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     stops.push(() => scheduler.stop());
     const schedulerClient = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: scheduler.endpoint });
     stops.push(async () => schedulerClient.destroy());
+    await ensureScheduleGroup(schedulerClient, resources.scheduleGroup);
 
     // The environment the stack would give the functions, pointing at the local resources.
     const env: Env = {

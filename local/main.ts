@@ -12,6 +12,7 @@ import { ENV } from '../lambdas/config';
 import { consoleLogger } from './console-logger';
 import { heraldSettings, startLocalHerald } from './herald-local';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, PRIVATE_UMASK } from './private-files';
+import { quietSdkNodeWarning } from './node-support';
 
 /** `keyExpression`: shell text that yields the key (the key itself is printed once, above, or not at all). */
 function example(url: string, keyExpression: string): string {
@@ -54,6 +55,7 @@ const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 async function main(): Promise<void> {
   // Everything local mode writes (table files, schedules, keys) is the user's alone: files 0600, folders 0700.
   process.umask(PRIVATE_UMASK);
+  quietSdkNodeWarning();
   const env = process.env;
   const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -98,7 +98,11 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
     meter.instrument(esm.sqs, 'event-source-mapping', 'sqs');
     meter.instrument(schedulerService.sqs, 'scheduler-service', 'sqs');
 
-    const scheduler: SchedulerEmulator = await startSchedulerEmulator({ sqs: schedulerService.sqs, region: LOCAL_REGION });
+    const scheduler: SchedulerEmulator = await startSchedulerEmulator({
+      sqs: schedulerService.sqs,
+      region: LOCAL_REGION,
+      groups: [resources.scheduleGroup],
+    });
     stops.push(() => scheduler.stop());
     const schedulerClient = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: scheduler.endpoint });
     stops.push(() => schedulerClient.destroy());
