@@ -26,7 +26,7 @@ import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
 import { parseSweepConfig } from '../lambdas/sweep/config';
-import { LOCAL_NAMES } from '../lib/spec';
+import { DELIVER_RECURSIVE_LOOP, LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
 import { lockDataDir } from './data-lock';
@@ -35,6 +35,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from 
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { ensureScheduleGroup, provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
+import { LambdaLineage } from './lambda-lineage';
 
 /** The role the Scheduler emulator is told to assume (it checks nothing; AWS would). */
 export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/herald-local-scheduler';
@@ -192,7 +193,16 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const startupSweep = createSweepHandler({ ...sweepDeps, graceSeconds: 0, lookaheadSeconds: deliverConfig.shortDelaySeconds });
     await startupSweep({});
 
+    // Lambda's recursive loop detection, with the deliver function's setting from the stack's spec.
+    const lineage = new LambdaLineage();
+    lineage.track(clients.sqs);
     const poller = new LanePollers({
+      recursion: {
+        lineage,
+        recursiveLoop: DELIVER_RECURSIVE_LOOP,
+        onRecursionStopped: (messageId, hops) =>
+          logger.warn('Lambda would stop this recursive loop (RecursiveLoop: Terminate): record not passed to the function', { messageId, hops }),
+      },
       sqs: clients.sqs,
       queues: resources,
       handler: deliverHandler,
