@@ -31,11 +31,13 @@ import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
 import { lockDataDir } from './data-lock';
 import { LanePollers } from './lanes';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localClients, startEmulators, type Emulators } from './emulators';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { ensureScheduleGroup, provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
+import { IndexLag } from './index-lag';
 import { LambdaLineage } from './lambda-lineage';
+import { TtlReaper } from './ttl-reaper';
 
 /** The role the Scheduler emulator is told to assume (it checks nothing; AWS would). */
 export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/herald-local-scheduler';
@@ -59,6 +61,13 @@ export interface LocalHeraldOptions {
   readonly printAlert?: (text: string) => void;
   /** Structured logs of the handlers. @default JSON lines on stdout/stderr */
   readonly logger?: Logger;
+  /**
+   * Index reads (GSI Queries) see writes this many ms late, as DynamoDB's eventually consistent indexes may.
+   * @default 0 (dynalite's exact indexes)
+   */
+  readonly indexLagMs?: number;
+  /** How often expired items (TTL) are deleted. @default 60 s */
+  readonly ttlReapIntervalMs?: number;
 }
 
 export interface LocalHerald {
@@ -132,6 +141,19 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
   try {
     const { clients } = emulators;
     const resources = await provisionLocal(clients, LOCAL_NAMES);
+    // What DynamoDB does and dynalite does not: delete expired items; optionally, lag index reads.
+    const reaper = new TtlReaper({
+      dynamo: clients.dynamo,
+      tableName: resources.tableName,
+      onError: (error) => logger.error('TTL reaper failed', { error: String(error) }),
+    });
+    reaper.start(options.ttlReapIntervalMs ?? 60_000);
+    stops.push(() => reaper.stop());
+    if ((options.indexLagMs ?? 0) > 0) {
+      const raw = localClients(emulators.dynamoEndpoint, emulators.sqsEndpoint);
+      stops.push(async () => raw.dynamo.destroy());
+      await IndexLag.enable({ clients, raw: raw.dynamo, tableName: resources.tableName, lagMs: options.indexLagMs! });
+    }
     const scheduler = await startSchedulerEmulator({
       sqs: clients.sqs,
       region: LOCAL_REGION,

@@ -65,6 +65,11 @@ async function main(): Promise<void> {
   const dataDir = resolve(env.HERALD_DATA_DIR || '.herald-data');
   const given = env[ENV.apiKey];
   const settings = heraldSettings(env);
+  const indexLagMs = env.HERALD_LOCAL_INDEX_LAG_MS === undefined || env.HERALD_LOCAL_INDEX_LAG_MS === '' ? 0 : Number(env.HERALD_LOCAL_INDEX_LAG_MS);
+  if (!Number.isInteger(indexLagMs) || indexLagMs < 0 || indexLagMs > 600_000) {
+    console.error(`HERALD_LOCAL_INDEX_LAG_MS must be an integer from 0 to 600000, got "${env.HERALD_LOCAL_INDEX_LAG_MS}"`);
+    process.exit(2);
+  }
   const herald = await startLocalHerald({
     port,
     dataDir,
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
     allowPrivateTargets: env[ENV.allowPrivateTargets] === undefined ? true : env[ENV.allowPrivateTargets] === 'true',
     env: settings,
     logger: consoleLogger(),
+    indexLagMs,
   });
   console.log(`Herald listening on ${herald.url}`);
   // The key is printed once, and only when Herald made it: a key from the environment is the caller's already,
