@@ -68,6 +68,10 @@ export interface HeraldContext {
    * stack is `Herald` and the environment `production`.
    */
   readonly environment: string | undefined;
+  /** Most concurrent deliver Lambdas (the fast lane's event source mapping's maximum concurrency). */
+  readonly workerConcurrency: number;
+  /** Whether the lanes' concurrency is reserved for the deliver Lambda, so throttling cannot push valid messages to the DLQ. */
+  readonly reserveWorkerConcurrency: boolean;
 }
 
 /** The environment stamped into payloads when the deployer names none. */
@@ -76,10 +80,6 @@ export const UNNAMED_ENVIRONMENT = 'production';
 /** The stack's name (and construct id): `Herald`, or `Herald-<environment>` when one is named. */
 export function heraldStackName(settings: Pick<HeraldContext, 'environment'>): string {
   return settings.environment === undefined ? 'Herald' : `Herald-${settings.environment}`;
-  /** Most concurrent deliver Lambdas (the event source mapping's maximum concurrency). */
-  readonly workerConcurrency: number;
-  /** Whether that concurrency is reserved for the deliver Lambda, so throttling cannot push valid messages to the DLQ. */
-  readonly reserveWorkerConcurrency: boolean;
 }
 
 /** Returns the raw context value of a key, `undefined` when not set. */
