@@ -1,6 +1,6 @@
 /**
- * Runs `local/main.ts` (what `npm start` runs) as a child process, the way a user does, for end-to-end tests:
- * under tsx's command-line wrapper, or through `npm start` itself. The child leads its own process group, and is
+ * Runs `local/main.ts` as a child process, the way a user does, for end-to-end tests: as `npm start` runs it
+ * (`node --import tsx local/main.ts`), or through `npm start` itself. The child leads its own process group, and is
  * stopped by group, so nothing under it (tsx's node, esbuild's service) outlives the test.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -9,10 +9,9 @@ import { SDK_NODE_WARNING_SWITCH } from '../../local/node-support';
 import { groupAlive, killGroup, spawnGroup } from './process-group';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 
-/** How the process is started: `tsx local/main.ts`, or `npm start` (npm → sh → node). */
-export type Launcher = 'tsx' | 'npm';
+/** How the process is started: `node --import tsx local/main.ts` (what `npm start` execs), or `npm start` itself. */
+export type Launcher = 'node' | 'npm';
 
 export interface LocalProcess {
   readonly child: ChildProcess;
@@ -34,8 +33,8 @@ export interface LocalProcess {
   alive(): boolean;
 }
 
-export async function startLocalProcess(env: Record<string, string>, timeoutMs = 60_000, launcher: Launcher = 'tsx'): Promise<LocalProcess> {
-  const [command, args] = launcher === 'npm' ? ['npm', ['start', '--silent']] : [TSX, ['local/main.ts']];
+export async function startLocalProcess(env: Record<string, string>, timeoutMs = 60_000, launcher: Launcher = 'node'): Promise<LocalProcess> {
+  const [command, args] = launcher === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'local/main.ts']];
   // Without the test runner's switch for the SDK's Node 20 warning: local mode must keep it quiet itself.
   const { [SDK_NODE_WARNING_SWITCH]: _switch, ...inherited } = process.env;
   const child = spawnGroup(command, args, {
