@@ -206,8 +206,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       }
     });
 
-    it('the deliver Lambda has its maximum concurrency reserved, so throttling cannot push valid messages to the DLQ', () => {
-      expect(resourceAt(template, `${FUNCTIONS.worker}/Resource`).Properties!.ReservedConcurrentExecutions).toBe(20);
+    it('the deliver Lambda has both lanes\' maximum concurrency (20 + 10) reserved, so throttling cannot push valid messages to the DLQ', () => {
+      expect(resourceAt(template, `${FUNCTIONS.worker}/Resource`).Properties!.ReservedConcurrentExecutions).toBe(20 + 10);
       for (const path of [FUNCTIONS.api, FUNCTIONS.sweeper]) {
         expect(resourceAt(template, `${path}/Resource`).Properties!.ReservedConcurrentExecutions).toBeUndefined();
       }
