@@ -18,7 +18,7 @@ import { createContext, parseCli, type Benchmark } from './support/context';
 import { deliveryOverhead } from './delivery-overhead';
 import { endToEnd } from './end-to-end';
 import { isolation } from './isolation';
-import { muteNodeVersionWarning } from './support/logging';
+import { quietSdkNodeWarning } from '../local/node-support';
 import { publishApi } from './publish-api';
 import { consoleReporter } from './support/report';
 
@@ -51,7 +51,7 @@ function help(): string {
 }
 
 async function main(): Promise<number> {
-  muteNodeVersionWarning();
+  quietSdkNodeWarning();
   const options = parseCli(process.argv.slice(2));
   if (options.help) {
     console.log(help());

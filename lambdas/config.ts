@@ -20,6 +20,8 @@ export const ENV = {
   slowDeliveryQueueUrl: 'HERALD_SLOW_DELIVERY_QUEUE_URL',
   slowDeliveryQueueArn: 'HERALD_SLOW_DELIVERY_QUEUE_ARN',
   deadLetterQueueUrl: 'HERALD_DLQ_URL',
+  /** The Scheduler's own dead-letter target: a schedule whose SendMessage keeps failing ends there. */
+  deadLetterQueueArn: 'HERALD_DLQ_ARN',
   alertTopicArn: 'HERALD_ALERT_TOPIC_ARN',
   scheduleGroup: 'HERALD_SCHEDULE_GROUP',
   schedulerRoleArn: 'HERALD_SCHEDULER_ROLE_ARN',
@@ -70,6 +72,7 @@ export interface ResourceNames {
   readonly slowDeliveryQueueUrl: string;
   readonly slowDeliveryQueueArn: string;
   readonly deadLetterQueueUrl: string;
+  readonly deadLetterQueueArn: string;
   readonly alertTopicArn: string;
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
@@ -87,6 +90,7 @@ export function resourceEnvironment(names: ResourceNames): Record<string, string
     [ENV.slowDeliveryQueueUrl]: names.slowDeliveryQueueUrl,
     [ENV.slowDeliveryQueueArn]: names.slowDeliveryQueueArn,
     [ENV.deadLetterQueueUrl]: names.deadLetterQueueUrl,
+    [ENV.deadLetterQueueArn]: names.deadLetterQueueArn,
     [ENV.alertTopicArn]: names.alertTopicArn,
     [ENV.scheduleGroup]: names.scheduleGroup,
     [ENV.schedulerRoleArn]: names.schedulerRoleArn,

@@ -30,6 +30,8 @@ export const CONTEXT_KEYS = {
   breakerProbeSeconds: 'breakerProbeSeconds',
   environment: 'environment',
   operationalWebhookUrl: 'operationalWebhookUrl',
+  workerConcurrency: 'workerConcurrency',
+  reserveWorkerConcurrency: 'reserveWorkerConcurrency',
 } as const;
 
 export const CONTEXT_DEFAULTS = {
@@ -39,6 +41,8 @@ export const CONTEXT_DEFAULTS = {
   disableAfterDays: 5,
   breakerFailureThreshold: DEFAULT_CIRCUIT.failureThreshold,
   breakerProbeSeconds: DEFAULT_CIRCUIT.probeIntervalSeconds,
+  workerConcurrency: 20,
+  reserveWorkerConcurrency: true,
 } as const;
 
 /** The validated deployment settings. */
@@ -67,6 +71,10 @@ export interface HeraldContext {
   readonly environment: string | undefined;
   /** Where operational webhooks go (an https URL); none when absent. */
   readonly operationalWebhookUrl: string | undefined;
+  /** Most concurrent deliver Lambdas (the fast lane's event source mapping's maximum concurrency). */
+  readonly workerConcurrency: number;
+  /** Whether the lanes' concurrency is reserved for the deliver Lambda, so throttling cannot push valid messages to the DLQ. */
+  readonly reserveWorkerConcurrency: boolean;
 }
 
 /** The environment stamped into payloads when the deployer names none. */
@@ -125,6 +133,17 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
     }),
     environment: parseEnvironmentName(CONTEXT_KEYS.environment, value(CONTEXT_KEYS.environment)),
     operationalWebhookUrl: parseHttpsUrl(CONTEXT_KEYS.operationalWebhookUrl, value(CONTEXT_KEYS.operationalWebhookUrl)),
+    // 2 to 1000 is what an SQS event source mapping's maximum concurrency accepts.
+    workerConcurrency: parseInteger(CONTEXT_KEYS.workerConcurrency, value(CONTEXT_KEYS.workerConcurrency), {
+      fallback: CONTEXT_DEFAULTS.workerConcurrency,
+      min: 2,
+      max: 1000,
+    }),
+    reserveWorkerConcurrency: parseBoolean(
+      CONTEXT_KEYS.reserveWorkerConcurrency,
+      value(CONTEXT_KEYS.reserveWorkerConcurrency),
+      CONTEXT_DEFAULTS.reserveWorkerConcurrency,
+    ),
   };
 }
 

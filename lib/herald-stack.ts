@@ -50,7 +50,10 @@ export class HeraldStack extends Stack {
     this.dataStore = new DataStore(this, 'DataStore');
     this.secretsKey = new SecretsKey(this, 'SecretsKey');
     this.queues = new DeliveryQueues(this, 'Queues');
-    this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', { deliveryQueue: this.queues.queue });
+    this.retryScheduler = new RetryScheduler(this, 'RetryScheduler', {
+      deliveryQueue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+    });
     this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
 
     this.operationalWebhook =
@@ -64,6 +67,7 @@ export class HeraldStack extends Stack {
         slowDeliveryQueueUrl: this.queues.slowQueue.queueUrl,
         slowDeliveryQueueArn: this.queues.slowQueue.queueArn,
         deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+        deadLetterQueueArn: this.queues.deadLetterQueue.queueArn,
         alertTopicArn: this.alerts.topic.topicArn,
         scheduleGroup: this.retryScheduler.groupName,
         schedulerRoleArn: this.retryScheduler.role.roleArn,
@@ -77,6 +81,8 @@ export class HeraldStack extends Stack {
       retryScheduler: this.retryScheduler,
       alerts: this.alerts,
       environment,
+      maxConcurrency: settings.workerConcurrency,
+      reserveConcurrency: settings.reserveWorkerConcurrency,
     });
     this.sweeper = new Sweeper(this, 'Sweeper', {
       dataStore: this.dataStore,
@@ -88,13 +94,10 @@ export class HeraldStack extends Stack {
     this.operationalWebhook?.grantRead(this.worker.function);
     this.operationalWebhook?.grantRead(this.sweeper.function);
 
-    this.alerts.addAlarm('DeadLetterQueueNotEmpty', {
+    this.alerts.addAlarm('DeadLetterQueueNewArrivals', {
       description:
-        'Herald: a delivery reached the dead-letter queue (given up, or a message that kept crashing the worker). Inspect it and redeliver with POST /v1/deliveries/{id}/retry.',
-      metric: this.queues.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
+        'Herald: new messages reached the dead-letter queue (deliveries given up, schedules the Scheduler could not fire, or messages that kept failing in the worker). Inspect them and redeliver with POST /v1/deliveries/{id}/retry.',
+      metric: deadLetterArrivals(this.queues),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -152,6 +155,29 @@ export class HeraldStack extends Stack {
     }
     new CfnOutput(this, 'AlertTopicArn', { description: 'SNS topic of Herald alerts', value: this.alerts.topic.topicArn });
   }
+}
+
+/**
+ * New arrivals on the dead-letter queue per minute. Not its depth: dead letters stay there for 14
+ * days, so an alarm on "at least one visible" would stay in ALARM and never notify again.
+ *
+ * - `NumberOfMessagesSent` counts what Herald's worker and the Scheduler send to it.
+ * - It does not count messages the redrive policy moves there (poison messages), so a rise in the
+ *   visible count is added.
+ *
+ * Either missing (an idle queue reports nothing) counts as 0.
+ */
+export function deadLetterArrivals(queues: DeliveryQueues): cloudwatch.MathExpression {
+  const period = Duration.minutes(1);
+  return new cloudwatch.MathExpression({
+    expression: 'FILL(sent, 0) + FILL(IF(DIFF(visible) > 0, DIFF(visible), 0), 0)',
+    usingMetrics: {
+      sent: queues.deadLetterQueue.metricNumberOfMessagesSent({ period, statistic: cloudwatch.Stats.SUM }),
+      visible: queues.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+    },
+    label: 'New dead letters',
+    period,
+  });
 }
 
 /**

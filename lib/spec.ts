@@ -27,6 +27,26 @@ export const DUE_SHARDS = 8;
 /** Deliver Lambda timeout; the per-endpoint HTTP timeout must stay below it. */
 export const DELIVER_TIMEOUT_SECONDS = 60;
 
+/**
+ * The deliver Lambda's recursive loop setting. Its retries go back to the queue that invokes it, so
+ * a delivery's chain of attempts is an SQS → Lambda → same queue loop; under Lambda's default
+ * (`Terminate`) the chain would be stopped after about 16 hops. Attempts are bounded by the retry
+ * policy, so the loop is allowed. Local mode's SQS poller reads the same setting.
+ */
+export const DELIVER_RECURSIVE_LOOP: 'Allow' | 'Terminate' = 'Allow';
+
+/** Lambda's recursive loop detection stops an event's chain once it has been through the function this many times. */
+export const LAMBDA_RECURSION_HOPS = 16;
+
+/** Largest request a synchronous Lambda invocation takes: the whole event JSON, not only the HTTP body (6 MiB). */
+export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** Largest request body the HTTP API accepts (10 MB); a body under it can still make an event over the Lambda limit. */
+export const HTTP_API_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Largest SQS message Herald's queues accept (256 KiB, body and attributes); set on the queues explicitly. */
+export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
+
 export const QUEUE_SPEC = {
   delivery: {
     /**
@@ -38,9 +58,11 @@ export const QUEUE_SPEC = {
     retentionSeconds: 4 * 24 * 3600,
     /** A message that crashed the worker this many times is a poison message: redriven to the DLQ. */
     maxReceiveCount: 5,
+    maximumMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
   },
   deadLetter: {
     retentionSeconds: 14 * 24 * 3600,
+    maximumMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
   },
 } as const;
 

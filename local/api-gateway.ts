@@ -1,19 +1,34 @@
 /**
  * Plays API Gateway (HTTP API, payload format 2.0) in front of the api handler: turns each HTTP request into
  * an APIGatewayProxyEventV2, invokes the handler in-process, and writes its result back.
+ *
+ * It refuses what never reaches the Lambda in AWS, with API Gateway's own answers (as reported for API
+ * Gateway; not observed from here):
+ * - a body over 10 MB: `413`, `HTTP content length exceeded 10485760 bytes.` as text;
+ * - an event over Lambda's 6 MB invocation limit (the whole event JSON: headers, the body escaped as a JSON
+ *   string or base64), although the body is under 10 MB: `413 {"message":"Request Too Long"}`.
+ * Herald's own limit on bodies is far below both, so a client normally gets Herald's `payload_too_large`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { HTTP_API_MAX_BODY_BYTES, LAMBDA_MAX_PAYLOAD_BYTES } from '../lib/spec';
 import { lambdaContext } from './lambda-context';
 import { guardLoopback } from './loopback-guard';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
-/** API Gateway's own payload limit (10 MB); larger requests never reach the Lambda. */
-const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 const API_TIMEOUT_MS = 29_000;
+
+/**
+ * Whether the event is over what a Lambda invocation takes. JSON escaping makes a character at most six
+ * bytes, so an event whose body is under a sixth of the limit cannot be over it, and is not measured.
+ */
+export function overLambdaLimit(event: APIGatewayProxyEventV2): boolean {
+  if ((event.body?.length ?? 0) * 6 < LAMBDA_MAX_PAYLOAD_BYTES - 64 * 1024) return false;
+  return Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_PAYLOAD_BYTES;
+}
 
 function isUtf8(buf: Buffer): boolean {
   try {
@@ -161,16 +176,22 @@ function invoke(handler: HttpApiHandler, req: IncomingMessage, res: ServerRespon
   let tooLarge = false;
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
-    if (size > API_GATEWAY_MAX_BODY) tooLarge = true;
+    if (size > HTTP_API_MAX_BODY_BYTES) tooLarge = true;
     else chunks.push(chunk);
   });
   req.on('error', () => res.destroy());
   req.on('end', () => {
     if (tooLarge) {
-      plainError(res, 413, 'payload_too_large', 'request body exceeds the API Gateway limit of 10 MB');
+      res.writeHead(413, { 'content-type': 'text; charset=utf-8' });
+      res.end(`HTTP content length exceeded ${HTTP_API_MAX_BODY_BYTES} bytes.`);
       return;
     }
     const event = toApiGatewayEvent(req, Buffer.concat(chunks));
+    if (overLambdaLimit(event)) {
+      res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' });
+      res.end('{"message":"Request Too Long"}');
+      return;
+    }
     handler(event, lambdaContext('herald-api', API_TIMEOUT_MS)).then(
       (result) => writeResult(res, result),
       (error: unknown) => {

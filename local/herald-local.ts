@@ -27,14 +27,18 @@ import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
 import { parseSweepConfig } from '../lambdas/sweep/config';
-import { LOCAL_NAMES } from '../lib/spec';
+import { DELIVER_RECURSIVE_LOOP, LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
+import { lockDataDir } from './data-lock';
 import { LanePollers } from './lanes';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators, type Emulators } from './emulators';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localClients, startEmulators, type Emulators } from './emulators';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
-import { provisionLocal, type LocalResources } from './provision';
+import { ensureScheduleGroup, provisionLocal, type LocalResources } from './provision';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator';
+import { IndexLag } from './index-lag';
+import { LambdaLineage } from './lambda-lineage';
+import { TtlReaper } from './ttl-reaper';
 
 /** The role the Scheduler emulator is told to assume (it checks nothing; AWS would). */
 export const LOCAL_SCHEDULER_ROLE_ARN = 'arn:aws:iam::000000000000:role/herald-local-scheduler';
@@ -63,6 +67,12 @@ export interface LocalHeraldOptions {
    * are printed. @default console.log
    */
   readonly printMetrics?: (line: string) => void;
+   * Index reads (GSI Queries) see writes this many ms late, as DynamoDB's eventually consistent indexes may.
+   * @default 0 (dynalite's exact indexes)
+   */
+  readonly indexLagMs?: number;
+  /** How often expired items (TTL) are deleted. @default 60 s */
+  readonly ttlReapIntervalMs?: number;
 }
 
 export interface LocalHerald {
@@ -117,16 +127,38 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     ensurePrivateDir(options.dataDir);
     ensurePrivateDir(dynamoDir);
   }
+  // Before dynalite opens its files: a second Herald on this folder stops here, saying who holds it.
+  const lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
   const logger = options.logger ?? jsonLogger;
 
-  const emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
-  const stops: (() => Promise<void>)[] = [() => emulators.stop()];
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  // Run in reverse: the lock is released last, once dynalite has closed its files.
+  const stops: (() => Promise<void>)[] = [async () => lock?.release(), () => emulators.stop()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
     const { clients } = emulators;
     const resources = await provisionLocal(clients, LOCAL_NAMES);
+    // What DynamoDB does and dynalite does not: delete expired items; optionally, lag index reads.
+    const reaper = new TtlReaper({
+      dynamo: clients.dynamo,
+      tableName: resources.tableName,
+      onError: (error) => logger.error('TTL reaper failed', { error: String(error) }),
+    });
+    reaper.start(options.ttlReapIntervalMs ?? 60_000);
+    stops.push(() => reaper.stop());
+    if ((options.indexLagMs ?? 0) > 0) {
+      const raw = localClients(emulators.dynamoEndpoint, emulators.sqsEndpoint);
+      stops.push(async () => raw.dynamo.destroy());
+      await IndexLag.enable({ clients, raw: raw.dynamo, tableName: resources.tableName, lagMs: options.indexLagMs! });
+    }
     const scheduler = await startSchedulerEmulator({
       sqs: clients.sqs,
       region: LOCAL_REGION,
@@ -136,6 +168,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     stops.push(() => scheduler.stop());
     const schedulerClient = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: scheduler.endpoint });
     stops.push(async () => schedulerClient.destroy());
+    await ensureScheduleGroup(schedulerClient, resources.scheduleGroup);
 
     // The environment the stack would give the functions, pointing at the local resources.
     const env: Env = {
@@ -192,7 +225,16 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const startupSweep = createSweepHandler({ ...sweepDeps, graceSeconds: 0, lookaheadSeconds: deliverConfig.shortDelaySeconds });
     await startupSweep({});
 
+    // Lambda's recursive loop detection, with the deliver function's setting from the stack's spec.
+    const lineage = new LambdaLineage();
+    lineage.track(clients.sqs);
     const poller = new LanePollers({
+      recursion: {
+        lineage,
+        recursiveLoop: DELIVER_RECURSIVE_LOOP,
+        onRecursionStopped: (messageId, hops) =>
+          logger.warn('Lambda would stop this recursive loop (RecursiveLoop: Terminate): record not passed to the function', { messageId, hops }),
+      },
       sqs: clients.sqs,
       queues: resources,
       handler: deliverHandler,

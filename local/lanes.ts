@@ -6,7 +6,7 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DELIVER_TIMEOUT_SECONDS, LANE_SPEC } from '../lib/spec';
-import { SqsEventSourcePoller, type PollerStats, type SqsHandler } from './sqs-poller';
+import { SqsEventSourcePoller, type PollerOptions, type PollerStats, type SqsHandler } from './sqs-poller';
 
 export interface LaneQueues {
   readonly deliveryQueueUrl: string;
@@ -23,6 +23,8 @@ export interface LanePollersOptions {
   /** Records per invocation on the fast lane. @default LANE_SPEC.fast.batchSize */
   readonly batchSize?: number;
   readonly onError?: (lane: 'fast' | 'slow', error: unknown) => void;
+  /** Lambda's recursive loop detection (both lanes drive the same function). */
+  readonly recursion?: Pick<PollerOptions, 'lineage' | 'recursiveLoop' | 'onRecursionStopped'>;
 }
 
 export class LanePollers {
@@ -31,7 +33,7 @@ export class LanePollers {
 
   constructor(options: LanePollersOptions) {
     const { sqs, queues, handler, region, onError } = options;
-    const common = { sqs, handler, region, waitTimeSeconds: 1, timeoutMs: DELIVER_TIMEOUT_SECONDS * 1000 };
+    const common = { sqs, handler, region, waitTimeSeconds: 1, timeoutMs: DELIVER_TIMEOUT_SECONDS * 1000, ...options.recursion };
     this.fast = new SqsEventSourcePoller({
       ...common,
       queueUrl: queues.deliveryQueueUrl,
@@ -64,6 +66,12 @@ export class LanePollers {
   get stats(): PollerStats {
     const a = this.fast.stats;
     const b = this.slow.stats;
-    return { batches: a.batches + b.batches, received: a.received + b.received, deleted: a.deleted + b.deleted, failed: a.failed + b.failed };
+    return {
+      batches: a.batches + b.batches,
+      received: a.received + b.received,
+      deleted: a.deleted + b.deleted,
+      failed: a.failed + b.failed,
+      recursionStopped: a.recursionStopped + b.recursionStopped,
+    };
   }
 }

@@ -12,6 +12,7 @@ import { ENV } from '../lambdas/config';
 import { consoleLogger } from './console-logger';
 import { heraldSettings, startLocalHerald } from './herald-local';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, PRIVATE_UMASK } from './private-files';
+import { quietSdkNodeWarning } from './node-support';
 
 /** `keyExpression`: shell text that yields the key (the key itself is printed once, above, or not at all). */
 function example(url: string, keyExpression: string): string {
@@ -55,6 +56,7 @@ const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 async function main(): Promise<void> {
   // Everything local mode writes (table files, schedules, keys) is the user's alone: files 0600, folders 0700.
   process.umask(PRIVATE_UMASK);
+  quietSdkNodeWarning();
   const env = process.env;
   const port = env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
   const dataDir = resolve(env.HERALD_DATA_DIR || '.herald-data');
   const given = env[ENV.apiKey];
   const settings = heraldSettings(env);
+  const indexLagMs = env.HERALD_LOCAL_INDEX_LAG_MS === undefined || env.HERALD_LOCAL_INDEX_LAG_MS === '' ? 0 : Number(env.HERALD_LOCAL_INDEX_LAG_MS);
+  if (!Number.isInteger(indexLagMs) || indexLagMs < 0 || indexLagMs > 600_000) {
+    console.error(`HERALD_LOCAL_INDEX_LAG_MS must be an integer from 0 to 600000, got "${env.HERALD_LOCAL_INDEX_LAG_MS}"`);
+    process.exit(2);
+  }
   const herald = await startLocalHerald({
     port,
     dataDir,
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
     allowPrivateTargets: env[ENV.allowPrivateTargets] === undefined ? true : env[ENV.allowPrivateTargets] === 'true',
     env: settings,
     logger: consoleLogger(),
+    indexLagMs,
   });
   console.log(`Herald listening on ${herald.url}`);
   // The key is printed once, and only when Herald made it: a key from the environment is the caller's already,

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateScheduleGroupCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { LOCAL_NAMES, QUEUE_SPEC, TABLE_SPEC, type LocalNames } from '../lib/spec';
 import type { AwsClients } from './emulators';
 
@@ -61,6 +62,15 @@ export async function ensureTable(clients: AwsClients, tableName: string): Promi
   );
 }
 
+/** Creates the schedule group on the Scheduler (emulator) unless it exists, as the stack creates Herald's group. */
+export async function ensureScheduleGroup(scheduler: SchedulerClient, name: string): Promise<void> {
+  try {
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: name }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConflictException') throw error;
+  }
+}
+
 async function queueArn(clients: AwsClients, url: string): Promise<string> {
   const out = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
   const arn = out.Attributes?.QueueArn;
@@ -74,7 +84,10 @@ export async function provisionLocal(clients: AwsClients, names: LocalNames = LO
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: names.deadLetterQueue,
-      Attributes: { MessageRetentionPeriod: String(QUEUE_SPEC.deadLetter.retentionSeconds) },
+      Attributes: {
+        MessageRetentionPeriod: String(QUEUE_SPEC.deadLetter.retentionSeconds),
+        MaximumMessageSize: String(QUEUE_SPEC.deadLetter.maximumMessageSizeBytes),
+      },
     }),
   );
   const deadLetterQueueUrl = dlq.QueueUrl!;
@@ -87,6 +100,7 @@ export async function provisionLocal(clients: AwsClients, names: LocalNames = LO
         Attributes: {
           MessageRetentionPeriod: String(QUEUE_SPEC.delivery.retentionSeconds),
           VisibilityTimeout: String(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
+          MaximumMessageSize: String(QUEUE_SPEC.delivery.maximumMessageSizeBytes),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: deadLetterQueueArn,
             maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,

@@ -3,10 +3,17 @@
  * deletes what succeeded and leaves the rest to reappear after the visibility timeout (so the queue's redrive
  * policy sends poison messages to the dead-letter queue after maxReceiveCount receives), exactly like
  * `ReportBatchItemFailures` in AWS. A handler that throws, or answers with an invalid response, fails the whole batch.
+ *
+ * With a {@link LambdaLineage} it also counts hops as Lambda's recursive loop detection does: a record shows its
+ * count in `AWSTraceHeader`, and under `recursiveLoop: 'Terminate'` a record that has been through the function
+ * {@link LAMBDA_RECURSION_HOPS} times is not passed to it; it stays on the queue, and the redrive policy moves it to
+ * the dead-letter queue after maxReceiveCount receives.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { LAMBDA_RECURSION_HOPS } from '../lib/spec';
 import { lambdaContext } from './lambda-context';
+import { traceHeader, type LambdaLineage } from './lambda-lineage';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -26,6 +33,12 @@ export interface PollerOptions {
   readonly region?: string;
   /** Called with errors of the poller itself (the queue unreachable, ...). */
   readonly onError?: (error: unknown) => void;
+  /** Counts hops (Lambda's recursive loop detection); without it every record counts as a first hop. */
+  readonly lineage?: LambdaLineage;
+  /** The function's RecursiveLoop setting. @default 'Terminate' (Lambda's default) */
+  readonly recursiveLoop?: 'Allow' | 'Terminate';
+  /** Called for a record Lambda's loop detection keeps from the function. */
+  readonly onRecursionStopped?: (messageId: string, hops: number) => void;
 }
 
 export interface PollerStats {
@@ -33,10 +46,13 @@ export interface PollerStats {
   received: number;
   deleted: number;
   failed: number;
+  /** Records not passed to the function because they reached the recursion limit. */
+  recursionStopped: number;
 }
 
-function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
+function toRecord(m: Message, queueArn: string, region: string, hops: number): SQSRecord {
   const attrs = m.Attributes ?? {};
+  const trace = traceHeader(hops, m.MessageId!);
   return {
     messageId: m.MessageId!,
     receiptHandle: m.ReceiptHandle!,
@@ -47,6 +63,7 @@ function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
       SenderId: attrs.SenderId ?? '000000000000',
       ApproximateFirstReceiveTimestamp: attrs.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
       ...(attrs.MessageGroupId ? { MessageGroupId: attrs.MessageGroupId } : {}),
+      ...(trace === undefined ? {} : { AWSTraceHeader: trace }),
     },
     messageAttributes: {},
     md5OfBody: m.MD5OfBody ?? '',
@@ -72,7 +89,7 @@ function failedIds(response: SQSBatchResponse | void, batch: readonly SQSRecord[
 }
 
 export class SqsEventSourcePoller {
-  readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, failed: 0 };
+  readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, failed: 0, recursionStopped: 0 };
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly abort = new AbortController();
@@ -113,13 +130,27 @@ export class SqsEventSourcePoller {
   }
 
   private async process(messages: Message[]): Promise<void> {
-    const { handler, queueArn, queueUrl, sqs } = this.options;
-    const records = messages.map((m) => toRecord(m, queueArn, this.options.region ?? 'us-east-1'));
+    const { handler, queueArn, queueUrl, sqs, lineage } = this.options;
+    const terminate = (this.options.recursiveLoop ?? 'Terminate') === 'Terminate';
+    let hops = 0;
+    const records: SQSRecord[] = [];
+    for (const m of messages) {
+      const count = lineage?.hopsOf(m.MessageId!) ?? 0;
+      if (terminate && count >= LAMBDA_RECURSION_HOPS) {
+        this.stats.recursionStopped++;
+        this.options.onRecursionStopped?.(m.MessageId!, count);
+        continue;
+      }
+      hops = Math.max(hops, count);
+      records.push(toRecord(m, queueArn, this.options.region ?? 'us-east-1', count));
+    }
+    if (records.length === 0) return;
     this.stats.batches++;
     this.stats.received += records.length;
     let failed: Set<string> | undefined;
     try {
-      const response = await handler({ Records: records }, lambdaContext('herald-deliver', this.options.timeoutMs ?? 60_000));
+      const invoke = () => handler({ Records: records }, lambdaContext('herald-deliver', this.options.timeoutMs ?? 60_000));
+      const response = await (lineage === undefined ? invoke() : lineage.invoke(hops, invoke));
       failed = failedIds(response, records);
     } catch (error) {
       console.error('deliver handler failed; the whole batch will be retried:', error instanceof Error ? error.message : error);
@@ -135,6 +166,7 @@ export class SqsEventSourcePoller {
         }),
       );
       this.stats.deleted += done.length;
+      for (const r of done) lineage?.forget(r.messageId);
     }
   }
 

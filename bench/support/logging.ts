@@ -34,17 +34,3 @@ export function countingLogger(): CountingLogger {
     },
   };
 }
-
-/**
- * Drops the AWS SDK's warning that Node.js 20 support ends (this machine runs Node 20; Lambda runs
- * 22): printed once per client package, it would interleave with the figures. Other warnings pass.
- */
-export function muteNodeVersionWarning(): void {
-  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    const name = warning instanceof Error ? warning.name : type;
-    if (name === 'NodeVersionSupportWarning' || String(warning).includes('will require node >=22')) return;
-    emit(warning, ...rest);
-  }) as typeof process.emitWarning;
-}

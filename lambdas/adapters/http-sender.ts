@@ -2,9 +2,13 @@
  * The webhook POST on node:http / node:https.
  *
  * - The host name is resolved once, every address is checked against the target rules, and the
- *   connection goes to the checked address (the `lookup` hook of the request returns it), while the
+ *   connection goes to a checked address (the `lookup` hook of the request returns it), while the
  *   Host header and TLS SNI keep the host name. A name that resolves to a forbidden address (the
  *   metadata service, the VPC, loopback) is never connected to: the outcome is `blocked`.
+ * - The addresses are tried in turn, IPv4 first (a Lambda outside a VPC has no IPv6 route), until
+ *   one accepts the connection; only a failure to connect moves on to the next (refused,
+ *   unreachable, no route), never a failure after the request may have reached the receiver. The
+ *   address that answered is tried first next time.
  * - A checked target is cached per URL: an IP literal for the sender's lifetime (nothing about it can
  *   change), a host name for `targetTtlMs` (30 s), after which the name is resolved and every address
  *   checked again, so a DNS change, to a new address or to a forbidden one, is followed within the
@@ -103,6 +107,8 @@ interface Target {
   readonly servername: string | undefined;
   /** The connection's `lookup` hook: answers with the checked address, whatever a second resolution would say. */
   readonly lookup: LookupFunction;
+  /** The host name's other checked addresses, in the order they are tried when this one cannot be connected to. */
+  readonly fallbacks: readonly Target[];
 }
 
 interface CachedTarget {
@@ -165,10 +171,10 @@ export class NodeHttpSender implements HttpSender {
       const headers = requestHeaders(request.headers, body.length);
       let exchanged: Exchanged;
       try {
-        exchanged = await this.attempt(target, headers, body, deadline, false);
+        exchanged = await this.exchange(target, headers, body, deadline, false);
       } catch (error) {
-        if (!(error instanceof ReusedSocketError)) throw error;
-        exchanged = await this.attempt(target, headers, body, deadline, true);
+        if (target.fallbacks.length === 0 || !couldNotConnect(error)) throw error;
+        exchanged = await this.exchangeWithFallbacks(request.url, target, headers, body, deadline, error);
       }
       const { outcome, excerpt } = exchanged;
       const latencyMs = elapsedMs(started);
@@ -176,6 +182,53 @@ export class NodeHttpSender implements HttpSender {
     } catch (error) {
       return { outcome: outcomeOfError(error), latencyMs: elapsedMs(started), error: describeError(error, request.timeoutMs) };
     }
+  }
+
+  /** One POST to the target's address; a pooled connection the receiver had closed is replaced by a fresh one, once. */
+  private async exchange(target: Target, headers: Record<string, string>, body: Buffer, deadline: number, fresh: boolean): Promise<Exchanged> {
+    try {
+      return await this.attempt(target, headers, body, deadline, fresh);
+    } catch (error) {
+      if (fresh || !(error instanceof ReusedSocketError)) throw error;
+      return this.attempt(target, headers, body, deadline, true);
+    }
+  }
+
+  /**
+   * After the first address could not be connected to: the others in turn, each on a fresh
+   * connection, within the same deadline. The first that answers becomes the one tried first
+   * (while the checked target stays cached). When none can be connected to, the last error stands.
+   */
+  private async exchangeWithFallbacks(
+    rawUrl: string,
+    target: Target,
+    headers: Record<string, string>,
+    body: Buffer,
+    deadline: number,
+    firstError: unknown,
+  ): Promise<Exchanged> {
+    let last = firstError;
+    for (let i = 0; i < target.fallbacks.length; i++) {
+      try {
+        const exchanged = await this.exchange(target.fallbacks[i]!, headers, body, deadline, true);
+        this.prefer(rawUrl, target, i);
+        return exchanged;
+      } catch (error) {
+        if (!couldNotConnect(error)) throw error;
+        last = error;
+      }
+    }
+    throw last;
+  }
+
+  /** Makes fallback `index` the address tried first for this URL, keeping the cache entry's times. */
+  private prefer(rawUrl: string, target: Target, index: number): void {
+    const cached = this.targets.get(rawUrl);
+    if (cached === undefined || cached.target !== target) return;
+    const chosen = target.fallbacks[index]!;
+    const { fallbacks: _none, ...primary } = target;
+    const rest = [{ ...primary, fallbacks: [] }, ...target.fallbacks.filter((_, i) => i !== index)];
+    this.targets.set(rawUrl, { ...cached, target: { ...chosen, fallbacks: rest } });
   }
 
   /** The target of a URL checked earlier, unless its time is up (or the clock went back). */
@@ -202,7 +255,7 @@ export class NodeHttpSender implements HttpSender {
     if (literal !== 0) {
       const reason = checkAddress(hostname, this.rules);
       if (reason !== undefined) throw new BlockedError(`${hostname} resolves to ${hostname}: ${reason}`);
-      return this.remember(rawUrl, makeTarget(url, hostname, hostname, literal, false), Number.POSITIVE_INFINITY);
+      return this.remember(rawUrl, makeTarget(url, hostname, hostname, literal, false, []), Number.POSITIVE_INFINITY);
     }
     return withDeadline(this.resolver(hostname), deadline).then((addresses) => {
       if (addresses.length === 0) throw Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' });
@@ -211,8 +264,11 @@ export class NodeHttpSender implements HttpSender {
         // One forbidden address blocks the name: a mix of public and private answers is how DNS tricks look.
         if (reason !== undefined) throw new BlockedError(`${hostname} resolves to ${address}: ${reason}`);
       }
-      const first = addresses[0]!;
-      return this.remember(rawUrl, makeTarget(url, hostname, first.address, first.family, true), this.targetTtlMs);
+      // IPv4 first, each family in the resolver's order: a Lambda outside a VPC cannot reach IPv6.
+      const ordered = [...addresses.filter((a) => a.family === 4), ...addresses.filter((a) => a.family !== 4)];
+      const [first, ...others] = ordered as [LookupAddress, ...LookupAddress[]];
+      const fallbacks = others.map((a) => makeTarget(url, hostname, a.address, a.family, true, []));
+      return this.remember(rawUrl, makeTarget(url, hostname, first.address, first.family, true, fallbacks), this.targetTtlMs);
     });
   }
 
@@ -477,7 +533,7 @@ function onExchangeTimeout(exchange: Exchange): void {
   exchange.timeout();
 }
 
-function makeTarget(url: URL, hostname: string, address: string, family: number, named: boolean): Target {
+function makeTarget(url: URL, hostname: string, address: string, family: number, named: boolean, fallbacks: readonly Target[]): Target {
   const https = url.protocol === 'https:';
   const lookup: LookupFunction = (_hostname, opts, callback) => {
     if ((opts as { all?: boolean }).all) {
@@ -495,7 +551,15 @@ function makeTarget(url: URL, hostname: string, address: string, family: number,
     family,
     servername: named ? hostname : undefined,
     lookup,
+    fallbacks,
   };
+}
+
+/** Connection failures after which the next address is tried: nothing of the request can have reached the receiver. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+function couldNotConnect(error: unknown): boolean {
+  return CONNECT_FAILURES.has(String((error as { code?: unknown } | undefined)?.code ?? ''));
 }
 
 /** The request headers: the endpoint's own (less the reserved ones), then the sender's. */

@@ -2,7 +2,7 @@
  * Long retries on EventBridge Scheduler: one one-time schedule per retry that puts the
  * DeliveryMessage back on the delivery queue at its time and then deletes itself.
  */
-import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DeliveryMessage } from '../core/model';
 import type { RetryScheduler } from '../ports';
 
@@ -27,12 +27,24 @@ export interface EventBridgeRetrySchedulerOptions {
 }
 
 /**
- * The `at()` expression for a time: `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the next whole
- * second so a retry never fires before the time the policy chose.
+ * The `at()` expression for a time: `at(yyyy-mm-ddThh:mm:00)` in UTC, rounded up to the next whole
+ * minute. The Scheduler fires with 60-second precision: a schedule for hh:mm:ss may fire anywhere
+ * from hh:mm:00 to hh:mm:59, so up to 59 s before a time inside the minute. A retry must never go
+ * out before its time (a Retry-After means "not before"), so the schedule is set for the start of
+ * the first whole minute at or after it; it then fires within the 60 s that follow.
  */
 export function atExpression(at: number): string {
-  const seconds = Math.ceil(at / 1000) * 1000;
-  return `at(${new Date(seconds).toISOString().slice(0, 19)})`;
+  const minute = Math.ceil(at / 60_000) * 60_000;
+  return `at(${new Date(minute).toISOString().slice(0, 19)})`;
+}
+
+/**
+ * The schedule's input: the DeliveryMessage with the time it is due (`notBefore`, epoch ms), so
+ * the worker can tell a message that arrived early and put it back for the seconds left
+ * (`use-cases/deliver/hold-early.ts`).
+ */
+export function scheduleInput(at: number, message: DeliveryMessage): string {
+  return JSON.stringify({ ...message, notBefore: at });
 }
 
 function errorName(error: unknown): string | undefined {
@@ -65,7 +77,7 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
           Target: {
             Arn: this.options.queueArn,
             RoleArn: this.options.roleArn,
-            Input: JSON.stringify(message),
+            Input: scheduleInput(at, message),
             RetryPolicy: {
               MaximumEventAgeInSeconds: this.options.maximumEventAgeSeconds ?? 86_400,
               MaximumRetryAttempts: this.options.maximumRetryAttempts ?? 185,
@@ -76,15 +88,6 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
       );
     } catch (error) {
       if (errorName(error) === 'ConflictException') return;
-      throw error;
-    }
-  }
-
-  async cancel(name: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.options.groupName }));
-    } catch (error) {
-      if (errorName(error) === 'ResourceNotFoundException') return;
       throw error;
     }
   }

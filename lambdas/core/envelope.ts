@@ -7,7 +7,8 @@ import type { HeraldEvent, PayloadFormat } from './model';
  * Builds the body sent to endpoints:
  * `{"id": "evt_...", "type": "...", "timestamp": "<ISO-8601 of the event's acceptance>", "tenant": "...", "data": ...}`.
  *
- * `tenant` is left out when the event has none (empty string), rather than sent as `""`. The
+ * `tenant` is `null` when the event has none (stored as the empty string): every body has the same
+ * keys, which receivers with strict schemas prefer to a key that is sometimes missing. The
  * timestamp is when the event was accepted, not when this attempt is made, so every retry carries
  * the same body (the attempt time is in the `webhook-timestamp` header). Missing `data` is sent as
  * `null` so the key is always there. The string returned is exactly what is signed and sent.
@@ -17,7 +18,7 @@ export function buildEnvelope(event: Pick<HeraldEvent, 'id' | 'type' | 'tenant' 
     id: event.id,
     type: event.type,
     timestamp: new Date(event.createdAt).toISOString(),
-    ...(event.tenant !== '' ? { tenant: event.tenant } : {}),
+    tenant: event.tenant === '' ? null : event.tenant,
     data: dataOf(event),
   });
 }

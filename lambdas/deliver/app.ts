@@ -25,6 +25,7 @@ import { systemClock, type SecretBox } from '../ports';
 import { withOpenedEndpoints } from '../use-cases/endpoint-secrets';
 import { flushMetrics, stdoutLine } from '../flush-metrics';
 import { errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
+import { holdEarly } from '../use-cases/deliver/hold-early';
 import { processBatch } from '../use-cases/deliver/process-batch';
 import { deliverSettings, type DeliverConfig } from './config';
 
@@ -72,6 +73,7 @@ export function buildDeliverDeps(
       groupName: config.scheduleGroup,
       queueArn: config.deliveryQueueArn,
       roleArn: config.schedulerRoleArn,
+      deadLetterArn: config.deadLetterQueueArn,
     }),
     deadLetters: new SqsDeadLetterQueue(clients.sqs, config.deadLetterQueueUrl),
     alerts: new SnsAlerts(clients.sns, config.alertTopicArn),
@@ -99,18 +101,20 @@ function logBatchErrors(log: Logger): MiddlewareObj<SQSEvent, SQSBatchResponse> 
 }
 
 /**
- * The SQS handler of the delivery queue: processes the batch and answers with the records that
- * must come back (`ReportBatchItemFailures`). An error before the records are processed (the batch
- * read failed) fails the whole batch.
+ * The SQS handler of the delivery queue: puts back what arrived before its time, processes the
+ * rest and answers with the records that must come back (`ReportBatchItemFailures`). An error
+ * before the records are processed (the batch read failed) fails the whole batch.
  */
 export function createDeliverHandler(deps: DeliverDeps) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(flushMetrics(deps.metrics))
     .use(logBatchErrors(deps.log))
     .handler(async (event, context) => {
-      const result = await processBatch(deps, event.Records, {
+      const early = await holdEarly(deps, event.Records);
+      const result = await processBatch(deps, early.due, {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
       });
-      return { batchItemFailures: result.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+      const failed = early.failedMessageIds.length === 0 ? result.failedMessageIds : [...early.failedMessageIds, ...result.failedMessageIds];
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     });
 }

@@ -11,6 +11,7 @@ export interface DeliverConfig extends CommonConfig {
   readonly slowDeliveryQueueUrl: string;
   readonly slowDeliveryQueueArn: string;
   readonly deadLetterQueueUrl: string;
+  readonly deadLetterQueueArn: string;
   readonly alertTopicArn: string;
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
@@ -37,6 +38,7 @@ export function parseDeliverConfig(env: Env): DeliverConfig {
     slowDeliveryQueueUrl: requireString(env, ENV.slowDeliveryQueueUrl),
     slowDeliveryQueueArn: requireString(env, ENV.slowDeliveryQueueArn),
     deadLetterQueueUrl: requireString(env, ENV.deadLetterQueueUrl),
+    deadLetterQueueArn: requireString(env, ENV.deadLetterQueueArn),
     alertTopicArn: requireString(env, ENV.alertTopicArn),
     scheduleGroup: requireString(env, ENV.scheduleGroup),
     schedulerRoleArn: requireString(env, ENV.schedulerRoleArn),

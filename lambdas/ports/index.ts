@@ -32,8 +32,6 @@ export interface RetryScheduler {
    * success, so a repeated create after a crash is harmless.
    */
   scheduleAt(name: string, at: number, message: DeliveryMessage): Promise<void>;
-  /** Deletes a schedule; a missing one counts as success. */
-  cancel(name: string): Promise<void>;
 }
 
 /** What goes on the SQS dead-letter queue when Herald gives up on a delivery. */

@@ -4,7 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_SPEC } from '../spec';
 
-/** Item-level actions Herald's adapters use; no Scan, no table management, no PartiQL. */
+/**
+ * Item-level actions Herald's adapters call, and no others: no Scan, no batch or transactional
+ * writes (the adapters make none), no table management, no PartiQL. `test/infra/permissions.test.ts`
+ * checks this list against the DynamoDB commands the code imports.
+ */
 export const TABLE_DATA_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -12,9 +16,6 @@ export const TABLE_DATA_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  // TransactWriteItems is authorized per item as Put/Update/Delete plus this one.
-  'dynamodb:ConditionCheckItem',
 ] as const;
 
 /**

@@ -27,6 +27,7 @@ export class DeliveryQueues extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(QUEUE_SPEC.deadLetter.retentionSeconds),
+      maxMessageSizeBytes: QUEUE_SPEC.deadLetter.maximumMessageSizeBytes,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const lane = (id: string) =>
@@ -35,6 +36,8 @@ export class DeliveryQueues extends Construct {
         enforceSSL: true,
         retentionPeriod: Duration.seconds(QUEUE_SPEC.delivery.retentionSeconds),
         visibilityTimeout: Duration.seconds(QUEUE_SPEC.delivery.visibilityTimeoutSeconds),
+        // Explicit, so AWS and local mode (fauxqs defaults to 1 MiB) refuse the same messages.
+        maxMessageSizeBytes: QUEUE_SPEC.delivery.maximumMessageSizeBytes,
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount },
         removalPolicy: RemovalPolicy.RETAIN,
       });

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { DELIVER_TIMEOUT_SECONDS, LANE_SPEC } from '../spec';
+import { DELIVER_RECURSIVE_LOOP, DELIVER_TIMEOUT_SECONDS, LANE_SPEC } from '../spec';
 import type { Alerts } from './alerts';
 import type { DataStore } from './data-store';
 import type { DeliveryQueues } from './delivery-queues';
@@ -30,6 +31,15 @@ export interface DeliveryWorkerProps {
    * @default 10 (LANE_SPEC.slow.maxConcurrency)
    */
   readonly slowMaxConcurrency?: number;
+  /**
+   * Reserve both lanes' maximum concurrency for the deliver Lambda. Without a reservation, other functions of the
+   * account can use up its concurrency; the event source mapping's invocations are then throttled,
+   * each throttled receive counts towards the queue's `maxReceiveCount`, and valid deliveries end on
+   * the dead-letter queue as poison messages.
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
 }
 
 /**
@@ -43,6 +53,8 @@ export class DeliveryWorker extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryWorkerProps) {
     super(scope, id);
+    const fastConcurrency = props.maxConcurrency ?? LANE_SPEC.fast.maxConcurrency;
+    const slowConcurrency = props.slowMaxConcurrency ?? LANE_SPEC.slow.maxConcurrency;
     this.function = new HeraldFunction(this, 'Function', {
       entry: 'lambdas/deliver/handler.ts',
       description: 'Herald delivery worker: POSTs due deliveries to their endpoints',
@@ -51,6 +63,10 @@ export class DeliveryWorker extends Construct {
       // The queue's visibility timeout is six times this (lib/spec.ts).
       timeout: Duration.seconds(DELIVER_TIMEOUT_SECONDS),
       environment: { ...props.environment, ...props.secretsKey.environment() },
+      // Retries go back to the queue that invokes this function: an intended loop, bounded by the
+      // retry policy. Lambda's default would stop a delivery's chain after about 16 attempts.
+      recursiveLoop: DELIVER_RECURSIVE_LOOP === 'Allow' ? lambda.RecursiveLoop.ALLOW : lambda.RecursiveLoop.TERMINATE,
+      ...(props.reserveConcurrency === false ? {} : { reservedConcurrentExecutions: fastConcurrency + slowConcurrency }),
     });
     // Ten records per invocation spreads the per-invocation cost over ten deliveries, keeps a batch well inside the
     // function timeout, and limits what a crash re-drives to ten records. The batching window waits up to a second
@@ -64,10 +80,8 @@ export class DeliveryWorker extends Construct {
         maxConcurrency,
         reportBatchItemFailures: true,
       });
-    this.function.addEventSource(lane(props.queues.queue, LANE_SPEC.fast, props.maxConcurrency ?? LANE_SPEC.fast.maxConcurrency));
-    this.function.addEventSource(
-      lane(props.queues.slowQueue, LANE_SPEC.slow, props.slowMaxConcurrency ?? LANE_SPEC.slow.maxConcurrency),
-    );
+    this.function.addEventSource(lane(props.queues.queue, LANE_SPEC.fast, fastConcurrency));
+    this.function.addEventSource(lane(props.queues.slowQueue, LANE_SPEC.slow, slowConcurrency));
     props.dataStore.grantReadWriteData(this.function);
     props.secretsKey.grantOpen(this.function);
     // Short retries go back on the delivery queue with a message timer; give-ups go to the DLQ.
@@ -75,6 +89,6 @@ export class DeliveryWorker extends Construct {
     props.queues.grantSendToSlowQueue(this.function);
     props.queues.grantSendToDeadLetterQueue(this.function);
     props.alerts.grantPublish(this.function);
-    props.retryScheduler.grantManageSchedules(this.function);
+    props.retryScheduler.grantCreateSchedules(this.function);
   }
 }

@@ -51,6 +51,18 @@ export interface HeraldFunctionProps {
    * @default - the Lambda default (2)
    */
   readonly retryAttempts?: number;
+  /**
+   * What Lambda does when it detects the function in a recursive loop (SQS → function → same queue).
+   *
+   * @default - Lambda's default: `Terminate`, the chain is stopped after about 16 hops
+   */
+  readonly recursiveLoop?: lambda.RecursiveLoop;
+  /**
+   * Concurrency reserved for this function (and its ceiling).
+   *
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -84,6 +96,8 @@ export class HeraldFunction extends NodejsFunction {
       role,
       logGroup,
       retryAttempts: props.retryAttempts,
+      recursiveLoop: props.recursiveLoop,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',

@@ -7,13 +7,19 @@ import { Construct } from 'constructs';
 export interface RetrySchedulerProps {
   /** Where a schedule puts the retry when it fires. */
   readonly deliveryQueue: sqs.IQueue;
+  /**
+   * Where the Scheduler puts a schedule's message when its own retries of SendMessage are exhausted
+   * (each schedule's target names it as its DeadLetterConfig).
+   */
+  readonly deadLetterQueue: sqs.IQueue;
 }
 
 /**
  * Where long retries wait: one one-time EventBridge Scheduler schedule per retry, in a schedule
  * group of this stack, firing `SendMessage` into the delivery queue through a role that allows
- * exactly that. The deliver Lambda may manage schedules in this group only, and pass this role
- * only to the Scheduler.
+ * exactly that, and into the dead-letter queue when the Scheduler gives up on a schedule. The
+ * deliver Lambda may create schedules in this group only (it never reads or deletes one: a
+ * schedule deletes itself once fired), and pass this role only to the Scheduler.
  */
 export class RetryScheduler extends Construct {
   readonly group: scheduler.CfnScheduleGroup;
@@ -44,7 +50,10 @@ export class RetryScheduler extends Construct {
       }),
     });
     this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deliveryQueue.queueArn] }),
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [props.deliveryQueue.queueArn, props.deadLetterQueue.queueArn],
+      }),
     );
   }
 
@@ -54,14 +63,14 @@ export class RetryScheduler extends Construct {
   }
 
   /**
-   * Lets a function create, read and delete schedules of this group (and no other group), and pass
-   * the Scheduler role, to the Scheduler only, when it creates one.
+   * Lets a function create schedules of this group (and no other group), and pass the Scheduler
+   * role, to the Scheduler only, when it creates one.
    */
-  grantManageSchedules(grantee: iam.IGrantable): void {
+  grantCreateSchedules(grantee: iam.IGrantable): void {
     const principal = grantee.grantPrincipal;
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+        actions: ['scheduler:CreateSchedule'],
         resources: [this.scheduleArnPattern],
       }),
     );

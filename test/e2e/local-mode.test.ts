@@ -2,7 +2,7 @@
  * End to end: local mode started as a child process exactly like `npm start`, driven only over HTTP, with real
  * receivers verifying signatures the way customers do.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,9 @@ describe('local mode end to end (npm start as a child process)', () => {
   });
   afterAll(async () => {
     await herald?.stop('SIGKILL');
+    // The whole process group is gone: tsx's wrapper and the node under it (which would otherwise keep
+    // running and recreate the data folder deleted below).
+    expect(herald?.alive()).toBe(false);
     await Promise.all(receivers.map((r) => r.close()));
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -179,6 +182,47 @@ function privateModes(root: string): { files: [string, number][]; dirs: [string,
   }
   return out;
 }
+
+describe('npm start as a process manager runs it', () => {
+  it('GIVEN SIGTERM to npm alone THEN Herald stops cleanly and every process under npm exits, freeing the port', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-e2e-term-'));
+    const herald = await startLocalProcess({ PORT: '0', HERALD_API_KEY: API_KEY, HERALD_DATA_DIR: dataDir }, 60_000, 'npm');
+    try {
+      expect(herald.errors()).not.toMatch(/NodeVersionSupportWarning|will require node/);
+      const port = Number(new URL(herald.url).port);
+      expect(await herald.signalLeader('SIGTERM')).toBe(0);
+      await herald.waitForOutput(/Herald stopped\./, 15_000);
+      for (let i = 0; i < 100 && herald.alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(herald.alive()).toBe(false);
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    } finally {
+      await herald.stop('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('GIVEN a second npm start on the same data folder THEN it says which process holds it, without a stack trace, and the first keeps serving', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-e2e-twice-'));
+    const env = { PORT: '0', HERALD_API_KEY: API_KEY, HERALD_DATA_DIR: dataDir };
+    const first = await startLocalProcess(env, 60_000, 'npm');
+    try {
+      const holder = Number(readFileSync(join(dataDir, 'herald.pid'), 'utf8'));
+      const second = await startLocalProcess(env, 60_000, 'npm').then(
+        async (started) => {
+          await started.stop('SIGKILL');
+          throw new Error('the second Herald started');
+        },
+        (error: Error) => error.message,
+      );
+      expect(second).toContain(`Herald failed to start: another Herald is using this data folder (pid ${holder}): ${dataDir}`);
+      expect(second).not.toMatch(/Database is closed|\n\s+at /);
+      expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    } finally {
+      expect(await first.stop('SIGINT')).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
 
 describe('local mode without HERALD_API_KEY', () => {
   it('generates a development key once and keeps it across restarts, and the key works', async () => {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/constructs/herald-function';
+import { cdkJsonContext } from './herald-template';
 
 const run = promisify(execFile);
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -27,7 +28,7 @@ async function synthApp(context: Record<string, unknown>, outdir: string): Promi
     HOME: os.tmpdir(),
     CDK_OUTDIR: outdir,
     // What the CDK CLI adds to the user's context.
-    CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true }),
+    CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), ...context, 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true }),
     // Proves no credentials and no Docker are needed.
     AWS_EC2_METADATA_DISABLED: 'true',
     CDK_DOCKER: '/nonexistent/docker',

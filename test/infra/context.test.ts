@@ -20,6 +20,8 @@ describe('deployment context', () => {
       breakerProbeSeconds: 60,
       environment: undefined,
       operationalWebhookUrl: undefined,
+      workerConcurrency: 20,
+      reserveWorkerConcurrency: true,
     });
   });
 
@@ -36,6 +38,8 @@ describe('deployment context', () => {
         breakerProbeSeconds: '300',
         environment: 'sandbox',
         operationalWebhookUrl: 'https://ops.example.com/herald',
+        workerConcurrency: '100',
+        reserveWorkerConcurrency: 'false',
       }),
     ).toEqual({
       alertEmail: 'ops@example.com',
@@ -48,6 +52,8 @@ describe('deployment context', () => {
       breakerProbeSeconds: 300,
       environment: 'sandbox',
       operationalWebhookUrl: 'https://ops.example.com/herald',
+      workerConcurrency: 100,
+      reserveWorkerConcurrency: false,
     });
   });
 
@@ -94,6 +100,8 @@ describe('deployment context', () => {
       ['retentionDays is not a number', { retentionDays: 'thirty' }, /^context retentionDays must be an integer from 1 to 3650, got "thirty"$/],
       ['retentionDays is a fraction', { retentionDays: '1.5' }, /context retentionDays/],
       ['retentionDays is above 3650', { retentionDays: '3651' }, /context retentionDays/],
+      ['workerConcurrency is 1 (an event source mapping needs at least 2)', { workerConcurrency: '1' }, /^context workerConcurrency must be an integer from 2 to 1000, got "1"$/],
+      ['reserveWorkerConcurrency is not a boolean', { reserveWorkerConcurrency: 'yes' }, /^context reserveWorkerConcurrency must be true or false, got "yes"$/],
       ['shortDelaySeconds > 900', { shortDelaySeconds: '901' }, /^context shortDelaySeconds must be an integer from 0 to 900, got "901"$/],
       ['shortDelaySeconds is negative', { shortDelaySeconds: '-1' }, /context shortDelaySeconds/],
       ['allowPrivateTargets is not a boolean', { allowPrivateTargets: 'yes' }, /^context allowPrivateTargets must be true or false, got "yes"$/],

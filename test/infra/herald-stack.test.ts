@@ -1,11 +1,12 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CURRENT_VERSION_EXPIRED_FLAGS, FLAGS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config';
 import { heraldStackName, readHeraldContext } from '../../lib/context';
 import { HeraldStack } from '../../lib/herald-stack';
 import { QUEUE_SPEC, TABLE_SPEC } from '../../lib/spec';
-import { getAtt, logicalIdAt, ref, resourceAt, synthHerald, TEST_ENV } from './herald-template';
+import { cdkJsonContext, getAtt, logicalIdAt, ref, resourceAt, synthHerald, TEST_ENV } from './herald-template';
 
 const FUNCTIONS = {
   api: 'Herald/Api/Function',
@@ -29,10 +30,20 @@ beforeAll(() => {
     breakerFailureThreshold: '3',
     breakerProbeSeconds: '120',
     environment: 'sandbox',
+    workerConcurrency: '50',
+    reserveWorkerConcurrency: 'false',
   }).template;
 });
 
 const id = (path: string) => logicalIdAt(template, path);
+
+describe('GIVEN cdk.json', () => {
+  it('THEN it sets every feature flag of this aws-cdk-lib explicitly (fails when an upgrade brings a new one: `npx cdk flags --unstable=flags`)', () => {
+    const context = cdkJsonContext();
+    const unset = Object.keys(FLAGS).filter((flag) => !(flag in context) && !CURRENT_VERSION_EXPIRED_FLAGS.includes(flag));
+    expect(unset).toEqual([]);
+  });
+});
 
 describe('GIVEN the default context WHEN the stack is synthesized', () => {
   describe('THEN the HTTP API', () => {
@@ -120,6 +131,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
             SqsManagedSseEnabled: true,
             MessageRetentionPeriod: QUEUE_SPEC.delivery.retentionSeconds,
             VisibilityTimeout: QUEUE_SPEC.delivery.visibilityTimeoutSeconds,
+            // Explicit, so the emulator (1 MiB by default) and AWS refuse the same messages.
+            MaximumMessageSize: 262_144,
             RedrivePolicy: {
               deadLetterTargetArn: getAtt(id('Herald/Queues/DeadLetterQueue/Resource')),
               maxReceiveCount: QUEUE_SPEC.delivery.maxReceiveCount,
@@ -131,9 +144,9 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       },
     );
 
-    it('dead-letter queue: SSE, 14 days retention, retained', () => {
+    it('dead-letter queue: SSE, 14 days retention, 256 KiB messages, retained', () => {
       const dlq = resourceAt(template, 'Herald/Queues/DeadLetterQueue/Resource') as unknown as Record<string, unknown>;
-      expect(dlq.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(dlq.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600, MaximumMessageSize: 262_144 });
       expect(dlq.DeletionPolicy).toBe('Retain');
     });
 
@@ -185,6 +198,24 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       });
     });
 
+    it('the deliver Lambda may run in a recursive loop (its retries go back to the queue that invokes it); fails if Lambda would stop the chain', () => {
+      // Under Lambda's default (Terminate, or the property absent) a delivery's retries would stop after about 16 hops.
+      expect(resourceAt(template, `${FUNCTIONS.worker}/Resource`).Properties!.RecursiveLoop).toBe('Allow');
+      for (const path of [FUNCTIONS.api, FUNCTIONS.sweeper]) {
+        expect(resourceAt(template, `${path}/Resource`).Properties!.RecursiveLoop).toBeUndefined();
+      }
+    });
+
+    it('the deliver Lambda has both lanes\' maximum concurrency (20 + 10) reserved, so throttling cannot push valid messages to the DLQ', () => {
+      expect(resourceAt(template, `${FUNCTIONS.worker}/Resource`).Properties!.ReservedConcurrentExecutions).toBe(20 + 10);
+      for (const path of [FUNCTIONS.api, FUNCTIONS.sweeper]) {
+        expect(resourceAt(template, `${path}/Resource`).Properties!.ReservedConcurrentExecutions).toBeUndefined();
+      }
+      // -c workerConcurrency=50 -c reserveWorkerConcurrency=false: the mapping's cap moves, nothing is reserved.
+      expect(resourceAt(configured, `${FUNCTIONS.worker}/Resource`).Properties!.ReservedConcurrentExecutions).toBeUndefined();
+      configured.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 50 } });
+    });
+
     it('the queue visibility timeout is at least six times the deliver timeout', () => {
       const timeout = resourceAt(template, `${FUNCTIONS.worker}/Resource`).Properties!.Timeout as number;
       const visibility = resourceAt(template, 'Herald/Queues/DeliveryQueue/Resource').Properties!.VisibilityTimeout as number;
@@ -218,6 +249,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       [ENV.slowDeliveryQueueUrl]: ref(id('Herald/Queues/SlowDeliveryQueue/Resource')),
       [ENV.slowDeliveryQueueArn]: getAtt(id('Herald/Queues/SlowDeliveryQueue/Resource')),
       [ENV.deadLetterQueueUrl]: ref(id('Herald/Queues/DeadLetterQueue/Resource')),
+      [ENV.deadLetterQueueArn]: getAtt(id('Herald/Queues/DeadLetterQueue/Resource')),
       [ENV.alertTopicArn]: ref(id('Herald/Alerts/Topic/Resource')),
       [ENV.scheduleGroup]: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name,
       [ENV.schedulerRoleArn]: getAtt(id('Herald/RetryScheduler/Role/Resource')),
@@ -307,6 +339,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
             Match.objectLike({
               Principal: { Service: 'cloudwatch.amazonaws.com' },
               Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              // Confused-deputy guard: fails if CloudWatch of any account could use the key.
+              Condition: { StringEquals: { 'aws:SourceAccount': TEST_ENV.account } },
             }),
           ]),
         },
@@ -327,11 +361,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
               Resource: topic,
               Condition: {
                 StringEquals: { 'aws:SourceAccount': TEST_ENV.account },
-                ArnLike: {
-                  'aws:SourceArn': {
-                    'Fn::Join': ['', ['arn:', ref('AWS::Partition'), `:cloudwatch:${TEST_ENV.region}:${TEST_ENV.account}:alarm:*`]],
-                  },
-                },
+                ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${TEST_ENV.region}:${TEST_ENV.account}:alarm:*` },
               },
             }),
           ],
@@ -343,18 +373,31 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       template.resourceCountIs('AWS::SNS::Subscription', 0);
     });
 
-    it('alarms when any message is on the dead-letter queue', () => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: getAtt(id('Herald/Queues/DeadLetterQueue/Resource'), 'QueueName') }],
-        Statistic: 'Maximum',
-        Period: 60,
+    it('alarms on new arrivals on the dead-letter queue, not on its depth (which stays up for 14 days and would notify once)', () => {
+      const alarm = resourceAt(template, 'Herald/Alerts/DeadLetterQueueNewArrivals/Resource').Properties!;
+      const queueName = { Name: 'QueueName', Value: getAtt(id('Herald/Queues/DeadLetterQueue/Resource'), 'QueueName') };
+      expect(alarm).toMatchObject({
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
         EvaluationPeriods: 1,
         TreatMissingData: 'notBreaching',
         AlarmActions: [ref(id('Herald/Alerts/Topic/Resource'))],
+      });
+      // Fails if the alarm is on depth alone: that is a single metric, not an expression.
+      expect(alarm.MetricName).toBeUndefined();
+      const metrics = alarm.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: Record<string, unknown> }[];
+      const expression = metrics.find((m) => m.Expression !== undefined)!;
+      expect(expression.Expression).toBe('FILL(sent, 0) + FILL(IF(DIFF(visible) > 0, DIFF(visible), 0), 0)');
+      expect(metrics.find((m) => m.Id === 'sent')?.MetricStat).toEqual({
+        Metric: { Namespace: 'AWS/SQS', MetricName: 'NumberOfMessagesSent', Dimensions: [queueName] },
+        Period: 60,
+        Stat: 'Sum',
+      });
+      // Messages the redrive policy moves (poison messages) are not counted as sent: the rise in depth covers them.
+      expect(metrics.find((m) => m.Id === 'visible')?.MetricStat).toEqual({
+        Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [queueName] },
+        Period: 60,
+        Stat: 'Maximum',
       });
     });
 

@@ -3,12 +3,24 @@
  * resources by construct path, and evaluates IAM policies the way IAM matches actions and
  * resources, so tests can ask "may the deliver Lambda do X on Y?" instead of comparing JSON.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { REPO_ROOT } from '../../lib/constructs/herald-function';
 import { readHeraldContext } from '../../lib/context';
 import { HeraldStack } from '../../lib/herald-stack';
 
 export const TEST_ENV = { account: '123456789012', region: 'eu-west-1' } as const;
+
+/**
+ * The context of `cdk.json` (the feature flags), which the CDK CLI gives every synth and deploy: the
+ * tests synthesize with it too, so they assert on the template a deploy would create.
+ */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
 
 export interface Synthesized {
   readonly app: App;
@@ -17,13 +29,14 @@ export interface Synthesized {
 }
 
 /**
- * Builds the stack from the given CDK context exactly as `bin/herald.ts` does, with esbuild
+ * Builds the stack from `cdk.json`'s context and the given one exactly as `bin/herald.ts` does, with esbuild
  * bundling skipped (CDK's `aws:cdk:bundling-stacks` context) so a synth takes about a second; the
  * real bundling is proven by `app.test.ts`.
  */
 export function synthHerald(context: Record<string, unknown> = {}): Synthesized {
   const app = new App({
     context: {
+      ...cdkJsonContext(),
       ...context,
       'aws:cdk:bundling-stacks': [],
       // As under the CDK CLI: resources carry their construct path, which the tests look them up by.

@@ -33,6 +33,8 @@ interface Case {
   readonly headers?: Readonly<Record<string, string | null>>;
   /** A further expectation: a problem, or undefined. */
   readonly expect?: (res: HttpAnswer) => string | undefined;
+  /** Answered by API Gateway itself (the request never reaches Herald), in API Gateway's own format. */
+  readonly gateway?: boolean;
 }
 
 const status =
@@ -268,7 +270,14 @@ describe('bad input: fuzzing the publish and endpoint APIs (private targets refu
     // Huge and deeply nested bodies.
     cases.push({ name: 'publish 256 KiB + 1', method: 'POST', path: '/v1/events', body: JSON.stringify({ type: 'fuzz.created', tenant: 'fuzz', data: 'x'.repeat(262_145) }), expect: status(413) });
     cases.push({ name: 'publish 5 MB', method: 'POST', path: '/v1/events', body: 'x'.repeat(5_000_000), expect: status(413) });
-    cases.push({ name: 'publish 10 MB + 1 (over the API Gateway limit)', method: 'POST', path: '/v1/events', body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20), expect: status(413) });
+    cases.push({
+      name: 'publish 10 MB + 1 (over the API Gateway limit)',
+      method: 'POST',
+      path: '/v1/events',
+      body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20),
+      gateway: true,
+      expect: (res) => status(413)(res) ?? (res.text === 'HTTP content length exceeded 10485760 bytes.' ? undefined : `not API Gateway's answer: ${res.text.slice(0, 100)}`),
+    });
     cases.push({ name: 'publish 250 KB of data', method: 'POST', path: '/v1/events', body: JSON.stringify({ type: 'fuzz.created', tenant: 'fuzz', data: 'y'.repeat(250_000) }), expect: status(202) });
     cases.push({ name: 'publish 20 000 keys', method: 'POST', path: '/v1/events', body: JSON.stringify({ type: 'fuzz.created', tenant: 'fuzz', data: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])) }), expect: status(202, 413) });
     cases.push({ name: 'publish type of 10 000 characters', method: 'POST', path: '/v1/events', body: { type: 'a'.repeat(10_000), data: {} }, expect: status(400) });
@@ -350,7 +359,7 @@ describe('bad input: fuzzing the publish and endpoint APIs (private targets refu
         if (extra !== undefined) problems.push(extra);
       }
       if (res.status >= 400) {
-        const shape = errorShapeProblem(res);
+        const shape = c.gateway ? undefined : errorShapeProblem(res);
         if (shape !== undefined) problems.push(`not the error shape (${shape})`);
         const after = await snapshot();
         if (after !== before) problems.push(`rejected with ${res.status} but the table changed`);

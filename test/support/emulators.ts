@@ -9,10 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { localSecretBox } from '../../lambdas/adapters/secret-box';
-import { systemClock, type SecretBox } from '../../lambdas/ports';
+import { systemClock, type Clock, type SecretBox } from '../../lambdas/ports';
 import { LOCAL_NAMES, type LocalNames } from '../../lib/spec';
-import { startEmulators, type Emulators } from '../../local/emulators';
+import { localClients, startEmulators, type Emulators } from '../../local/emulators';
+import { IndexLag } from '../../local/index-lag';
 import { provisionLocal, type LocalResources } from '../../local/provision';
+import { TtlReaper } from '../../local/ttl-reaper';
 
 export interface TestEnvironment extends Emulators {
   readonly resources: LocalResources;
@@ -22,6 +24,13 @@ export interface TestEnvironment extends Emulators {
   drain(queueUrl: string, options?: { max?: number; waitSeconds?: number }): Promise<Message[]>;
   /** Empties every Herald queue (between tests). */
   purgeQueues(): Promise<void>;
+  /**
+   * Opt-in AWS fidelity: from now on, index reads through `clients` see writes `lagMs` late (GSIs are
+   * eventually consistent). `disable()` on the result ends it.
+   */
+  withIndexLag(lagMs: number, clock?: Clock): Promise<IndexLag>;
+  /** A TTL reaper for the table, to run with the test's clock (dynalite never expires items). */
+  ttlReaper(clock?: Clock): TtlReaper;
 }
 
 /** Starts a fresh, isolated environment. Each call gets its own table name, so suites never share state. */
@@ -39,10 +48,21 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   };
   const resources = await provisionLocal(emulators.clients, names);
   const { sqs } = emulators.clients;
+  // A client without fidelity middlewares, for the index view's own reads and writes.
+  const raw = localClients(emulators.dynamoEndpoint, emulators.sqsEndpoint);
   return {
     ...emulators,
     resources,
     secrets: localSecretBox(emulators.clients.doc, resources.tableName, randomBytes(32), systemClock),
+    async stop() {
+      raw.dynamo.destroy();
+      raw.sqs.destroy();
+      raw.sns.destroy();
+      await emulators.stop();
+    },
+    withIndexLag: (lagMs, clock) =>
+      IndexLag.enable({ clients: emulators.clients, raw: raw.dynamo, tableName: resources.tableName, lagMs, ...(clock === undefined ? {} : { clock }) }),
+    ttlReaper: (clock) => new TtlReaper({ dynamo: emulators.clients.dynamo, tableName: resources.tableName, ...(clock === undefined ? {} : { clock }) }),
     async drain(queueUrl, options = {}) {
       const max = options.max ?? 100;
       const out: Message[] = [];

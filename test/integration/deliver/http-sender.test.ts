@@ -144,6 +144,60 @@ describe('NodeHttpSender against a real local receiver', () => {
       }
     });
 
+    it('GIVEN a name whose first address refuses THEN the next one is tried, and is tried first from then on', async () => {
+      // 127.0.0.2 is loopback too, but nothing listens there on the receiver's port: the connection is refused.
+      const sender = new NodeHttpSender({ allowPrivate: true, resolver: resolverOf({ 'two.test': ['127.0.0.2', '127.0.0.1'] }) });
+      try {
+        receiver.on('/two', () => ({ status: 200 }));
+        const first = await sender.send({ url: `http://two.test:${receiver.port}/two`, headers: {}, body: BODY, timeoutMs: 2000 });
+        expect(first.outcome).toEqual({ kind: 'http', status: 200 });
+        const before = receiver.connections;
+        const second = await sender.send({ url: `http://two.test:${receiver.port}/two`, headers: {}, body: BODY, timeoutMs: 2000 });
+        expect(second.outcome).toEqual({ kind: 'http', status: 200 });
+        expect(receiver.requestsTo('/two')).toHaveLength(2);
+        // The second send went straight to the address that answered, on a pooled connection.
+        expect(receiver.connections - before).toBe(1);
+      } finally {
+        sender.close();
+      }
+    });
+
+    it('GIVEN no address accepts a connection THEN the outcome is a refused connection', async () => {
+      const sender = new NodeHttpSender({ allowPrivate: true, resolver: resolverOf({ 'none.test': ['127.0.0.2', '127.0.0.3'] }) });
+      try {
+        const result = await sender.send({ url: `http://none.test:${receiver.port}/x`, headers: {}, body: BODY, timeoutMs: 2000 });
+        expect(result.outcome).toEqual({ kind: 'connect_refused' });
+        expect(result.error).toMatch(/ECONNREFUSED 127\.0\.0\.3/);
+      } finally {
+        sender.close();
+      }
+    });
+
+    it('tries IPv4 before IPv6, whatever order the resolver answers in', async () => {
+      const seen: string[] = [];
+      const dual = createHttpServer((req, res) => {
+        seen.push(req.socket.remoteAddress ?? '');
+        res.end('ok');
+      });
+      await new Promise<void>((resolve) => dual.listen(0, '::', resolve));
+      const port = (dual.address() as AddressInfo).port;
+      const sender = new NodeHttpSender({
+        allowPrivate: true,
+        resolver: async () => [
+          { address: '::1', family: 6 },
+          { address: '127.0.0.1', family: 4 },
+        ],
+      });
+      try {
+        const result = await sender.send({ url: `http://dual.test:${port}/`, headers: {}, body: BODY, timeoutMs: 2000 });
+        expect(result.outcome).toEqual({ kind: 'http', status: 200 });
+        expect(seen).toEqual(['::ffff:127.0.0.1']);
+      } finally {
+        sender.close();
+        await new Promise((resolve) => dual.close(resolve));
+      }
+    });
+
     it('blocks a host name that resolves to a private address, without connecting', async () => {
       const strict = new NodeHttpSender({
         allowPrivate: false,

@@ -42,6 +42,7 @@ describe('deliver handler: outcomes', () => {
       id: event.id,
       type: 'order.created',
       timestamp: new Date(START).toISOString(),
+      tenant: null,
       data: { order: 42, note: 'ünïcode' },
     });
     expect(request!.headers).toMatchObject({
@@ -166,7 +167,11 @@ describe('deliver handler: outcomes', () => {
       ScheduleExpression: 'at(2030-01-15T12:30:00)',
       ActionAfterCompletion: 'DELETE',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: world.env.resources.deliveryQueueArn, Input: JSON.stringify({ deliveryId: delivery.id, attempt: 2 }) },
+      Target: {
+        Arn: world.env.resources.deliveryQueueArn,
+        Input: JSON.stringify({ deliveryId: delivery.id, attempt: 2, notBefore: retryAt }),
+        DeadLetterConfig: { Arn: world.env.resources.deadLetterQueueArn },
+      },
     });
     expect(await world.delayedCount()).toBe(0);
   });

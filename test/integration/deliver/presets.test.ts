@@ -17,22 +17,35 @@ describe('presets end to end against a real receiver', () => {
 
   /**
    * Seeds a delivery to `path` under `preset`, then runs attempts until the delivery is final: each retry's
-   * schedule is fired once the clock reaches it. Returns the attempt times (seconds after the first, from the
-   * `webhook-timestamp` the receiver got) and the final delivery.
+   * schedule is fired once the clock reaches it. Returns the attempt times the policy chose (seconds after the
+   * first: each attempt's wait added to the time the previous one was made) and the final delivery.
+   *
+   * The Scheduler fires within the minute of its expression, and Herald rounds a schedule up to the next whole
+   * minute so that it never fires early: each attempt is checked to be made at its time or less than a minute
+   * after it (by the `webhook-timestamp` the receiver got), never before.
    */
   async function play(preset: string, path: string, reply: (n: number) => Reply, timeoutMs = 2000): Promise<{ at: number[]; final: Delivery }> {
     world().receiver.on(path, (r) => reply(r.n));
     const { delivery } = await world().seed({ endpoint: { url: world().receiver.url(path), retryPolicy: { preset }, timeoutMs } });
     await world().pump(handler, 1);
+    const planned = [0];
+    const dueAt: number[] = [START];
     for (let i = 0; i < 20; i++) {
       const current = await world().delivery(delivery.id);
       if (current?.status !== 'retrying' || current.nextAttemptAt === undefined) break;
-      world().clock.t = current.nextAttemptAt;
+      const made = world().receiver.requestsTo(path).map((r) => Number(r.headers['webhook-timestamp']) * 1000);
+      planned.push(planned[planned.length - 1]! + (current.nextAttemptAt - made[made.length - 1]!) / 1000);
+      dueAt.push(current.nextAttemptAt);
+      world().clock.t = world().scheduler.list()[0]!.fireAt;
       expect((await world().scheduler.fireDue()).length).toBe(1);
       await world().pump(handler, 3);
     }
-    const at = world().receiver.requestsTo(path).map((r) => Number(r.headers['webhook-timestamp']) - START / 1000);
-    return { at, final: (await world().delivery(delivery.id))! };
+    const made = world().receiver.requestsTo(path).map((r) => Number(r.headers['webhook-timestamp']) * 1000);
+    made.forEach((t, i) => {
+      expect(t, `attempt ${i + 1}`).toBeGreaterThanOrEqual(Math.floor(dueAt[i]! / 1000) * 1000);
+      expect(t - dueAt[i]!, `attempt ${i + 1}`).toBeLessThan(60_000);
+    });
+    return { at: planned.slice(0, made.length), final: (await world().delivery(delivery.id))! };
   }
 
   it('cryptr: a hanging receiver gets exactly one attempt, then the delivery is dead as "no response"', async () => {

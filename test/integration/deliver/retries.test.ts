@@ -71,7 +71,10 @@ describe('deliver handler: retries', () => {
     await world.pump(handler, 1);
     expect(await getSchedule(`${delivery.id}-2`)).toMatchObject({
       ScheduleExpression: 'at(2030-01-15T13:00:00)',
-      Target: { Input: JSON.stringify({ deliveryId: delivery.id, attempt: 2 }) },
+      Target: {
+        Input: JSON.stringify({ deliveryId: delivery.id, attempt: 2, notBefore: START + 3_600_000 }),
+        DeadLetterConfig: { Arn: world.env.resources.deadLetterQueueArn },
+      },
     });
     expect(await world.delayedCount()).toBe(0);
     expect(await world.scheduler.fireDue()).toEqual([]);
@@ -88,6 +91,27 @@ describe('deliver handler: retries', () => {
     expect(await world.delivery(delivery.id)).toMatchObject({ status: 'delivered', attemptCount: 3 });
     expect(world.receiver.requestsTo('/flaky-s')).toHaveLength(3);
     expect(world.scheduler.list()).toEqual([]);
+  });
+
+  it('GIVEN a scheduled retry that arrives 40 s before its time THEN nothing is sent: it goes back on the queue for the 40 s left', async () => {
+    const handler = world.handler(world.deps({ config: { shortDelaySeconds: 0 } }));
+    world.receiver.on('/not-before', (r) => (r.n === 1 ? { status: 503, headers: { 'retry-after': '3600' } } : { status: 200 }));
+    const { delivery } = await world.seed({ endpoint: { url: hook('/not-before') } });
+    await world.pump(handler, 1);
+    const schedule = await getSchedule(`${delivery.id}-2`);
+    expect(JSON.parse(schedule.Target!.Input!)).toEqual({ deliveryId: delivery.id, attempt: 2, notBefore: START + 3_600_000 });
+
+    // The Scheduler fires within the minute of its expression: here, as if 40 s early.
+    world.clock.t = START + 3_600_000 - 40_000;
+    await world.env.clients.sqs.send(new SendMessageCommand({ QueueUrl: world.env.resources.deliveryQueueUrl, MessageBody: schedule.Target!.Input! }));
+    const early = await world.pump(handler, 2);
+    expect(early?.response).toEqual({ batchItemFailures: [] });
+    expect(world.receiver.requestsTo('/not-before')).toHaveLength(1);
+    expect(await world.delivery(delivery.id)).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    expect(await world.delayedCount()).toBe(1);
+    expect(world.logs.find((l) => l.message === 'message arrived before its time; put back for the seconds left')).toMatchObject({
+      fields: { deliveryId: delivery.id, attempt: 2, delaySeconds: 40 },
+    });
   });
 
   it('the full loop: fail, schedule, fire, redeliver, fail again, dead-letter, alert', async () => {
@@ -202,7 +226,7 @@ describe('deliver handler: retries', () => {
     const deps = world.deps({ config: { shortDelaySeconds: 0 } });
     const handler = world.handler({
       ...deps,
-      scheduler: { scheduleAt: () => Promise.reject(new Error('Scheduler unavailable')), cancel: () => Promise.resolve() },
+      scheduler: { scheduleAt: () => Promise.reject(new Error('Scheduler unavailable')) },
     });
     world.receiver.on('/nosched', () => ({ status: 500 }));
     const { delivery } = await world.seed({ endpoint: { url: hook('/nosched'), retryPolicy: { delays: ['1h'] } } });

@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import {
   ConflictException,
   CreateScheduleCommand,
+  CreateScheduleGroupCommand,
+  GetScheduleGroupCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
   ListSchedulesCommand,
@@ -13,7 +16,7 @@ import {
   ValidationException,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import { EventBridgeRetryScheduler, atExpression } from '../../../lambdas/adapters/scheduler';
+import { EventBridgeRetryScheduler } from '../../../lambdas/adapters/scheduler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/emulators';
 import { parseAtExpression, startSchedulerEmulator, type SchedulerEmulator } from '../../../local/scheduler-emulator';
 import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
@@ -24,6 +27,8 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
   let clock: ManualClock;
   let emulator: SchedulerEmulator;
   let client: SchedulerClient;
+  /** The emulator's random source: which second of its minute a schedule fires at (0 → :00). */
+  let random = 0;
 
   const input = (name: string, at: string, extra: Partial<CreateScheduleCommandInput> = {}): CreateScheduleCommandInput => ({
     Name: name,
@@ -44,7 +49,7 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
   beforeAll(async () => {
     env = await startTestEnvironment();
     clock = new ManualClock(START);
-    emulator = await startSchedulerEmulator({ sqs: env.clients.sqs, clock });
+    emulator = await startSchedulerEmulator({ sqs: env.clients.sqs, clock, random: () => random, groups: ['herald', 'other'] });
     client = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: emulator.endpoint, maxAttempts: 1 });
   });
   afterAll(async () => {
@@ -56,6 +61,7 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
     await emulator.clear();
     await env.purgeQueues();
     clock.t = START;
+    random = 0;
   });
 
   it('creates a schedule and reads it back with every field', async () => {
@@ -100,6 +106,98 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
     await client.send(new CreateScheduleCommand(input('gone', 'at(2030-01-15T12:05:00)')));
     await client.send(new DeleteScheduleCommand({ Name: 'gone', GroupName: 'herald' }));
     await expect(client.send(new GetScheduleCommand({ Name: 'gone', GroupName: 'herald' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('refuses what the service refuses, with the exception the SDK knows', async () => {
+    const at = 'at(2030-01-15T12:05:00)';
+    const target = input('t', at).Target!;
+    const refused: [string, CreateScheduleCommandInput][] = [
+      ['a name with a space', input('has space', at)],
+      ['a name over 64 characters', input('x'.repeat(65), at)],
+      ['a description over 512 characters', input('d', at, { Description: 'x'.repeat(513) })],
+      ['a target input over 8192 characters', input('i', at, { Target: { ...target, Input: 'x'.repeat(8193) } })],
+      ['an empty target input', input('e', at, { Target: { ...target, Input: '' } })],
+      ['a role that is not an IAM role ARN', input('r', at, { Target: { ...target, RoleArn: 'arn:aws:sqs:us-east-1:000000000000:q' } })],
+      ['an event age under 60 s', input('a', at, { Target: { ...target, RetryPolicy: { MaximumEventAgeInSeconds: 59 } } })],
+      ['more than 185 retries', input('n', at, { Target: { ...target, RetryPolicy: { MaximumRetryAttempts: 186 } } })],
+      ['a FIFO dead-letter queue', input('f', at, { Target: { ...target, DeadLetterConfig: { Arn: `${env.resources.deadLetterQueueArn}.fifo` } } })],
+      ['a flexible window without its minutes', input('w', at, { FlexibleTimeWindow: { Mode: 'FLEXIBLE' } })],
+      ['a flexible window over 1440 minutes', input('w2', at, { FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1441 } })],
+      ['an unknown state', input('s', at, { State: 'PAUSED' as never })],
+      ['an unknown completion action', input('c', at, { ActionAfterCompletion: 'ARCHIVE' as never })],
+    ];
+    for (const [what, request] of refused) {
+      const error = await client.send(new CreateScheduleCommand(request)).catch((e: unknown) => e);
+      expect(error, what).toBeInstanceOf(ValidationException);
+    }
+    const unknownGroup = await client.send(new CreateScheduleCommand(input('g', at, { GroupName: 'nope' }))).catch((e: unknown) => e);
+    expect(unknownGroup).toBeInstanceOf(ResourceNotFoundException);
+    expect((unknownGroup as Error).message).toBe('Schedule group nope does not exist.');
+    expect(emulator.list()).toEqual([]);
+  });
+
+  it('has schedule groups as resources: created through the SDK, a second create conflicts, a schedule may then use it', async () => {
+    await expect(client.send(new GetScheduleGroupCommand({ Name: 'fresh' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    const created = await client.send(new CreateScheduleGroupCommand({ Name: 'fresh' }));
+    expect(created.ScheduleGroupArn).toBe('arn:aws:scheduler:us-east-1:000000000000:schedule-group/fresh');
+    await expect(client.send(new CreateScheduleGroupCommand({ Name: 'fresh' }))).rejects.toBeInstanceOf(ConflictException);
+    await client.send(new CreateScheduleCommand(input('in-fresh', 'at(2030-01-15T12:05:00)', { GroupName: 'fresh' })));
+    expect(emulator.get('fresh', 'in-fresh')?.Name).toBe('in-fresh');
+  });
+
+  it('fires at a random second of the minute of its expression, as the service does (60-second precision)', async () => {
+    // at(12:05:40): the service fires anywhere from 12:05:00 to 12:05:59, so possibly 40 s early.
+    random = 0;
+    await client.send(new CreateScheduleCommand(input('early', 'at(2030-01-15T12:05:40)')));
+    random = 0.999;
+    await client.send(new CreateScheduleCommand(input('late', 'at(2030-01-15T12:05:40)')));
+    random = 0.5;
+    await client.send(new CreateScheduleCommand(input('middle', 'at(2030-01-15T12:05:40)')));
+    expect(emulator.list().map((s) => [s.Name, new Date(s.fireAt).toISOString()])).toEqual([
+      ['early', '2030-01-15T12:05:00.000Z'],
+      ['middle', '2030-01-15T12:05:30.000Z'],
+      ['late', '2030-01-15T12:05:59.000Z'],
+    ]);
+    clock.t = Date.UTC(2030, 0, 15, 12, 5, 0);
+    expect(await emulator.fireDue()).toEqual(['early']);
+    clock.t = Date.UTC(2030, 0, 15, 12, 5, 59);
+    expect(await emulator.fireDue()).toEqual(['middle', 'late']);
+  });
+
+  it('GIVEN a target it cannot send to WHEN its retries are exhausted THEN the input goes to the dead-letter queue with the service attributes', async () => {
+    const missing = env.resources.deliveryQueueArn.replace(/[^:]+$/, 'no-such-queue');
+    await client.send(
+      new CreateScheduleCommand(
+        input('lost', 'at(2030-01-15T12:00:00)', {
+          Target: {
+            ...input('lost', 'x').Target!,
+            Arn: missing,
+            RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 1 },
+            DeadLetterConfig: { Arn: env.resources.deadLetterQueueArn },
+          },
+        }),
+      ),
+    );
+    expect(await emulator.fireDue()).toEqual([]);
+    expect(emulator.list().map((s) => s.failures)).toEqual([1]);
+    expect(await emulator.fireDue()).toEqual([]);
+    expect(emulator.list()).toEqual([]);
+    const out = await env.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: env.resources.deadLetterQueueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+    );
+    expect(out.Messages).toHaveLength(1);
+    const attributes = Object.fromEntries(Object.entries(out.Messages![0]!.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+    expect(out.Messages![0]!.Body).toBe('{"deliveryId":"lost","attempt":2}');
+    expect(attributes).toMatchObject({
+      SCHEDULE_ARN: 'arn:aws:scheduler:us-east-1:000000000000:schedule/herald/lost',
+      TARGET_ARN: missing,
+      EXHAUSTED_RETRY_CONDITION: 'MaximumRetryAttempts',
+      RETRY_ATTEMPTS: '1',
+      IS_PAYLOAD_TRUNCATED: 'false',
+      SCHEDULED_TIME: '2030-01-15T12:00:00.000Z',
+    });
+    expect(attributes.ERROR_CODE).toBeTruthy();
+    expect(attributes.kind).toBeUndefined();
   });
 
   it('rejects what it does not emulate with a ValidationException', async () => {
@@ -161,7 +259,7 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
     const dir = mkdtempSync(join(tmpdir(), 'herald-scheduler-'));
     const persistPath = join(dir, 'schedules.json');
     try {
-      const first = await startSchedulerEmulator({ sqs: env.clients.sqs, clock, persistPath });
+      const first = await startSchedulerEmulator({ sqs: env.clients.sqs, clock, persistPath, random: () => 0, groups: ['herald'] });
       const c1 = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: first.endpoint, maxAttempts: 1 });
       await c1.send(new CreateScheduleCommand(input('persisted', 'at(2030-01-15T12:10:00)')));
       c1.destroy();
@@ -184,11 +282,11 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
   });
 
   it('fires on its own in real-time mode', async () => {
-    const live = await startSchedulerEmulator({ sqs: env.clients.sqs });
+    const live = await startSchedulerEmulator({ sqs: env.clients.sqs, random: () => 0, groups: ['herald'] });
     const c = new SchedulerClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: live.endpoint, maxAttempts: 1 });
     try {
       live.startTimer(50);
-      await c.send(new CreateScheduleCommand(input('live', atExpression(Date.now()))));
+      await c.send(new CreateScheduleCommand(input('live', `at(${new Date().toISOString().slice(0, 19)})`)));
       const messages = await env.drain(env.resources.deliveryQueueUrl, { waitSeconds: 3 });
       expect(messages.map((m) => m.Body)).toEqual(['{"deliveryId":"live","attempt":2}']);
       expect(live.list()).toEqual([]);
@@ -211,13 +309,14 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
         groupName: 'herald',
         queueArn: env.resources.deliveryQueueArn,
         roleArn: 'arn:aws:iam::000000000000:role/scheduler',
+        deadLetterArn: env.resources.deadLetterQueueArn,
       });
 
-    it('creates the one-time schedule Herald needs, rounding the time up to the next second', async () => {
+    it('creates the one-time schedule Herald needs, rounding the time up to the next whole minute, its due time in the input', async () => {
       await adapter().scheduleAt('dlv_x-3', START + 3_600_000 + 1, { deliveryId: 'dlv_x', attempt: 3 });
       const got = await client.send(new GetScheduleCommand({ Name: 'dlv_x-3', GroupName: 'herald' }));
       expect(got).toMatchObject({
-        ScheduleExpression: 'at(2030-01-15T13:00:01)',
+        ScheduleExpression: 'at(2030-01-15T13:01:00)',
         ScheduleExpressionTimezone: 'UTC',
         FlexibleTimeWindow: { Mode: 'OFF' },
         ActionAfterCompletion: 'DELETE',
@@ -225,19 +324,28 @@ describe('local EventBridge Scheduler emulator, through the real @aws-sdk/client
         Target: {
           Arn: env.resources.deliveryQueueArn,
           RoleArn: 'arn:aws:iam::000000000000:role/scheduler',
-          Input: '{"deliveryId":"dlv_x","attempt":3}',
+          Input: JSON.stringify({ deliveryId: 'dlv_x', attempt: 3, notBefore: START + 3_600_000 + 1 }),
           RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: env.resources.deadLetterQueueArn },
         },
       });
     });
 
-    it('treats a repeated create (a crash after the first) as success, and a repeated cancel too', async () => {
+    it('GIVEN any firing second of the minute THEN the schedule never fires before the time asked for', async () => {
+      for (const r of [0, 0.5, 0.999]) {
+        random = r;
+        await emulator.clear();
+        const at = START + 90_500; // 12:01:30.5
+        await adapter().scheduleAt(`s-${r}`.replace('.', '_'), at, { deliveryId: 'dlv_z', attempt: 2 });
+        expect(emulator.list()[0]!.fireAt, String(r)).toBeGreaterThanOrEqual(at);
+        expect(emulator.list()[0]!.fireAt - at).toBeLessThan(120_000);
+      }
+    });
+
+    it('treats a repeated create (a crash after the first) as success', async () => {
       await adapter().scheduleAt('dlv_y-2', START + 60_000, { deliveryId: 'dlv_y', attempt: 2 });
       await adapter().scheduleAt('dlv_y-2', START + 60_000, { deliveryId: 'dlv_y', attempt: 2 });
       expect(emulator.list().map((s) => s.Name)).toEqual(['dlv_y-2']);
-      await adapter().cancel('dlv_y-2');
-      await adapter().cancel('dlv_y-2');
-      expect(emulator.list()).toEqual([]);
     });
 
     it('refuses a name the Scheduler would refuse', async () => {

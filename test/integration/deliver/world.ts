@@ -103,7 +103,9 @@ export interface World {
 export async function startWorld(): Promise<World> {
   const env = await startTestEnvironment();
   const clock = new ManualClock(START);
-  const scheduler = await startSchedulerEmulator({ sqs: env.clients.sqs, clock });
+  // The firing second is fixed at :00, so a test knows when a schedule fires; the random second is
+  // covered by the emulator's own tests.
+  const scheduler = await startSchedulerEmulator({ sqs: env.clients.sqs, clock, random: () => 0, groups: [env.resources.scheduleGroup] });
   const schedulerClient = new SchedulerClient({
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
@@ -129,6 +131,7 @@ export async function startWorld(): Promise<World> {
     slowDeliveryQueueUrl: resources.slowDeliveryQueueUrl,
     slowDeliveryQueueArn: resources.slowDeliveryQueueArn,
     deadLetterQueueUrl: resources.deadLetterQueueUrl,
+    deadLetterQueueArn: resources.deadLetterQueueArn,
     alertTopicArn: resources.alertTopicArn,
     scheduleGroup: resources.scheduleGroup,
     schedulerRoleArn: 'arn:aws:iam::000000000000:role/herald-scheduler',

@@ -3,8 +3,9 @@
  * a test can kill it with SIGKILL (no shutdown code runs, fauxqs's in-memory queues are lost, dynalite keeps what
  * reached its files) and start it again on the same data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killGroup, spawnGroup } from '../../support/process-group';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -15,9 +16,9 @@ export interface ChildHerald {
   output(): string;
   /** Deliveries each sweep run re-enqueued (from its "sweep done" log lines), the startup sweep first. */
   requeuedBySweeps(): number[];
-  /** SIGKILL, then waits for the exit. */
+  /** SIGKILL to its whole process group, then waits until every process of it is gone. */
   kill(): Promise<void>;
-  /** SIGTERM (a clean stop), then waits for the exit. */
+  /** SIGTERM (a clean stop), then waits until every process of its group is gone. */
   stop(): Promise<void>;
 }
 
@@ -45,7 +46,7 @@ export function startChildHerald(options: ChildHeraldOptions): Promise<ChildHera
     NODE_NO_WARNINGS: '1',
     ...options.settings,
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGroup(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const requeued: number[] = [];
   const keep = (chunk: Buffer) => {
@@ -59,12 +60,12 @@ export function startChildHerald(options: ChildHeraldOptions): Promise<ChildHera
   };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const waitExit = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await killGroup(child, signal);
     await exited;
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      void killGroup(child);
       reject(new Error(`local Herald did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${lines.join('\n')}`));
     }, options.startTimeoutMs ?? 60_000);
     child.stderr!.on('data', keep);

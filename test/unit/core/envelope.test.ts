@@ -14,9 +14,9 @@ describe('buildEnvelope', () => {
     );
   });
 
-  it('omits tenant when the event has none', () => {
+  it('sends "tenant": null when the event has none: the same keys in every body', () => {
     expect(buildEnvelope({ id: 'evt_2', type: 't', tenant: '', data: [1, 2], createdAt: 0 })).toBe(
-      '{"id":"evt_2","type":"t","timestamp":"1970-01-01T00:00:00.000Z","data":[1,2]}',
+      '{"id":"evt_2","type":"t","timestamp":"1970-01-01T00:00:00.000Z","tenant":null,"data":[1,2]}',
     );
   });
 
@@ -29,7 +29,7 @@ describe('buildEnvelope', () => {
     [{ 'quote"': 'é\n🚀' }, '{"quote\\"":"é\\n🚀"}'],
   ])('keeps data %o as %s', (data, json) => {
     expect(buildEnvelope({ id: 'evt_3', type: 't', tenant: '', data, createdAt: 0 })).toBe(
-      `{"id":"evt_3","type":"t","timestamp":"1970-01-01T00:00:00.000Z","data":${json}}`,
+      `{"id":"evt_3","type":"t","timestamp":"1970-01-01T00:00:00.000Z","tenant":null,"data":${json}}`,
     );
   });
 

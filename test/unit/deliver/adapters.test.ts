@@ -40,11 +40,22 @@ describe('outcomeOfError', () => {
 describe('atExpression', () => {
   it.each([
     [Date.UTC(2030, 0, 15, 12, 0, 0), 'at(2030-01-15T12:00:00)'],
-    [Date.UTC(2030, 0, 15, 12, 0, 0) + 1, 'at(2030-01-15T12:00:01)'],
+    [Date.UTC(2030, 0, 15, 12, 0, 0) + 1, 'at(2030-01-15T12:01:00)'],
+    [Date.UTC(2030, 0, 15, 12, 0, 30), 'at(2030-01-15T12:01:00)'],
     [Date.UTC(2030, 0, 15, 12, 0, 59, 999), 'at(2030-01-15T12:01:00)'],
     [Date.UTC(2030, 11, 31, 23, 59, 59, 500), 'at(2031-01-01T00:00:00)'],
-  ])('%i → %s (UTC, rounded up to the second)', (at, expected) => {
+  ])('%i → %s (UTC, rounded up to the whole minute)', (at, expected) => {
     expect(atExpression(at)).toBe(expected);
+  });
+
+  it('GIVEN the Scheduler fires anywhere in the minute of the expression THEN it never fires before the time asked for', () => {
+    for (let at = Date.UTC(2030, 0, 15, 12, 0, 0); at < Date.UTC(2030, 0, 15, 12, 3, 0); at += 997) {
+      const m = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(atExpression(at))!;
+      const minuteStart = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+      expect(m[6]).toBe('00');
+      expect(minuteStart, new Date(at).toISOString()).toBeGreaterThanOrEqual(at);
+      expect(minuteStart - at).toBeLessThan(60_000);
+    }
   });
 });
 
@@ -73,6 +84,7 @@ describe('parseDeliverConfig', () => {
     HERALD_SLOW_DELIVERY_QUEUE_URL: 'https://sqs/q-slow',
     HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:q-slow',
     HERALD_DLQ_URL: 'https://sqs/dlq',
+    HERALD_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
     HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
     HERALD_SCHEDULE_GROUP: 'herald',
     HERALD_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/s',
@@ -83,6 +95,7 @@ describe('parseDeliverConfig', () => {
     expect(config).toMatchObject({
       tableName: 't',
       deliveryQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:q',
+      deadLetterQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
       shortDelaySeconds: 900,
       disableAfterSeconds: 432_000,
       alertWindowSeconds: 300,
@@ -92,7 +105,7 @@ describe('parseDeliverConfig', () => {
     expect(deliverSettings(config)).toMatchObject({ maxTimeoutMs: 50_000, concurrency: 10, shortDelaySeconds: 900 });
   });
 
-  it.each(['HERALD_DLQ_URL', 'HERALD_SCHEDULER_ROLE_ARN', 'HERALD_DELIVERY_QUEUE_ARN', 'HERALD_SLOW_DELIVERY_QUEUE_URL', 'HERALD_SLOW_DELIVERY_QUEUE_ARN'])('fails naming a missing %s', (name) => {
+  it.each(['HERALD_DLQ_URL', 'HERALD_DLQ_ARN', 'HERALD_SCHEDULER_ROLE_ARN', 'HERALD_DELIVERY_QUEUE_ARN', 'HERALD_SLOW_DELIVERY_QUEUE_URL', 'HERALD_SLOW_DELIVERY_QUEUE_ARN'])('fails naming a missing %s', (name) => {
     expect(() => parseDeliverConfig({ ...env, [name]: undefined })).toThrow(new ConfigError(`missing required environment variable ${name}`));
   });
 

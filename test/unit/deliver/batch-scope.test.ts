@@ -127,7 +127,7 @@ describe('BatchScope', () => {
     const { event } = fixture();
     const scope = new BatchScope();
     const body = scope.body(event, 'ep_1', 'standard', 'sandbox');
-    expect(body).toBe('{"id":"evt_1","type":"user.created","timestamp":"2030-01-01T00:00:00.000Z","data":{"a":1}}');
+    expect(body).toBe('{"id":"evt_1","type":"user.created","timestamp":"2030-01-01T00:00:00.000Z","tenant":null,"data":{"a":1}}');
     expect(scope.body(event, 'ep_2', 'standard', 'sandbox')).toBe(body);
     expect(scope.body(event, 'ep_1', 'data', 'sandbox')).toBe('{"a":1}');
     const cryptr = scope.body(event, 'ep_1', 'cryptr', 'sandbox');

@@ -162,7 +162,6 @@ export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue,
   async scheduleAt(name: string, at: number, message: DeliveryMessage): Promise<void> {
     this.scheduled.push({ name, at, message });
   }
-  async cancel(): Promise<void> {}
   async put(record: DeadLetterRecord): Promise<void> {
     this.dead.push(record);
   }

@@ -67,7 +67,7 @@ describe('processBatch', () => {
     const [request] = w.sender.requests;
     expect(request!.url).toBe(endpoint.url);
     expect(request!.timeoutMs).toBe(15_000);
-    expect(request!.body).toBe('{"id":"evt_1","type":"user.created","timestamp":"2030-01-01T00:00:00.000Z","data":{"a":1}}');
+    expect(request!.body).toBe('{"id":"evt_1","type":"user.created","timestamp":"2030-01-01T00:00:00.000Z","tenant":null,"data":{"a":1}}');
     expect(request!.headers).toMatchObject({ authorization: 'Bearer abc', 'webhook-id': 'evt_1', 'webhook-timestamp': String(T0 / 1000 + 1) });
     expect(request!.headers).not.toHaveProperty('Webhook-Id');
     expect(
