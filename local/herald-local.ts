@@ -67,6 +67,7 @@ export interface LocalHeraldOptions {
    * are printed. @default console.log
    */
   readonly printMetrics?: (line: string) => void;
+  /**
    * Index reads (GSI Queries) see writes this many ms late, as DynamoDB's eventually consistent indexes may.
    * @default 0 (dynalite's exact indexes)
    */
