@@ -18,7 +18,7 @@ import { getEvent } from '../use-cases/api/get-event';
 import { listDeadDeliveries } from '../use-cases/api/list-dead-deliveries';
 import { listEndpointDeliveries } from '../use-cases/api/list-endpoint-deliveries';
 import { listEndpoints } from '../use-cases/api/list-endpoints';
-import { publishEvent } from '../use-cases/api/publish-event';
+import { publishBatch, publishEvent } from '../use-cases/api/publish-event';
 import { recoverDeliveries } from '../use-cases/api/recover-deliveries';
 import { retryDelivery } from '../use-cases/api/retry-delivery';
 import { rotateSecret } from '../use-cases/api/rotate-secret';
@@ -38,6 +38,7 @@ import {
   validateIdempotencyKey,
   validateListQuery,
   validatePublish,
+  validatePublishBatch,
   validateRecover,
   validateStatusParam,
   validateTenantParam,
@@ -314,10 +315,22 @@ export function apiRoutes(
       },
     },
     {
+      method: 'POST',
+      path: '/v1/events/batch',
+      handler: async (request) => {
+        const events = orThrow(validatePublishBatch(request.body), 'invalid events');
+        const idempotencyKey = orThrow(validateIdempotencyKey(request.headers['idempotency-key']));
+        const accepted = await publishBatch(deps, events, idempotencyKey);
+        return { status: 202, body: { events: accepted.map(acceptedView) } };
+      },
+    },
+    {
       method: 'GET',
       path: '/v1/events/{id}',
       handler: async (request) => {
-        const { event, deliveries } = await getEvent(deps, param(request, 'id'));
+        const query = orThrow(validateListQuery(request.query, ['tenant'] as const));
+        const tenant = orThrow(validateTenantParam(query.params.tenant));
+        const { event, deliveries } = await getEvent(deps, param(request, 'id'), tenant ?? '');
         return { status: 200, body: eventView(event, deliveries) };
       },
     },

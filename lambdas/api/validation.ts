@@ -13,6 +13,7 @@ import { checkTargetUrl } from '../core/target';
 import { headerMap } from '../core/header-map';
 import { SCOPES, type Grant, type Scope } from '../core/access';
 import type { NewApiKey } from '../use-cases/api/create-api-key';
+import { RETENTION_MARGIN_SECONDS } from '../../lib/spec';
 
 /** Tenants and client-chosen event ids: 1 to 128 letters, digits and `.`, `_`, `:`, `-`. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -58,12 +59,17 @@ const RESERVED_HEADER_PREFIX = 'webhook-';
  */
 const OBJECT_KEY_NAMES = new Set(['__proto__', 'constructor']);
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'dead', 'canceled', 'skipped'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'parked', 'delivered', 'dead', 'canceled', 'skipped'];
 
 /** What the endpoint schemas need to know about the deployment. */
 export interface EndpointRules {
   readonly allowPrivateTargets: boolean;
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+  /**
+   * How long the store keeps a delivery's records: a policy may not keep retrying longer than that (less
+   * RETENTION_MARGIN_SECONDS), or its delivery could expire while it still waits. @default no limit
+   */
+  readonly retentionDays?: number;
 }
 
 /** What a client may set on an endpoint (the rest is Herald's: id, secrets, health, times). */
@@ -200,8 +206,18 @@ function validateEndpointFields(body: unknown, rules: EndpointRules, partial: bo
     } else {
       try {
         // Also reject what is only wrong once merged with the deployment's default (e.g. maxDelay < base).
-        resolvePolicy(policy.value, rules.defaultRetryPolicy);
-        out.retryPolicy = policy.value;
+        const resolved = resolvePolicy(policy.value, rules.defaultRetryPolicy);
+        const longest = rules.retentionDays === undefined ? undefined : rules.retentionDays * 86_400 - RETENTION_MARGIN_SECONDS;
+        if (longest !== undefined && resolved.maxAgeSeconds > longest) {
+          issues.push({
+            path: 'retryPolicy.maxAgeSeconds',
+            message:
+              `must be at most ${longest} s: this deployment keeps delivery records ${rules.retentionDays} days (retentionDays), ` +
+              `and a delivery must be final a day before its records expire (got ${resolved.maxAgeSeconds} s)`,
+          });
+        } else {
+          out.retryPolicy = policy.value;
+        }
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         issues.push(...error.details);
@@ -402,6 +418,39 @@ function grantValue(entry: unknown, path: string, issues: ErrorDetail[]): Grant 
     return undefined;
   }
   return scope === undefined ? undefined : { scope, tenants: [...new Set(tenants as string[])] };
+}
+
+/** Events per batch publish. */
+export const BATCH_EVENTS = { min: 1, max: 100 } as const;
+
+/**
+ * POST /v1/events/batch: `{"events": [...]}`, 1 to 100 events, each as POST /v1/events takes it. Every problem is
+ * reported with its path (`events[3].type`), and any problem refuses the whole batch.
+ */
+export function validatePublishBatch(body: unknown): Result<PublishInput[], ErrorDetail[]> {
+  if (!isPlainObject(body)) return err([{ path: '', message: `the body must be a JSON object (got ${describe(body)})` }]);
+  const issues: ErrorDetail[] = [];
+  rejectUnknown(body, ['events'], issues);
+  const events = body.events;
+  if (!Array.isArray(events) || events.length < BATCH_EVENTS.min || events.length > BATCH_EVENTS.max) {
+    issues.push({ path: 'events', message: `must be an array of ${BATCH_EVENTS.min} to ${BATCH_EVENTS.max} events (got ${describe(events)})` });
+    return err(issues);
+  }
+  const out: PublishInput[] = [];
+  events.forEach((event: unknown, i) => {
+    const checked = validatePublish(event);
+    if (checked.ok) out.push(checked.value);
+    else issues.push(...checked.error.map((d) => ({ ...d, path: d.path === '' ? `events[${i}]` : `events[${i}].${d.path}` })));
+  });
+  const ids = new Map<string, number>();
+  out.forEach((e, i) => {
+    if (e.id === undefined) return;
+    const key = `${e.tenant}\u0000${e.id}`;
+    const first = ids.get(key);
+    if (first !== undefined) issues.push({ path: `events[${i}].id`, message: `repeats the id of events[${first}] (same tenant)` });
+    else ids.set(key, i);
+  });
+  return issues.length > 0 ? err(issues) : ok(out);
 }
 
 /** POST /v1/endpoints/{id}/test: an optional `type` (default `herald.test`); an empty body is fine. */

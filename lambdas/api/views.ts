@@ -6,7 +6,7 @@
 import type { EventTypeDefinition } from '../core/event-catalog';
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { StoredApiKey } from '../ports/api-key-store';
-import type { FanOutEntry } from '../ports/event-store';
+import type { AcceptedDelivery } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
 
@@ -107,7 +107,7 @@ export function eventView(event: HeraldEvent, deliveries: readonly Delivery[]): 
   };
 }
 
-function fanOutView(entry: FanOutEntry): Record<string, unknown> {
+function fanOutView(entry: AcceptedDelivery): Record<string, unknown> {
   return { id: entry.deliveryId, endpointId: entry.endpointId, status: entry.status };
 }
 
