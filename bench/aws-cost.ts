@@ -126,18 +126,15 @@ function perDeliveryCalls(calls: readonly MeteredCall[]): MeteredCall[] {
   );
 }
 
-async function waitUntilFinal(rig: CostRig, deliveryIds: readonly string[], spec: CaseSpec, deadline: number): Promise<void> {
+async function waitUntilFinal(
+  rig: CostRig,
+  deliveryIds: readonly string[],
+  spec: Pick<CaseSpec, 'name' | 'finalStatus' | 'attempts'>,
+  deadline: number,
+): Promise<void> {
   const expectedMessages = deliveryIds.length * spec.attempts;
-  const table = rig.resources.tableName;
-  // Where each delivery is stored: its event's creation time, read once with the uninstrumented set-up client.
-  const located = deliveryIds.map((id) => parseDeliveryId(id)!);
-  const events = await batchGet(rig.emulators.clients.doc, table, [...new Set(located.map((l) => l.eventKey))].map((k) => keys.event(k)));
-  const createdAt = new Map(events.map((e) => [String(e.pk).slice('EVT#'.length), e.createdAt as number]));
-  const deliveryKeys = located.map((l) => keys.delivery({ ...l, createdAt: createdAt.get(l.eventKey)! }));
   for (;;) {
-    // Read with the uninstrumented set-up client: the check itself is not metered.
-    const items = await batchGet(rig.emulators.clients.doc, table, deliveryKeys);
-    const final = items.filter((i) => i.status === spec.finalStatus && i.attemptCount === spec.attempts).length;
+    const final = await finalCount(rig, deliveryIds, spec.finalStatus, spec.attempts);
     const { received, deleted } = rig.poller.stats;
     if (final === deliveryIds.length && rig.inFlight() === 0 && deleted >= expectedMessages && deleted === received) return;
     if (Date.now() > deadline) {
@@ -150,12 +147,57 @@ async function waitUntilFinal(rig: CostRig, deliveryIds: readonly string[], spec
   }
 }
 
+/** Events the warm-up delivers before a pass is measured. */
+const WARM_UP_EVENTS = 20;
+
+/**
+ * Runs a few deliveries through the rig before measuring (to an endpoint of its own tenant, answering 200), so the
+ * handlers' code is compiled and their connections open, as in Lambda containers under load: the first case of a
+ * run would otherwise pay this process's warm-up in its durations. (Cold starts are the cold-start benchmark's.)
+ */
+async function warmUp(rig: CostRig, auth: Record<string, string>, origin: string): Promise<void> {
+  const created = await fetch(`${rig.url}/v1/endpoints`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${origin}/warm-up`, tenant: 'warm-up' }),
+  });
+  if (created.status !== 201) throw new Error(`creating the warm-up endpoint answered ${created.status}`);
+  const ids: string[] = [];
+  await runLoad({
+    url: `${rig.url}/v1/events`,
+    concurrency: 4,
+    count: WARM_UP_EVENTS,
+    timeLimitMs: 30_000,
+    request: (i) => ({ body: JSON.stringify({ type: 'warm.up', tenant: 'warm-up', data: samplePayload(i) }), headers: auth }),
+    onResponse: (_i, status, body) => {
+      if (status === 202) ids.push(...(JSON.parse(body) as { deliveries: { id: string }[] }).deliveries.map((d) => d.id));
+    },
+  });
+  // Polled by hand: the poller's own loop starts once, for the measured pass.
+  const deadline = Date.now() + 60_000;
+  while ((await finalCount(rig, ids, 'delivered', 1)) < ids.length) {
+    if (Date.now() > deadline) throw new Error('the warm-up deliveries did not finish in time');
+    await rig.poller.pollOnce(1);
+  }
+}
+
+/** How many of the deliveries are stored in `status` with `attempts` attempts (read with the unmetered client). */
+async function finalCount(rig: CostRig, deliveryIds: readonly string[], status: string, attempts: number): Promise<number> {
+  const table = rig.resources.tableName;
+  const located = deliveryIds.map((id) => parseDeliveryId(id)!);
+  const events = await batchGet(rig.emulators.clients.doc, table, [...new Set(located.map((l) => l.eventKey))].map((k) => keys.event(k)));
+  const createdAt = new Map(events.map((e) => [String(e.pk).slice('EVT#'.length), e.createdAt as number]));
+  const items = await batchGet(rig.emulators.clients.doc, table, located.map((l) => keys.delivery({ ...l, createdAt: createdAt.get(l.eventKey)! })));
+  return items.filter((i) => i.status === status && i.attemptCount === attempts).length;
+}
+
 async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, capacity: boolean): Promise<PassResult> {
   const seen = new Map<string, number>();
   const receiver = await startFastReceiver({
     keepBody: false,
-    onPost: ({ headers }) => {
-      // Per (event, endpoint): the endpoint's path tells fan-out deliveries of one event apart.
+    onPost: ({ headers, path }) => {
+      if (path === '/warm-up') return 200;
+      // Per (event, endpoint): the endpoint's header tells fan-out deliveries of one event apart.
       const id = `${String(headers['webhook-id'])} ${String(headers['x-endpoint'])}`;
       const n = (seen.get(id) ?? 0) + 1;
       seen.set(id, n);
@@ -174,6 +216,7 @@ async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, ca
       });
       if (created.status !== 201) throw new Error(`creating the endpoint answered ${created.status}: ${await created.text()}`);
     }
+    await warmUp(rig, auth, receiver.origin);
     rig.resetUsage();
     rig.meter.capacity = capacity;
 

@@ -120,23 +120,27 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
       const ids = parseDeliveryId(r.deliveryId);
       return ids === undefined ? [] : [{ ...r, ...ids }];
     });
-    // Events and endpoints first, in one round; the deliveries' keys need their event's creation time.
-    const first = await batchGet(
-      this.doc,
-      this.table,
-      [...parsed.map((p) => keys.event(p.eventKey)), ...parsed.map((p) => keys.endpoint(p.endpointId))],
-      this.options.sleep,
-    );
+    // Events and endpoints first, in one round; the deliveries' keys need their event's creation time. An event
+    // never changes after its put, so an eventually consistent read (half the read units) is right whenever it
+    // finds the event; one it misses (written a moment ago) is read again, strongly consistent. Endpoints change:
+    // strongly consistent.
+    const eventKeys = [...new Set(parsed.map((p) => p.eventKey))].map((k) => keys.event(k));
+    const [eventItems, endpointItems] = await Promise.all([
+      batchGet(this.doc, this.table, eventKeys, this.options.sleep, false),
+      batchGet(this.doc, this.table, parsed.map((p) => keys.endpoint(p.endpointId)), this.options.sleep),
+    ]);
+    const found = new Set(eventItems.map((i) => i.pk as string));
+    const missed = eventKeys.filter((k) => !found.has(k.pk));
+    if (missed.length > 0) eventItems.push(...(await batchGet(this.doc, this.table, missed, this.options.sleep)));
     const events = new Map<string, HeraldEvent>();
     const endpoints = new Map<string, Endpoint>();
-    for (const item of first) {
-      if (item.sk === 'EP') {
-        const endpoint = itemToEndpoint(item);
-        endpoints.set(endpoint.id, endpoint);
-      } else {
-        const event = itemToEvent(item);
-        events.set(event.key, event);
-      }
+    for (const item of eventItems) {
+      const event = itemToEvent(item);
+      events.set(event.key, event);
+    }
+    for (const item of endpointItems) {
+      const endpoint = itemToEndpoint(item);
+      endpoints.set(endpoint.id, endpoint);
     }
     const deliveryKeys = parsed.flatMap((p) => {
       const event = events.get(p.eventKey);

@@ -55,14 +55,15 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, fn: 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Strongly consistent BatchGetItem over any number of keys (duplicates allowed), re-requesting UnprocessedKeys with
- * backoff. Items come back in no particular order; missing keys are left out.
+ * BatchGetItem over any number of keys (duplicates allowed), strongly consistent unless `consistent` is false,
+ * re-requesting UnprocessedKeys with backoff. Items come back in no particular order; missing keys are left out.
  */
 export async function batchGet(
   doc: DynamoDBDocumentClient,
   table: string,
   keyList: readonly Item[],
   sleep: (ms: number) => Promise<void> = defaultSleep,
+  consistent = true,
 ): Promise<Item[]> {
   const seen = new Set<string>();
   const unique = keyList.filter((k) => {
@@ -79,7 +80,7 @@ export async function batchGet(
         throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${UNPROCESSED_ROUNDS} rounds`);
       }
       if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
-      const res = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      const res = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: consistent } } }));
       out.push(...((res.Responses?.[table] ?? []) as Item[]));
       pending = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
     }
