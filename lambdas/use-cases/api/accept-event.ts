@@ -49,8 +49,8 @@ function acceptedView(event: HeraldEvent, replayed: boolean): AcceptedEvent {
  * given only after every message is on the queue; otherwise 503.
  *
  * An event whose key is taken is a replay when it was stored from the same request (same fingerprint, same
- * Idempotency-Key): the stored answer is returned and its deliveries are queued again, marked as possible
- * duplicates (the first request may have failed before queueing them; the worker takes a lease for such
+ * Idempotency-Key): the stored answer is returned and its deliveries still pending are queued again, marked as
+ * possible duplicates (the first request may have failed before queueing them; the worker takes a lease for such
  * messages and drops those whose delivery moved on). Another request under the key is a 409.
  *
  * A new event without a key whose messages could not be sent is deleted again (best effort): the 503 told the
@@ -66,13 +66,14 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
   const accepted: AcceptedEvent[] = [];
   const messages: QueuedDelivery[] = [];
   const created: HeraldEvent[] = [];
+  const replays: HeraldEvent[] = [];
   let conflict: ConflictError | undefined;
   results.forEach((result, i) => {
     const { event, keyed } = items[i] as IntakeItem;
     if (result.created) {
       created.push(event);
       accepted.push(acceptedView(event, false));
-      messages.push(...pendingMessages(event, false));
+      messages.push(...pendingMessages(event));
       return;
     }
     const existing = result.existing;
@@ -82,7 +83,7 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
       conflict ??= new ConflictError('this idempotency key was already used with a different request');
     } else {
       accepted.push(acceptedView(existing, true));
-      messages.push(...pendingMessages(existing, true));
+      replays.push(existing);
     }
   });
   const forgetUnkeyed = () => {
@@ -93,6 +94,16 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
     // Nothing of this request is accepted: events stored under a key are found again by the corrected retry.
     await forgetUnkeyed();
     throw conflict;
+  }
+  // A replay queues again only what may never have been queued: deliveries still pending (not attempted yet, or
+  // waiting for a redelivery). Those attempted since are on their way (a retry) or final.
+  for (const event of replays) {
+    const deliveries = await intakeStep(() => deps.events.getDeliveriesOfEvent(event));
+    messages.push(
+      ...deliveries
+        .filter((d) => d.status === 'pending')
+        .map((d) => ({ message: { deliveryId: d.id, attempt: d.attemptCount + 1, redelivery: true as const }, groupId: d.endpointId })),
+    );
   }
   const skipped = created.flatMap((event) =>
     event.fanOut
@@ -109,14 +120,9 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
   return accepted;
 }
 
-/** One first-attempt message per pending delivery of an event (endpoint = message group). */
-function pendingMessages(event: HeraldEvent, redelivery: boolean): QueuedDelivery[] {
-  return event.fanOut
-    .filter((f) => !f.skipped)
-    .map((f) => ({
-      message: { deliveryId: deliveryId(event.key, f.endpointId), attempt: 1, ...(redelivery ? { redelivery: true as const } : {}) },
-      groupId: f.endpointId,
-    }));
+/** One first-attempt message per pending delivery of a new event (endpoint = message group). */
+function pendingMessages(event: HeraldEvent): QueuedDelivery[] {
+  return event.fanOut.filter((f) => !f.skipped).map((f) => ({ message: { deliveryId: deliveryId(event.key, f.endpointId), attempt: 1 }, groupId: f.endpointId }));
 }
 
 /** Runs one store step of the intake; any failure but a client error becomes the intake's 503. */
