@@ -248,7 +248,8 @@ async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, ca
     const expected = Math.ceil(events / perRequest) * perRequest * endpoints;
     if (deliveryIds.length !== expected) throw new Error(`${spec.name}: ${deliveryIds.length}/${expected} deliveries accepted (${JSON.stringify([...load.statuses])})`);
     rig.poller.start();
-    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000);
+    // Each attempt is a round trip through the queue (or the Scheduler emulator's tick): allow for all of them.
+    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000 + spec.attempts * 10_000);
     await rig.poller.stop();
     return {
       deliveries: deliveryIds.length,
