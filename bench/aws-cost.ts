@@ -177,7 +177,7 @@ async function warmUp(rig: CostRig, auth: Record<string, string>, origin: string
   const deadline = Date.now() + 60_000;
   while ((await finalCount(rig, ids, 'delivered', 1)) < ids.length) {
     if (Date.now() > deadline) throw new Error('the warm-up deliveries did not finish in time');
-    await rig.poller.pollOnce(1);
+    await Promise.all([rig.poller.fast.pollOnce(1), rig.poller.slow.pollOnce(0)]);
   }
 }
 

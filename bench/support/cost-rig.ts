@@ -200,7 +200,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       inFlight: () => inFlight,
       resetUsage() {
         meter.reset();
-        Object.assign(poller.stats, { batches: 0, received: 0, deleted: 0, failed: 0 });
+        for (const lane of [poller.fast, poller.slow]) Object.assign(lane.stats, { batches: 0, received: 0, deleted: 0, failed: 0 });
         apiInvocations.length = 0;
         deliverInvocations.length = 0;
         apiLogs.reset();
