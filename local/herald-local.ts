@@ -25,7 +25,7 @@ import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
 import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
-import { DynamoEventStore } from '../lambdas/adapters/dynamo/event-store';
+import { scanUnfinished } from './restart-scan';
 import { recoverAfterRestart } from '../lambdas/use-cases/restart-recovery';
 import { parseSweepConfig } from '../lambdas/sweep/config';
 import { DELIVER_RECURSIVE_LOOP, LOCAL_NAMES } from '../lib/spec';
@@ -216,7 +216,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     // of the (small, local) table puts them all back, each with its remaining delay; one sweep with no grace
     // re-enqueues long waits that fell due while Herald was down.
     const recovered = await recoverAfterRestart({
-      events: new DynamoEventStore(clients.doc, sweepConfig.tableName, sweepConfig.retentionDays),
+      unfinished: () => scanUnfinished(clients.doc, sweepConfig.tableName),
       queue,
       clock: systemClock,
       shortDelaySeconds: deliverConfig.shortDelaySeconds,

@@ -70,9 +70,4 @@ export interface EventStore {
   transition(current: Delivery, next: Delivery, options?: TransitionOptions): Promise<boolean>;
   /** Keeps an event at least until `until` (epoch ms) plus retention: a redelivered delivery needs its event. */
   extendEvent(eventKey: string, until: number): Promise<void>;
-  /**
-   * Local mode's recovery after a restart (its queue lost every message): every stored non-final delivery, and a
-   * pending delivery for every unskipped fan-out entry that has no item. Scans the table: for small local tables only.
-   */
-  scanUnfinished(): Promise<Delivery[]>;
 }

@@ -4,11 +4,15 @@
  * the table is scanned once at startup: it is small and local.
  */
 import { SQS_MAX_DELAY_SECONDS } from '../../lib/spec';
+import type { Delivery } from '../core/model';
 import type { Clock, DeliveryQueue, QueuedDelivery } from '../ports';
-import type { EventStore } from '../ports/event-store';
 
 export interface RestartRecoveryDeps {
-  readonly events: Pick<EventStore, 'scanUnfinished'>;
+  /**
+   * Every stored non-final delivery, and a pending delivery for every unskipped fan-out entry that has no item
+   * (local/restart-scan.ts scans the table: for small local tables only).
+   */
+  readonly unfinished: () => Promise<Delivery[]>;
   readonly queue: DeliveryQueue;
   readonly clock: Clock;
   /** Retries up to this many seconds after they were decided went back to the queue as SQS timers. */
@@ -34,7 +38,7 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<Re
   const short = Math.min(deps.shortDelaySeconds, SQS_MAX_DELAY_SECONDS) * 1000;
   const messages: QueuedDelivery[] = [];
   let leftWaiting = 0;
-  for (const delivery of await deps.events.scanUnfinished()) {
+  for (const delivery of await deps.unfinished()) {
     if (delivery.status !== 'pending' && delivery.status !== 'retrying') continue;
     const due = delivery.nextAttemptAt ?? now;
     if (due - delivery.updatedAt > short) {

@@ -6,7 +6,7 @@
  * an endpoint's list is a strongly consistent Query per shard, merged newest first. A delivery that has no item yet
  * (never attempted) reads as `pending` from its event's fan-out.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DELIVERY_SHARDS } from '../../../lib/spec';
 import { PayloadTooLargeError } from '../../core/errors';
 import { deliveryId } from '../../core/ids';
@@ -365,33 +365,6 @@ export class DynamoEventStore implements EventStore {
         // Gone, or already kept long enough.
         if (!isConditionFailed(error)) throw error;
       }
-    });
-  }
-
-  scanUnfinished(): Promise<Delivery[]> {
-    return storeCall(async () => {
-      const stored = new Map<string, Delivery>();
-      const events: HeraldEvent[] = [];
-      let start: Item | undefined;
-      do {
-        const out = await this.doc.send(new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
-        for (const item of out.Items ?? []) {
-          if (item.entity === 'delivery') {
-            const d = itemToDelivery(item);
-            stored.set(d.id, d);
-          } else if (item.entity === 'event') {
-            events.push(itemToEvent(item));
-          }
-        }
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
-      const unfinished = [...stored.values()].filter((d) => !isFinal(d.status));
-      for (const event of events) {
-        for (const entry of event.fanOut) {
-          if (!entry.skipped && !stored.has(deliveryId(event.key, entry.endpointId))) unfinished.push(unattemptedDelivery(event, entry));
-        }
-      }
-      return unfinished;
     });
   }
 
