@@ -23,10 +23,13 @@
  * run, 1 record per invocation (sparse traffic: every message its own invocation).
  * Idle polling of the event source mapping (empty receives) is not per delivery and is left out.
  */
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_POLICY } from '../lambdas/core/policy';
 import type { Benchmark, BenchContext } from './support/context';
-import { samplePayload } from './support/payload';
+import { largePayload, samplePayload } from './support/payload';
+import { batchGet } from '../lambdas/adapters/dynamo/table-io';
+import { keys } from '../lambdas/adapters/dynamo/schema';
+import { parseDeliveryId } from '../lambdas/core/ids';
+import { reportCapacity } from './support/capacity';
 import type { MeteredCall } from './support/aws-meter';
 import {
   billedMs,
@@ -59,11 +62,34 @@ interface CaseSpec {
   readonly env: Record<string, string>;
   readonly finalStatus: 'delivered' | 'dead';
   readonly attempts: number;
+  /** Endpoints every event goes to. @default 1 */
+  readonly endpoints?: number;
+  /** `batch`: POST /v1/events/batch with 10 events per request. @default single */
+  readonly publish?: 'single' | 'batch';
+  /** The event data. @default samplePayload */
+  readonly payload?: (i: number) => unknown;
+  /** Only in the full run (not --quick). */
+  readonly fullOnly?: boolean;
 }
+
+/** Events per request of the batch-publish case. */
+const BATCH_PUBLISH_SIZE = 10;
 
 const RETRIES = DEFAULT_POLICY.maxAttempts - 1;
 const CASES: readonly CaseSpec[] = [
   { name: 'first-attempt', answer: () => 200, retryPolicy: {}, env: {}, finalStatus: 'delivered', attempts: 1 },
+  { name: 'first-attempt.batch-publish', answer: () => 200, retryPolicy: {}, env: {}, finalStatus: 'delivered', attempts: 1, publish: 'batch' },
+  {
+    name: 'first-attempt.payload-4kb',
+    answer: () => 200,
+    retryPolicy: {},
+    env: {},
+    finalStatus: 'delivered',
+    attempts: 1,
+    payload: (i) => largePayload(i, 4096),
+    fullOnly: true,
+  },
+  { name: 'fan-out-10', answer: () => 200, retryPolicy: {}, env: {}, finalStatus: 'delivered', attempts: 1, endpoints: 10, fullOnly: true },
   {
     name: 'one-retry',
     answer: (n) => (n === 1 ? 500 : 200),
@@ -83,6 +109,8 @@ const CASES: readonly CaseSpec[] = [
 ];
 
 interface PassResult {
+  /** Deliveries the pass made (events × endpoints). */
+  readonly deliveries: number;
   readonly calls: readonly MeteredCall[];
   readonly apiMs: readonly number[];
   readonly deliverMs: readonly number[];
@@ -98,17 +126,15 @@ function perDeliveryCalls(calls: readonly MeteredCall[]): MeteredCall[] {
   );
 }
 
-async function waitUntilFinal(rig: CostRig, deliveryIds: readonly string[], spec: CaseSpec, deadline: number): Promise<void> {
+async function waitUntilFinal(
+  rig: CostRig,
+  deliveryIds: readonly string[],
+  spec: Pick<CaseSpec, 'name' | 'finalStatus' | 'attempts'>,
+  deadline: number,
+): Promise<void> {
   const expectedMessages = deliveryIds.length * spec.attempts;
   for (;;) {
-    // Read with the uninstrumented set-up client: the check itself is not metered.
-    const out = await rig.emulators.clients.doc.send(
-      new BatchGetCommand({
-        RequestItems: { [rig.resources.tableName]: { Keys: deliveryIds.map((id) => ({ pk: `DLV#${id}`, sk: 'DLV' })), ConsistentRead: true } },
-      }),
-    );
-    const items = out.Responses?.[rig.resources.tableName] ?? [];
-    const final = items.filter((i) => i.status === spec.finalStatus && i.attemptCount === spec.attempts).length;
+    const final = await finalCount(rig, deliveryIds, spec.finalStatus, spec.attempts);
     const { received, deleted } = rig.poller.stats;
     if (final === deliveryIds.length && rig.inFlight() === 0 && deleted >= expectedMessages && deleted === received) return;
     if (Date.now() > deadline) {
@@ -121,12 +147,58 @@ async function waitUntilFinal(rig: CostRig, deliveryIds: readonly string[], spec
   }
 }
 
+/** Events the warm-up delivers before a pass is measured. */
+const WARM_UP_EVENTS = 20;
+
+/**
+ * Runs a few deliveries through the rig before measuring (to an endpoint of its own tenant, answering 200), so the
+ * handlers' code is compiled and their connections open, as in Lambda containers under load: the first case of a
+ * run would otherwise pay this process's warm-up in its durations. (Cold starts are the cold-start benchmark's.)
+ */
+async function warmUp(rig: CostRig, auth: Record<string, string>, origin: string): Promise<void> {
+  const created = await fetch(`${rig.url}/v1/endpoints`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${origin}/warm-up`, tenant: 'warm-up' }),
+  });
+  if (created.status !== 201) throw new Error(`creating the warm-up endpoint answered ${created.status}`);
+  const ids: string[] = [];
+  await runLoad({
+    url: `${rig.url}/v1/events`,
+    concurrency: 4,
+    count: WARM_UP_EVENTS,
+    timeLimitMs: 30_000,
+    request: (i) => ({ body: JSON.stringify({ type: 'warm.up', tenant: 'warm-up', data: samplePayload(i) }), headers: auth }),
+    onResponse: (_i, status, body) => {
+      if (status === 202) ids.push(...(JSON.parse(body) as { deliveries: { id: string }[] }).deliveries.map((d) => d.id));
+    },
+  });
+  // Polled by hand: the poller's own loop starts once, for the measured pass.
+  const deadline = Date.now() + 60_000;
+  while ((await finalCount(rig, ids, 'delivered', 1)) < ids.length) {
+    if (Date.now() > deadline) throw new Error('the warm-up deliveries did not finish in time');
+    await Promise.all([rig.poller.fast.pollOnce(1), rig.poller.slow.pollOnce(0)]);
+  }
+}
+
+/** How many of the deliveries are stored in `status` with `attempts` attempts (read with the unmetered client). */
+async function finalCount(rig: CostRig, deliveryIds: readonly string[], status: string, attempts: number): Promise<number> {
+  const table = rig.resources.tableName;
+  const located = deliveryIds.map((id) => parseDeliveryId(id)!);
+  const events = await batchGet(rig.emulators.clients.doc, table, [...new Set(located.map((l) => l.eventKey))].map((k) => keys.event(k)));
+  const createdAt = new Map(events.map((e) => [String(e.pk).slice('EVT#'.length), e.createdAt as number]));
+  const items = await batchGet(rig.emulators.clients.doc, table, located.map((l) => keys.delivery({ ...l, createdAt: createdAt.get(l.eventKey)! })));
+  return items.filter((i) => i.status === status && i.attemptCount === attempts).length;
+}
+
 async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, capacity: boolean): Promise<PassResult> {
   const seen = new Map<string, number>();
   const receiver = await startFastReceiver({
     keepBody: false,
-    onPost: ({ headers }) => {
-      const id = String(headers['webhook-id']);
+    onPost: ({ headers, path }) => {
+      if (path === '/warm-up') return 200;
+      // Per (event, endpoint): the endpoint's header tells fan-out deliveries of one event apart.
+      const id = `${String(headers['webhook-id'])} ${String(headers['x-endpoint'])}`;
       const n = (seen.get(id) ?? 0) + 1;
       seen.set(id, n);
       return spec.answer(n);
@@ -135,34 +207,52 @@ async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, ca
   const rig = await startCostRig({ batchSize, env: spec.env });
   try {
     const auth = { authorization: `Bearer ${rig.apiKey}` };
-    const created = await fetch(`${rig.url}/v1/endpoints`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `${receiver.origin}/webhook`, eventTypes: ['*'], retryPolicy: spec.retryPolicy }),
-    });
-    if (created.status !== 201) throw new Error(`creating the endpoint answered ${created.status}: ${await created.text()}`);
+    const endpoints = spec.endpoints ?? 1;
+    for (let e = 0; e < endpoints; e++) {
+      const created = await fetch(`${rig.url}/v1/endpoints`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${receiver.origin}/webhook`, eventTypes: ['*'], retryPolicy: spec.retryPolicy, headers: { 'x-endpoint': String(e) } }),
+      });
+      if (created.status !== 201) throw new Error(`creating the endpoint answered ${created.status}: ${await created.text()}`);
+    }
+    await warmUp(rig, auth, receiver.origin);
     rig.resetUsage();
     rig.meter.capacity = capacity;
 
+    const events = Math.ceil(deliveries / endpoints);
+    const perRequest = spec.publish === 'batch' ? BATCH_PUBLISH_SIZE : 1;
+    const payload = spec.payload ?? samplePayload;
+    const event = (i: number) => ({ type: 'dir_sync.user.update.success', data: payload(i) });
     const deliveryIds: string[] = [];
+    const collect = (body: { deliveries: { id: string }[] }) => deliveryIds.push(...body.deliveries.map((d) => d.id));
     const load = await runLoad({
-      url: `${rig.url}/v1/events`,
+      url: `${rig.url}/v1/events${spec.publish === 'batch' ? '/batch' : ''}`,
       concurrency: 4,
-      count: deliveries,
+      count: Math.ceil(events / perRequest),
       timeLimitMs: 60_000,
-      request: (i) => ({
-        body: JSON.stringify({ type: 'dir_sync.user.update.success', data: samplePayload(i) }),
-        headers: { ...auth, 'idempotency-key': `cost-${spec.name}-${i}` },
+      request: (r) => ({
+        body:
+          spec.publish === 'batch'
+            ? JSON.stringify({ events: Array.from({ length: perRequest }, (_, j) => event(r * perRequest + j)) })
+            : JSON.stringify(event(r)),
+        headers: { ...auth, 'idempotency-key': `cost-${spec.name}-${r}` },
       }),
       onResponse: (_i, status, body) => {
-        if (status === 202) deliveryIds.push(...(JSON.parse(body) as { deliveries: { id: string }[] }).deliveries.map((d) => d.id));
+        if (status !== 202) return;
+        const parsed = JSON.parse(body) as { deliveries: { id: string }[] } & { events: { deliveries: { id: string }[] }[] };
+        if (spec.publish === 'batch') parsed.events.forEach(collect);
+        else collect(parsed);
       },
     });
-    if (deliveryIds.length !== deliveries) throw new Error(`${spec.name}: ${deliveryIds.length}/${deliveries} publishes accepted (${JSON.stringify([...load.statuses])})`);
+    const expected = Math.ceil(events / perRequest) * perRequest * endpoints;
+    if (deliveryIds.length !== expected) throw new Error(`${spec.name}: ${deliveryIds.length}/${expected} deliveries accepted (${JSON.stringify([...load.statuses])})`);
     rig.poller.start();
-    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000);
+    // Each attempt is a round trip through the queue (or the Scheduler emulator's tick): allow for all of them.
+    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000 + spec.attempts * 10_000);
     await rig.poller.stop();
     return {
+      deliveries: deliveryIds.length,
       calls: [...rig.meter.calls],
       apiMs: rig.apiInvocations.map((i) => i.ms),
       deliverMs: rig.deliverInvocations.map((i) => i.ms),
@@ -275,21 +365,42 @@ export const awsCost: Benchmark = {
     const prices = loadPrices();
     ctx.report.note(`prices: ${prices.region} list prices recorded ${prices.recordedOn} (bench/prices.json; not fetched live)`);
     for (const batchSize of sparse ? [10, 1] : [10]) {
+      const totals = new Map<string, number>();
       for (const spec of CASES) {
+        // The extra first-attempt cases are measured with the deliver batches the targets name (10).
+        if (spec.name !== 'first-attempt' && spec.name.startsWith('first-attempt') && batchSize !== 10) continue;
+        if ((spec.fullOnly === true && !sparse) || (spec.name === 'fan-out-10' && batchSize !== 10)) continue;
         const timing = await runPass(spec, batchSize, deliveries, false);
         const metering = await runPass(spec, batchSize, deliveries, true);
         const countsOf = (r: PassResult) => perDeliveryCalls(r.calls).length;
-        const usage = usageOf(deliveries, timing, metering, false, prices);
-        const keysOnly = usageOf(deliveries, timing, metering, true, prices);
+        const n = timing.deliveries;
+        const usage = usageOf(n, timing, metering, false, prices);
+        const keysOnly = usageOf(n, timing, metering, true, prices);
         const label = `${spec.name}.batch${batchSize}`;
         report(ctx, label, usage, keysOnly, timing, metering, prices);
+        totals.set(spec.name, costPerMillionDeliveries(usage, prices).total);
         if (countsOf(timing) !== countsOf(metering)) {
           ctx.report.note(`(the metering pass made ${countsOf(metering)} calls, the timing pass ${countsOf(timing)}: conditional writes and health refreshes vary a little between runs; write units are the metering pass's)`);
         }
+        if ((batchSize === 10 && spec.name.startsWith('first-attempt')) || spec.name === 'fan-out-10') {
+          // The figures the targets name (deliver batches of 10), under their plain names.
+          ctx.report.figure(`aws-cost.${spec.name}`, costPerMillionDeliveries(usage, prices).total, 'USD per million deliveries');
+        }
+        if (spec.name === 'one-retry') {
+          const first = totals.get('first-attempt');
+          if (first !== undefined) {
+            // What one more attempt costs: the one-retry case less the first-attempt case, per delivery.
+            const retry = costPerMillionDeliveries(usage, prices).total - first;
+            ctx.report.figure(`aws-cost.retry-attempt${batchSize === 10 ? '' : `.batch${batchSize}`}`, retry, 'USD per million retry attempts');
+            ctx.report.note('one-retry less first-attempt: the failed first attempt\'s retry send and health write, and the second attempt');
+          }
+        }
         if (spec.name === 'dead-all-scheduler') {
-          const expected = expectedSchedulerRetries(DEFAULT_POLICY, 900) * deliveries;
+          const expected = expectedSchedulerRetries(DEFAULT_POLICY, 900) * n;
           const adjust = (u: CaseUsage): CaseUsage => ({ ...u, schedulerInvocations: expected });
-          ctx.report.figure(`aws-cost.dead-default-policy.batch${batchSize}`, costPerMillionDeliveries(adjust(usage), prices).total, 'USD per million deliveries');
+          const dead = costPerMillionDeliveries(adjust(usage), prices).total;
+          ctx.report.figure(`aws-cost.dead-default-policy.batch${batchSize}`, dead, 'USD per million deliveries');
+          if (batchSize === 10) ctx.report.figure('aws-cost.dead-default-policy', dead, 'USD per million deliveries');
           ctx.report.note(
             `as dead-all-scheduler, with ${expectedSchedulerRetries(DEFAULT_POLICY, 900)} of the ${RETRIES} retries through the Scheduler ` +
               `(default policy: full-jitter caps 30 s … 1920 s, short delay 900 s); the rest through the SQS timer at the same SQS request count`,
@@ -297,5 +408,6 @@ export const awsCost: Benchmark = {
         }
       }
     }
+    reportCapacity(ctx);
   },
 };

@@ -92,7 +92,7 @@ function seed(n: number, url: string, secret: string): World {
   store.endpoints.set(endpoint.id, endpoint);
   const records: SQSRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const event: HeraldEvent = { id: `evt_bench${i}`, type: 'dir_sync.user.update.success', tenant: '', data: samplePayload(i), createdAt: now, deliveryIds: [`dlv_bench${i}`] };
+    const event: HeraldEvent = { id: `evt_bench${i}`, type: 'dir_sync.user.update.success', tenant: '', data: samplePayload(i), createdAt: now, key: `K${i}`, fingerprint: 'f', fanOut: [{ endpointId: endpoint.id }] };
     const delivery: Delivery = newDelivery({ id: `dlv_bench${i}`, event, endpointId: endpoint.id, now });
     store.events.set(event.id, event);
     store.deliveries.set(delivery.id, delivery);
@@ -159,7 +159,7 @@ async function heraldRun(n: number, invocations: number, receiver: ChildReceiver
 /** The bytes Herald sends: the envelope of a sample event and its Standard Webhooks headers. */
 function sampleRequest(secret: string): { body: string; headers: Record<string, string> } {
   const now = Date.now();
-  const event: HeraldEvent = { id: 'evt_plain', type: 'dir_sync.user.update.success', tenant: '', data: samplePayload(0), createdAt: now, deliveryIds: [] };
+  const event: HeraldEvent = { id: 'evt_plain', type: 'dir_sync.user.update.success', tenant: '', data: samplePayload(0), createdAt: now, key: 'K', fingerprint: 'f', fanOut: [] };
   const body = buildEnvelope(event);
   const headers = webhookHeaders({ id: event.id, timestampSeconds: Math.floor(now / 1000), body, secrets: activeSecrets([{ secret, createdAt: now }], now) });
   return { body, headers };

@@ -11,7 +11,8 @@ import { CIRCUIT_LIMITS, DEFAULT_CIRCUIT } from '../lambdas/core/circuit';
 import type { RetryPolicyInput } from '../lambdas/core/model';
 import { ENVIRONMENT_PATTERN } from '../lambdas/config';
 import { validatePolicyInput } from '../lambdas/api/schemas/retry-policy';
-import { SQS_MAX_DELAY_SECONDS } from './spec';
+import { resolvePolicy } from '../lambdas/core/policy';
+import { RETENTION_MARGIN_SECONDS, SQS_MAX_DELAY_SECONDS } from './spec';
 
 /** A context value is missing its expected form; the message names the key and the value. */
 export class ContextError extends Error {
@@ -99,7 +100,7 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
     const raw = lookup(key);
     return raw === '' || raw === null ? undefined : raw;
   };
-  return {
+  const context: HeraldContext = {
     alertEmail: parseEmail(CONTEXT_KEYS.alertEmail, value(CONTEXT_KEYS.alertEmail)),
     allowPrivateTargets: parseBoolean(
       CONTEXT_KEYS.allowPrivateTargets,
@@ -145,6 +146,24 @@ export function parseHeraldContext(lookup: ContextLookup): HeraldContext {
       CONTEXT_DEFAULTS.reserveWorkerConcurrency,
     ),
   };
+  checkRetentionCoversPolicy(context);
+  return context;
+}
+
+/**
+ * Retention must outlive every delivery the default policy allows: TTL really deletes, and a delivery whose
+ * records expire while it still waits is lost. The longest life is the policy's `maxAgeSeconds` plus
+ * RETENTION_MARGIN_SECONDS; an endpoint's own policy is held to the same bound by the API.
+ */
+function checkRetentionCoversPolicy(context: HeraldContext): void {
+  const maxAgeSeconds = resolvePolicy(undefined, context.defaultRetryPolicy).maxAgeSeconds;
+  const neededDays = Math.ceil((maxAgeSeconds + RETENTION_MARGIN_SECONDS) / 86_400);
+  if (context.retentionDays < neededDays) {
+    throw new ContextError(
+      `context ${CONTEXT_KEYS.retentionDays} is ${context.retentionDays} days, shorter than the longest life the default retry policy ` +
+        `allows: maxAgeSeconds ${maxAgeSeconds} s plus a ${RETENTION_MARGIN_SECONDS / 86_400}-day margin needs at least ${neededDays} days`,
+    );
+  }
 }
 
 function parseHttpsUrl(key: string, raw: unknown): string | undefined {

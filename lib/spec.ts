@@ -5,24 +5,44 @@
  * Pure data: no CDK or SDK imports.
  */
 
-/** Single-table design: every entity lives in one table under `pk`/`sk`, with three sparse GSIs. */
+/** Single-table design: every entity lives in one table under `pk`/`sk`, with three sparse, KEYS_ONLY GSIs. */
 export const TABLE_SPEC = {
   partitionKey: 'pk',
   sortKey: 'sk',
   /** Epoch seconds; DynamoDB TTL removes the item after `retentionDays`. Code never relies on it having happened. */
   ttlAttribute: 'expiresAt',
+  /**
+   * Every index projects only the keys: a write that does not change an item's index keys costs no index write,
+   * and a list reads the items themselves (strongly consistent) after the index gave their keys.
+   */
   globalSecondaryIndexes: [
-    /** Endpoints by tenant (`EPS#<tenant>`), deliveries by endpoint (`EPDLV#<endpointId>`), newest last. */
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** Deliveries by endpoint and status (`EPDLV#<endpointId>#<status>`). */
-    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    /** Work index: non-final deliveries by due time (`DUE#<shard>`) for the sweep; dead letters (`DEAD`). */
-    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    /** Endpoints by tenant (`EPS#<tenant>`) and all endpoints (`EPS`), newest last: listing only, never fan-out. */
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
+    /** Deliveries in a long wait (`WAIT#<shard>`, by due time) for the sweep; parked deliveries (`PARKED#<endpoint>#<shard>`). */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+    /** Dead letters (`DEAD#<shard>`, by time of death); open circuits (`OPEN`); alert windows to flush (`ALERTDUE`). */
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
 
-/** Number of `DUE#<n>` partitions the sweep reads; spreads the write load of the work index. */
-export const DUE_SHARDS = 8;
+/**
+ * Partitions of one endpoint's deliveries (`EPD#<endpoint>#<shard>`), and of the `WAIT#` and `DEAD#` indexes: one
+ * endpoint can take 8 × 1,000 WCU/s, and no index partition carries more than an eighth of the waits or deaths.
+ */
+export const DELIVERY_SHARDS = 8;
+
+/**
+ * Copies of each tenant's subscription list (`SUB#<tenant>#<copy>`). Publish reads one copy, chosen at random, with
+ * a strongly consistent Query, so a tenant's publishes spread over 16 partitions (16 × 3,000 RCU/s); an endpoint
+ * change writes every copy before the API answers.
+ */
+export const SUBSCRIPTION_COPIES = 16;
+
+/**
+ * Retention must outlive every delivery: the longest life a policy allows (`maxAgeSeconds`) plus this margin
+ * (the last attempt's own timeout, a sweep's grace, a manual look afterwards).
+ */
+export const RETENTION_MARGIN_SECONDS = 86_400;
 
 /** Deliver Lambda timeout; the per-endpoint HTTP timeout must stay below it. */
 export const DELIVER_TIMEOUT_SECONDS = 60;

@@ -26,6 +26,8 @@ import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
 import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
+import { scanUnfinished } from './restart-scan';
+import { recoverAfterRestart } from '../lambdas/use-cases/restart-recovery';
 import { parseSweepConfig } from '../lambdas/sweep/config';
 import { DELIVER_RECURSIVE_LOOP, LOCAL_NAMES } from '../lib/spec';
 import { startAlertPrinter, type AlertPrinter } from './alert-printer';
@@ -220,11 +222,18 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     };
     const sweepHandler = createSweepHandler(sweepDeps);
 
-    // fauxqs keeps queues in memory: after a restart every queued message is gone, the short retries waiting
-    // as SQS timers included (longer ones wait in the Scheduler emulator, which persists). One sweep with no grace
-    // that also looks ahead over the SQS timer range puts them all back, each with its remaining delay.
-    const startupSweep = createSweepHandler({ ...sweepDeps, graceSeconds: 0, lookaheadSeconds: deliverConfig.shortDelaySeconds });
-    await startupSweep({});
+    // fauxqs keeps queues in memory: after a restart every queued message is gone, first attempts and the short
+    // retries waiting as SQS timers included (longer ones wait in the Scheduler emulator, which persists). One scan
+    // of the (small, local) table puts them all back, each with its remaining delay; one sweep with no grace
+    // re-enqueues long waits that fell due while Herald was down.
+    const recovered = await recoverAfterRestart({
+      unfinished: () => scanUnfinished(clients.doc, sweepConfig.tableName),
+      queue,
+      clock: systemClock,
+      shortDelaySeconds: deliverConfig.shortDelaySeconds,
+    });
+    if (recovered.requeued > 0) logger.info('startup recovery re-enqueued waiting deliveries', { ...recovered });
+    await createSweepHandler({ ...sweepDeps, graceSeconds: 0 })({});
 
     // Lambda's recursive loop detection, with the deliver function's setting from the stack's spec.
     const lineage = new LambdaLineage();

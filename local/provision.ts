@@ -56,7 +56,7 @@ export async function ensureTable(clients: AwsClients, tableName: string): Promi
           { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
           { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: gsi.projection },
       })),
     }),
   );

@@ -205,6 +205,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       inFlight: () => inFlight,
       resetUsage() {
         meter.reset();
+        for (const lane of [poller.fast, poller.slow]) Object.assign(lane.stats, { batches: 0, received: 0, deleted: 0, failed: 0 });
         apiInvocations.length = 0;
         deliverInvocations.length = 0;
         apiLogs.reset();

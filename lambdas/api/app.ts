@@ -26,6 +26,7 @@ import { JSON_HEADERS, errorMapper } from './middleware/error-mapper';
 import { jsonBody } from './middleware/json-body';
 import { isPublicRoute, type ApiEvent, type ApiResult } from './middleware/types';
 import { Router, apiRoutes } from './router';
+import { eventKeysOf } from '../use-cases/api/event-key';
 
 export interface ApiDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -88,15 +89,26 @@ export function createApiHandler(deps: ApiDeps) {
   const router = new Router(
     apiRoutes(
       useCaseDeps,
-      { allowPrivateTargets: deps.config.allowPrivateTargets, defaultRetryPolicy: deps.config.defaultRetryPolicy },
+      {
+        allowPrivateTargets: deps.config.allowPrivateTargets,
+        defaultRetryPolicy: deps.config.defaultRetryPolicy,
+        retentionDays: deps.config.retentionDays,
+      },
       { forgetKey: (id) => authenticator.forget(id) },
       { environment: deps.config.environment ?? DEFAULT_ENVIRONMENT },
     ),
   );
   const tenantOf = async (kind: 'endpoint' | 'event' | 'delivery', id: string): Promise<string | undefined> => {
     if (kind === 'endpoint') return (await useCaseDeps.endpoints.get(id))?.tenant;
-    if (kind === 'event') return (await useCaseDeps.events.getEvent(id))?.tenant;
-    return (await useCaseDeps.events.getDelivery(id))?.tenant;
+    if (kind === 'event') {
+      // A Herald id locates its event; a client's own id is scoped by tenant, found by the route itself.
+      for (const key of eventKeysOf(id, '')) {
+        const event = await useCaseDeps.events.getEvent(key);
+        if (event !== undefined && event.id === id) return event.tenant;
+      }
+      return undefined;
+    }
+    return (await useCaseDeps.events.getDelivery(id))?.delivery.tenant;
   };
 
   return middy<ApiEvent, ApiResult>()

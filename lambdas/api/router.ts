@@ -23,7 +23,7 @@ import { getEvent } from '../use-cases/api/get-event';
 import { listDeadDeliveries } from '../use-cases/api/list-dead-deliveries';
 import { listEndpointDeliveries } from '../use-cases/api/list-endpoint-deliveries';
 import { listEndpoints } from '../use-cases/api/list-endpoints';
-import { publishEvent } from '../use-cases/api/publish-event';
+import { publishBatch, publishEvent } from '../use-cases/api/publish-event';
 import { recoverDeliveries } from '../use-cases/api/recover-deliveries';
 import { retryDelivery } from '../use-cases/api/retry-delivery';
 import { rotateSecret } from '../use-cases/api/rotate-secret';
@@ -32,7 +32,7 @@ import { updateEndpoint } from '../use-cases/api/update-endpoint';
 import { createApiKeyRequestSchema } from './schemas/api-key';
 import { endpointRequestSchemas, type EndpointRules } from './schemas/endpoint';
 import { eventTypeRequestSchema } from './schemas/event-type';
-import { publishRequestSchema, testEventRequestSchema } from './schemas/event';
+import { publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './schemas/event';
 import { TOKEN_PATTERN } from './schemas/fields';
 import { openApiDocument } from './schemas/openapi';
 import { OPERATIONS, type Method, type Operation } from './schemas/operations';
@@ -233,6 +233,13 @@ export function apiRoutes(
         body: acceptedView(accepted),
         ...(accepted.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
       };
+    }),
+    route(OPERATIONS.publishBatch, async (request) => {
+      const { events } = parseOrThrow(publishBatchRequestSchema, request.body, 'invalid events');
+      const header = request.headers['idempotency-key'];
+      const idempotencyKey = header === undefined ? undefined : parseOrThrow(idempotencyKeySchema, header, 'the request is invalid', 'Idempotency-Key');
+      const accepted = await publishBatch(deps, events, idempotencyKey);
+      return { status: 202, body: { events: accepted.map(acceptedView) } };
     }),
     route(OPERATIONS.getEvent, async (request) => {
       const { event, deliveries } = await getEvent(deps, param(request, 'id'));

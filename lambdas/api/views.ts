@@ -6,7 +6,7 @@
 import type { EventTypeDefinition } from '../core/event-catalog';
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { StoredApiKey } from '../ports/api-key-store';
-import type { FanOutEntry } from '../ports/event-store';
+import type { AcceptedDelivery } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
 import type { AcceptedEventBody, ApiKeyBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
@@ -110,7 +110,7 @@ export function eventView(event: HeraldEvent, deliveries: readonly Delivery[]): 
   };
 }
 
-function fanOutView(entry: FanOutEntry): AcceptedEventBody['deliveries'][number] {
+function fanOutView(entry: AcceptedDelivery): AcceptedEventBody['deliveries'][number] {
   return { id: entry.deliveryId, endpointId: entry.endpointId, status: entry.status };
 }
 

@@ -45,8 +45,9 @@ export class UnsupportedMediaTypeError extends HeraldError {
 }
 
 export class PayloadTooLargeError extends HeraldError {
-  constructor(limitBytes: number) {
-    super(413, 'payload_too_large', `request body is larger than ${limitBytes} bytes`);
+  /** `message` replaces the body-size wording (e.g. for a body within the limit whose stored form is not). */
+  constructor(limitBytes: number, message?: string) {
+    super(413, 'payload_too_large', message ?? `request body is larger than ${limitBytes} bytes`);
   }
 }
 

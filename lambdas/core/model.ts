@@ -4,6 +4,7 @@
  * Pure types only (no I/O). Times are epoch milliseconds (`number`) inside the domain; the HTTP API
  * and the DynamoDB items render them as ISO-8601 strings.
  */
+import { deliveryId } from './ids';
 
 /** How one delivery attempt ended. Exactly one kind per attempt; transport failures are data, not exceptions. */
 export type Outcome =
@@ -164,12 +165,13 @@ export type Decision =
 
 /**
  * Delivery status.
- * - pending: stored, waiting for its first attempt (or a manual redelivery).
+ * - pending: waiting for its first attempt (or a manual redelivery).
  * - retrying: at least one failed attempt, the next one is scheduled.
+ * - parked: waiting, without attempts, for its endpoint's circuit to close (issue 11).
  * - delivered, dead, canceled: final.
  * - skipped: final; the endpoint was disabled when the event was published, so nothing was queued.
  */
-export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'dead' | 'canceled' | 'skipped';
+export type DeliveryStatus = 'pending' | 'retrying' | 'parked' | 'delivered' | 'dead' | 'canceled' | 'skipped';
 
 export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'dead', 'canceled', 'skipped']);
 
@@ -226,8 +228,21 @@ export interface Endpoint {
   readonly updatedAt: number;
 }
 
+/** One endpoint an event fans out to, decided once at intake from a strongly consistent subscription read. */
+export interface FanOutEntry {
+  readonly endpointId: string;
+  /** True when the endpoint was disabled at publish time: recorded as a skipped delivery, never queued. */
+  readonly skipped?: true;
+}
+
 export interface HeraldEvent {
-  readonly id: string; // evt_...
+  /** `evt_<ULID>`, `evt_<key>` for an Idempotency-Key, or the client's own id. */
+  readonly id: string;
+  /**
+   * The storage key (26 Crockford base32 characters): the ULID of a generated id, else a digest of the tenant and
+   * the Idempotency-Key or client id (use-cases/api/event-key.ts). Delivery ids start with it.
+   */
+  readonly key: string;
   readonly type: string;
   readonly tenant: string;
   readonly data: unknown;
@@ -237,7 +252,10 @@ export interface HeraldEvent {
   readonly errors?: readonly unknown[];
   readonly createdAt: number;
   readonly idempotencyKey?: string;
-  readonly deliveryIds: readonly string[];
+  /** Digest of what the client asked for: the same key with another request is a conflict. */
+  readonly fingerprint: string;
+  /** The endpoints it goes to, oldest endpoint first. */
+  readonly fanOut: readonly FanOutEntry[];
 }
 
 export interface Delivery {
@@ -261,13 +279,14 @@ export interface Delivery {
   readonly finalReason?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** Every attempt, oldest first, as stored with the delivery (excerpts as stored inline; see the store). */
+  readonly attempts?: readonly Attempt[];
 }
 
 /**
- * A delivery as the intake creates it: no attempt made, its first round starting when the event was accepted
- * (the policy's maximum age counts from there). A pending one is due `now`, which puts it in the sweep's work
- * index at once, so it is found even if its queue message never arrives; a skipped one (its endpoint was disabled)
- * is final at once with `skippedReason`.
+ * A delivery before its first attempt: no attempt made, its first round starting when the event was accepted
+ * (the policy's maximum age counts from there). A pending one has no stored item until its first attempt; a
+ * skipped one (its endpoint was disabled) is final at once with `skippedReason`.
  */
 export function newDelivery(input: {
   readonly id: string;
@@ -288,10 +307,27 @@ export function newDelivery(input: {
     attemptCount: 0,
     roundStartedAt: event.createdAt,
     roundFirstAttempt: 1,
-    ...(skippedReason === undefined ? { nextAttemptAt: now } : { finalReason: skippedReason }),
+    ...(skippedReason === undefined ? {} : { finalReason: skippedReason }),
     createdAt: event.createdAt,
     updatedAt: now,
   };
+}
+
+/** Why a delivery to a disabled endpoint was recorded but never queued. */
+export const SKIPPED_REASON = 'endpoint disabled when the event was published';
+
+/**
+ * The delivery of an event to one fan-out entry's endpoint before it has a stored item (it gets one at its first
+ * attempt): pending, or skipped when the endpoint was disabled at publish time.
+ */
+export function unattemptedDelivery(event: Pick<HeraldEvent, 'id' | 'key' | 'tenant' | 'type' | 'createdAt'>, entry: FanOutEntry): Delivery {
+  return newDelivery({
+    id: deliveryId(event.key, entry.endpointId),
+    event,
+    endpointId: entry.endpointId,
+    now: event.createdAt,
+    ...(entry.skipped ? { skippedReason: SKIPPED_REASON } : {}),
+  });
 }
 
 export interface Attempt {
@@ -313,4 +349,9 @@ export interface DeliveryMessage {
   readonly deliveryId: string;
   /** The attempt number this message asks for (attemptCount + 1 when it was sent). Stale numbers are dropped. */
   readonly attempt: number;
+  /**
+   * Set on a message that may duplicate another (sent by the sweep, a manual retry, recover, a replayed publish or
+   * a resumed retry): the worker takes a lease before it POSTs. A fresh intake or retry message goes straight on.
+   */
+  readonly redelivery?: true;
 }

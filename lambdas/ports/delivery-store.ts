@@ -1,20 +1,39 @@
 /**
  * The storage the deliver worker needs: batched reads of what a batch of messages refers to, the
- * claim that makes one copy of a message the only one allowed to POST, the attempt record, endpoint
- * health and the per-endpoint alert windows. The DynamoDB adapter implements it; unit tests use an
- * in-memory fake.
+ * claim that makes one copy of a possibly duplicated message the only one allowed to POST, the
+ * commit of an attempt, endpoint health and the per-endpoint alert windows. The DynamoDB adapter
+ * implements it; unit tests use an in-memory fake.
  */
 import type { Attempt, Delivery, DeliveryStatus, Endpoint, HeraldEvent } from '../core/model';
 
-/** What one batch of delivery messages refers to, keyed by id. Ids that do not exist are absent. */
-export interface LoadedBatch {
-  readonly deliveries: ReadonlyMap<string, Delivery>;
-  readonly endpoints: ReadonlyMap<string, Endpoint>;
-  readonly events: ReadonlyMap<string, HeraldEvent>;
+/** What one message's delivery refers to, as loaded for its batch. */
+export interface LoadedDelivery {
+  /**
+   * The delivery: its item when it has one and it was read, else as its event's fan-out entry describes it
+   * (pending, or skipped). Absent when the id names no delivery (no such event, or not one of its endpoints).
+   */
+  readonly delivery?: Delivery;
+  /** Whether `delivery` is a stored item. */
+  readonly stored: boolean;
+  readonly event?: HeraldEvent;
+  readonly endpoint?: Endpoint;
+}
+
+/** What one batch of delivery messages refers to, by delivery id. */
+export type LoadedBatch = ReadonlyMap<string, LoadedDelivery>;
+
+export interface LoadRequest {
+  readonly deliveryId: string;
+  /**
+   * Whether the delivery item must be read. A fresh first-attempt message needs none: nothing can have happened to
+   * its delivery yet, and its commit is a conditional put.
+   */
+  readonly readDelivery: boolean;
 }
 
 export interface ClaimRequest {
-  readonly deliveryId: string;
+  /** The delivery as loaded (or as its fan-out entry describes it, when it has no item yet). */
+  readonly delivery: Delivery;
   /** The attempt about to be made; the delivery must have made exactly `attempt - 1`. */
   readonly attempt: number;
   readonly now: number;
@@ -24,18 +43,22 @@ export interface ClaimRequest {
 
 /** The delivery's state after an attempt (or after a decision made without one). */
 export interface DeliveryTransition {
-  /** The delivery as loaded; its id, endpoint and creation time place it in the indexes. */
+  /** The delivery as loaded; its id, endpoint and creation time place it in the table. */
   readonly delivery: Delivery;
+  /** Whether it has an item (false: a pending delivery seen only in its event's fan-out). */
+  readonly stored: boolean;
   readonly status: DeliveryStatus;
   readonly nextAttemptAt?: number;
   readonly finalReason?: string;
+  /** The next attempt waits in the Scheduler or for a recheck: indexed for the sweep. */
+  readonly longWait: boolean;
   readonly now: number;
 }
 
 export interface AttemptRecord extends DeliveryTransition {
   readonly attempt: Attempt;
-  /** The lease the claim took: the record is saved only while this worker still holds it. */
-  readonly leaseUntil: number;
+  /** The lease the claim took, when it took one: the commit then holds only while this worker still has it. */
+  readonly leaseUntil?: number;
 }
 
 /**
@@ -69,25 +92,29 @@ export type DeadLetterRegistration =
   | { readonly kind: 'suppressed' };
 
 export interface DeliveryStore {
-  /** Reads the deliveries and the endpoints and events they refer to, strongly consistent, in batches. */
-  load(deliveryIds: readonly string[]): Promise<LoadedBatch>;
+  /** Reads the events, endpoints and (where asked) delivery items of a batch, strongly consistent, in batches. */
+  load(requests: readonly LoadRequest[]): Promise<LoadedBatch>;
   /**
-   * Takes the lease for an attempt: succeeds only when the delivery is pending or retrying, has made
-   * exactly `attempt - 1` attempts and no other lease is running, so two copies of one message never
+   * Takes the lease for an attempt: succeeds only when the delivery is pending or retrying (or has no item yet),
+   * has made exactly `attempt - 1` attempts and no other lease is running, so two copies of one message never
    * both POST.
    */
   claim(request: ClaimRequest): Promise<WriteResult>;
-  /** Saves the attempt and the delivery's new state in one transaction, conditioned on the lease. */
+  /**
+   * Records an attempt and the delivery's new state in one write: a conditional put for a first attempt without
+   * an item, else an update appending the attempt, conditioned on the attempt count (and on the lease, if taken).
+   * An excerpt too long to keep inline is written to its own item first.
+   */
   recordAttempt(record: AttemptRecord): Promise<WriteResult>;
   /**
-   * Changes a delivery's state without an attempt (endpoint deleted or disabled, event missing),
-   * provided it still has made `delivery.attemptCount` attempts, is not final and is not leased.
+   * Changes a delivery's state without an attempt (endpoint deleted or disabled), provided it still has made
+   * `delivery.attemptCount` attempts, is not final and is not leased (or, without an item, that none was made).
    */
   transition(transition: DeliveryTransition): Promise<WriteResult>;
   /** A 2xx from the endpoint: the failing streak ends. Missing endpoints are ignored. */
   recordEndpointSuccess(endpointId: string, now: number): Promise<void>;
-  /** A failed attempt: counts it and starts the failing streak if none is running. Returns the updated endpoint. */
-  recordEndpointFailure(endpointId: string, now: number): Promise<Endpoint | undefined>;
+  /** `count` failed attempts (one batch's): counts them and starts the failing streak if none is running. Returns the updated endpoint. */
+  recordEndpointFailure(endpointId: string, now: number, count?: number): Promise<Endpoint | undefined>;
   /**
    * Disables an enabled endpoint. With `failingSince`, only while that streak is still running (no
    * success in between). Returns whether this call disabled it, so the caller alerts once.

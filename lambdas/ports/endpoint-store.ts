@@ -4,6 +4,14 @@
  */
 import type { Endpoint, EndpointHealth, PayloadFormat, RetryPolicyInput, SigningSecret } from '../core/model';
 
+/** What fan-out needs to know of one endpoint. */
+export interface Subscription {
+  readonly endpointId: string;
+  readonly eventTypes: readonly string[];
+  readonly disabled: boolean;
+  readonly createdAt: number;
+}
+
 /** One page of a list. `nextCursor` is opaque to callers and absent on the last page. */
 export interface Page<T> {
   readonly items: readonly T[];
@@ -43,8 +51,12 @@ export interface EndpointStore {
   get(id: string): Promise<Endpoint | undefined>;
   /** Newest first. With `tenant` ('' = endpoints without a tenant) only that tenant's endpoints, else all. */
   list(query: PageRequest & { readonly tenant?: string }): Promise<Page<Endpoint>>;
-  /** Every endpoint of one tenant, all pages, oldest first: the fan-out set of an event. */
-  listAllOfTenant(tenant: string): Promise<Endpoint[]>;
+  /**
+   * The fan-out set of a tenant: every endpoint's subscription (event types, disabled, created), oldest first, read
+   * from copy `copy` of the tenant's subscription list with a strongly consistent Query (never an index, which
+   * lags). Every copy is written before an endpoint change is answered, so any copy is up to date.
+   */
+  subscriptionsOf(tenant: string, copy: number): Promise<Subscription[]>;
   /** Applies `changes` to an existing endpoint and returns the result; undefined when it does not exist. */
   update(id: string, changes: EndpointChanges): Promise<Endpoint | undefined>;
   /**
@@ -57,6 +69,6 @@ export interface EndpointStore {
     secrets: readonly SigningSecret[],
     updatedAt: number,
   ): Promise<'replaced' | 'conflict' | 'missing'>;
-  /** Deletes the endpoint. A missing one counts as deleted. */
+  /** Stops fan-out to the endpoint (removes its subscription copies), then deletes it. A missing one counts as deleted. */
   delete(id: string): Promise<void>;
 }

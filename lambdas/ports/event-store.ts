@@ -1,36 +1,28 @@
 /**
- * The storage port for events, idempotency records and deliveries, as the API use cases and the sweep
- * need it. The DynamoDB adapter (lambdas/adapters/dynamo/event-store.ts) implements it on the single table.
+ * The storage port for events and deliveries, as the API use cases and the sweep need it. The DynamoDB adapter
+ * (lambdas/adapters/dynamo/event-store.ts) implements it on the single table.
  */
-import type { Attempt, Delivery, DeliveryStatus, HeraldEvent } from '../core/model';
+import type { Delivery, DeliveryStatus, HeraldEvent } from '../core/model';
 import type { Page, PageRequest } from './endpoint-store';
 
-/** One planned delivery of an event: decided once, at the first attempt to accept it. */
-export interface FanOutEntry {
+/** One delivery of an accepted event, as the 202 names it. */
+export interface AcceptedDelivery {
   readonly deliveryId: string;
   readonly endpointId: string;
   /** 'pending' (queued) or 'skipped' (endpoint disabled: recorded, never queued). */
   readonly status: 'pending' | 'skipped';
 }
 
-/**
- * What an `Idempotency-Key` reserves. Written before anything else of a publish; it carries the fan-out plan,
- * so a request resumed after a crash or a 503 writes exactly the same event and deliveries as the first one.
- */
-export interface IdempotencyRecord {
-  readonly key: string;
-  /** 'pending' until the event is stored and every delivery queued; 'complete' after the 202. */
-  readonly state: 'pending' | 'complete';
-  /** sha256 (hex) of the canonical request: the same key with another body is a conflict. */
-  readonly bodyHash: string;
-  readonly eventId: string;
-  readonly createdAt: number;
-  readonly fanOut: readonly FanOutEntry[];
-}
-
-export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly existing: IdempotencyRecord };
-
 export type PutEventResult = { readonly created: true } | { readonly created: false; readonly existing: HeraldEvent };
+
+/**
+ * A delivery as read: `stored` is false for one that has no item yet (pending, never attempted: it exists only as
+ * its event's fan-out entry).
+ */
+export interface DeliveryRead {
+  readonly delivery: Delivery;
+  readonly stored: boolean;
+}
 
 export interface TransitionOptions {
   /** Epoch ms: refuse the write while the deliver worker's lease (`leaseUntil`) runs past this time. */
@@ -38,38 +30,44 @@ export interface TransitionOptions {
 }
 
 export interface EventStore {
-  /** Conditionally creates the idempotency record; when the key is taken, returns the stored record (strongly consistent). */
-  claimIdempotency(record: IdempotencyRecord): Promise<ClaimResult>;
-  /** Marks a claimed key complete: later requests with it get the stored answer. */
-  completeIdempotency(key: string): Promise<void>;
-  /** Creates each delivery unless one with its id exists already (then the stored one is kept). */
-  createDeliveries(deliveries: readonly Delivery[]): Promise<void>;
-  /** Creates the event unless it exists; returns the stored one when it does. */
+  /**
+   * Checks, without writing, that the event fits in one stored item.
+   * @throws PayloadTooLargeError when it does not: a request that can never succeed is a 413, never a 503
+   */
+  assertStorable(event: HeraldEvent): void;
+  /**
+   * Creates the event unless its key is taken (the conditional put is the idempotency claim); returns the stored one
+   * when it is.
+   * @throws PayloadTooLargeError when the stored item would exceed DynamoDB's item size limit
+   */
   createEvent(event: HeraldEvent): Promise<PutEventResult>;
-  /** Strongly consistent read. */
-  getEvent(id: string): Promise<HeraldEvent | undefined>;
-  /** Strongly consistent read. */
-  getDelivery(id: string): Promise<Delivery | undefined>;
-  /** Reads many deliveries (any order in, the same order out; missing ones left out). */
-  getDeliveries(ids: readonly string[]): Promise<Delivery[]>;
-  /** A delivery with every attempt, oldest first (one Query on the delivery's partition). */
-  getDeliveryWithAttempts(id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined>;
-  /** One endpoint's deliveries, newest first, optionally of one status. */
+  /** Removes an event whose intake failed before it was accepted (no key: the client's retry makes a new one). */
+  deleteEvent(eventKey: string): Promise<void>;
+  /** Stores the skipped deliveries of a new event (their endpoints were disabled); existing ones are kept. */
+  createSkippedDeliveries(deliveries: readonly Delivery[]): Promise<void>;
+  /** Strongly consistent read by storage key. */
+  getEvent(eventKey: string): Promise<HeraldEvent | undefined>;
+  /** One delivery with every attempt and full excerpts, oldest first; a fan-out entry without an item reads as pending. */
+  getDelivery(id: string): Promise<DeliveryRead | undefined>;
+  /** Every delivery of an event, in fan-out order (pending ones without an item included). */
+  getDeliveriesOfEvent(event: HeraldEvent): Promise<Delivery[]>;
+  /** One endpoint's stored deliveries, newest first, optionally of one status (strongly consistent). */
   listDeliveriesOfEndpoint(query: PageRequest & { readonly endpointId: string; readonly status?: DeliveryStatus }): Promise<Page<Delivery>>;
-  /** Every delivery of an endpoint in `status` created at or after `since` (all pages). */
-  listAllDeliveriesOfEndpoint(endpointId: string, status: DeliveryStatus, since?: number): Promise<Delivery[]>;
-  /** Dead letters across endpoints, newest first. */
+  /** Every stored delivery of an endpoint in one of `statuses` whose event was created at or after `since`. */
+  listAllDeliveriesOfEndpoint(endpointId: string, statuses: readonly DeliveryStatus[], since?: number): Promise<Delivery[]>;
+  /** Dead letters across endpoints, newest death first. */
   listDeadDeliveries(query: PageRequest): Promise<Page<Delivery>>;
   /**
-   * Non-final deliveries of one work-index shard whose next attempt was due before `dueBefore`, oldest first.
-   * `cursor` continues an earlier page of the same shard.
+   * Non-final deliveries of one `WAIT#` shard (a Scheduler retry or a recheck) due before `dueBefore`, oldest first,
+   * read strongly consistent after the index gave their keys. `cursor` continues an earlier page of the shard.
    */
-  listDue(shard: number, dueBefore: number, limit: number, cursor?: string): Promise<Page<Delivery>>;
+  listWaiting(shard: number, dueBefore: number, limit: number, cursor?: string): Promise<Page<Delivery>>;
   /**
-   * Writes `next` over `current` if the stored delivery still has `current`'s status, attempt count and next
-   * attempt time (optimistic concurrency against the worker). Keeps the index attributes consistent with
-   * `next`. With `notLeasedAt`, also only if no worker holds a lease on it at that time (an attempt is not in
-   * flight). Returns false when the delivery changed, is leased, or is gone.
+   * Writes `next` over the stored `current` if it still has `current`'s status, attempt count and next attempt time
+   * (optimistic concurrency against the worker), with index keys and TTL for `next`. With `notLeasedAt`, also only
+   * if no attempt is in flight. Returns false when the delivery changed, is leased, or is gone.
    */
   transition(current: Delivery, next: Delivery, options?: TransitionOptions): Promise<boolean>;
+  /** Keeps an event at least until `until` (epoch ms) plus retention: a redelivered delivery needs its event. */
+  extendEvent(eventKey: string, until: number): Promise<void>;
 }

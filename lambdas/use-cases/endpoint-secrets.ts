@@ -7,7 +7,7 @@
 import { headerMap } from '../core/header-map';
 import type { Endpoint } from '../core/model';
 import type { SecretBox } from '../ports';
-import type { DeliveryStore, LoadedBatch } from '../ports/delivery-store';
+import type { DeliveryStore, LoadedBatch, LoadedDelivery } from '../ports/delivery-store';
 
 /**
  * What the API shows for a header value after creation. Sent back in a PATCH (a client that read, edited and wrote
@@ -56,9 +56,25 @@ export function withOpenedEndpoints<S extends Pick<DeliveryStore, 'load'>>(store
   const opened = Object.create(store) as S;
   opened.load = async (ids) => {
     const batch: LoadedBatch = await store.load(ids);
-    const endpoints = new Map<string, Endpoint>();
-    await Promise.all([...batch.endpoints].map(async ([id, endpoint]) => endpoints.set(id, await openEndpointSecrets(box, endpoint))));
-    return { ...batch, endpoints };
+    // Each endpoint once, however many deliveries of the batch go to it.
+    const openedById = new Map<string, Promise<Endpoint>>();
+    const out = new Map<string, LoadedDelivery>();
+    await Promise.all(
+      [...batch].map(async ([deliveryId, loaded]) => {
+        if (loaded.endpoint === undefined) {
+          out.set(deliveryId, loaded);
+          return;
+        }
+        const endpoint = loaded.endpoint;
+        let pending = openedById.get(endpoint.id);
+        if (pending === undefined) {
+          pending = openEndpointSecrets(box, endpoint);
+          openedById.set(endpoint.id, pending);
+        }
+        out.set(deliveryId, { ...loaded, endpoint: await pending });
+      }),
+    );
+    return out;
   };
   return opened;
 }

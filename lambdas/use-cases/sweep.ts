@@ -1,7 +1,7 @@
 /**
  * The sweep: the safety net that makes "accepted means delivered or dead-lettered" hold across crashes.
  */
-import { DUE_SHARDS } from '../../lib/spec';
+import { DELIVERY_SHARDS } from '../../lib/spec';
 import { isFinal, type Delivery } from '../core/model';
 import type { EventStore } from '../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery } from '../ports';
@@ -40,9 +40,10 @@ export interface SweepResult {
 }
 
 /**
- * Finds every non-final delivery whose next attempt was due more than the grace period ago (never enqueued
- * after a crash or a 503, a lost message, a retry schedule that did not fire) in every `DUE#<n>` shard of the
- * work index, and enqueues it again: first its due time is moved to now with a write conditional on its
+ * Finds every non-final delivery in a long wait (a Scheduler retry, a disabled endpoint's recheck, a manual
+ * redelivery) whose next attempt was due more than the grace period ago (a schedule that did not fire, a lost
+ * message) in every `WAIT#<n>` shard of the index, and enqueues it again, marked as a possible duplicate (the
+ * worker takes a lease): first its due time is moved to now with a write conditional on its
  * status, attempt count and due time being unchanged and on no worker holding a lease on it (so a delivery the
  * worker is handling right now is left alone, and two overlapping runs cannot both take it), then `{deliveryId, attempt: attemptCount + 1}` is sent
  * (endpoint as message group). A duplicate message is harmless: the worker drops stale attempt numbers.
@@ -63,7 +64,7 @@ export async function sweepOverdue(deps: SweepDeps): Promise<SweepResult> {
   let truncated = false;
   let firstFailure: unknown;
 
-  for (let shard = 0; shard < DUE_SHARDS; shard++) {
+  for (let shard = 0; shard < DELIVERY_SHARDS; shard++) {
     let cursor: string | undefined;
     do {
       const budget = maxPerRun - found;
@@ -71,7 +72,7 @@ export async function sweepOverdue(deps: SweepDeps): Promise<SweepResult> {
         truncated = true;
         break;
       }
-      const page = await deps.events.listDue(shard, dueBefore, Math.min(pageSize, budget), cursor);
+      const page = await deps.events.listWaiting(shard, dueBefore, Math.min(pageSize, budget), cursor);
       cursor = page.nextCursor;
       found += page.items.length;
       const messages: QueuedDelivery[] = [];
@@ -85,7 +86,7 @@ export async function sweepOverdue(deps: SweepDeps): Promise<SweepResult> {
         if (await deps.events.transition(delivery, next, { notLeasedAt: now })) {
           const delaySeconds = Math.ceil((dueAt - now) / 1000);
           messages.push({
-            message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1 },
+            message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1, redelivery: true },
             groupId: delivery.endpointId,
             ...(delaySeconds > 0 ? { delaySeconds } : {}),
           });

@@ -85,10 +85,20 @@ describe('deployment context', () => {
   });
 
   it('GIVEN the range limits WHEN parsed THEN both ends are accepted', () => {
-    expect(fromCli({ retentionDays: '1' }).retentionDays).toBe(1);
+    // The shortest retention any policy allows: its shortest maximum age (60 s) plus the one-day margin.
+    expect(fromCli({ retentionDays: '2', defaultRetryPolicy: '{"maxAgeSeconds": 60}' }).retentionDays).toBe(2);
+    expect(() => fromCli({ retentionDays: '1', defaultRetryPolicy: '{"maxAgeSeconds": 60}' })).toThrowError(/at least 2 days/);
     expect(fromCli({ retentionDays: '3650' }).retentionDays).toBe(3650);
     expect(fromCli({ shortDelaySeconds: '900' }).shortDelaySeconds).toBe(900);
     expect(fromCli({ allowPrivateTargets: 'false' }).allowPrivateTargets).toBe(false);
+  });
+
+  it('GIVEN a retention shorter than the default policy allows WHEN parsed THEN it fails naming both numbers', () => {
+    expect(() => fromCli({ retentionDays: '3' })).toThrowError(
+      'context retentionDays is 3 days, shorter than the longest life the default retry policy allows: maxAgeSeconds 259200 s plus a 1-day margin needs at least 4 days',
+    );
+    expect(() => fromCli({ retentionDays: '10', defaultRetryPolicy: '{"maxAgeSeconds": 864000}' })).toThrowError(/maxAgeSeconds 864000 s .* at least 11 days/);
+    expect(fromCli({ retentionDays: '4' }).retentionDays).toBe(4);
   });
 
   describe('fails with a message naming the key', () => {

@@ -94,7 +94,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
   });
 
   describe('THEN the table', () => {
-    it('follows TABLE_SPEC: keys, on-demand, TTL, PITR, encryption, three GSIs projecting all', () => {
+    it('follows TABLE_SPEC: keys, on-demand, TTL, PITR, encryption, three GSIs projecting keys only', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
@@ -111,7 +111,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         })),
       });
     });

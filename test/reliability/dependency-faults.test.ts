@@ -112,20 +112,15 @@ describe('dependency faults: outages of DynamoDB, SQS, the Scheduler and SNS', (
     console.log(`dynamodb outage: requests failed by command ${JSON.stringify(injected)}; both deliveries delivered after recovery`);
   }, 60_000);
 
-  it('DynamoDB failing half-way through an intake (event stored, delivery writes failing): 503, the sweep finds nothing to kill, then the same key gets 202 and is delivered', async () => {
+  it('DynamoDB failing the event write: 503 and nothing stored, then the same key gets 202 and is delivered once', async () => {
     const path = '/dyn-half';
     receiver.on(path, () => ({ status: 200, body: 'ok' }));
     const ep = await endpoint('dyn-half', path);
-    // The event item is written first; only the delivery writes after it fail.
-    faults.dynamo.fail({
-      match: (command, input) =>
-        (command === 'PutItemCommand' && String(input?.Item?.pk ?? '').startsWith('DLV#')) || command === 'BatchWriteItemCommand',
-    });
+    // The intake's one write: the event item (payload and fan-out).
+    faults.dynamo.fail({ match: (command, input) => command === 'PutItemCommand' && String(input?.Item?.pk ?? '').startsWith('EVT#') });
     try {
       const failed = await t.api.post('/v1/events', { type: 'half.way', tenant: 'dyn-half', data: { n: 1 } }, { 'idempotency-key': 'half-1' });
-      expect503(failed, 'publish whose delivery writes fail');
-      // No delivery exists without its event, and none of this half-written intake exists yet: the sweep and the
-      // worker have nothing to send (or to dead-letter) before the client's retry completes it.
+      expect503(failed, 'publish whose event write fails');
       expect(await deliveriesOf(ep)).toEqual([]);
       await t.herald.sweep();
     } finally {
@@ -140,7 +135,7 @@ describe('dependency faults: outages of DynamoDB, SQS, the Scheduler and SNS', (
     expect(oks(path, retried.json.id)).toBe(1);
   }, 60_000);
 
-  it('SQS down: publish answers 503 with everything stored; the sweep delivers it once SQS is back, and the same key gets 202 for the same delivery', async () => {
+  it('SQS down: publish answers 503 (the keyed event stays stored, the unkeyed one is removed); the same key then gets 202 and one delivery', async () => {
     const path = '/sqs';
     receiver.on(path, () => ({ status: 200, body: 'ok' }));
     const ep = await endpoint('sqs', path);
@@ -155,23 +150,27 @@ describe('dependency faults: outages of DynamoDB, SQS, the Scheduler and SNS', (
     expect((injected.SendMessageBatchCommand ?? 0) + (injected.SendMessageCommand ?? 0)).toBeGreaterThan(0);
     faults.sqs.heal();
 
-    // Both stored deliveries are found by the sweep and delivered, the 503s notwithstanding (at-least-once).
-    const stored = await deliveriesOf(ep);
-    expect(stored).toHaveLength(2);
-    const views = await waitUntilFinal(t.api, stored.map((d) => d.id), { timeoutMs: 30_000 });
-    expect([...views.values()].map((v) => v.status)).toEqual(['delivered', 'delivered']);
+    // Neither was accepted: nothing is sent until the client retries.
+    await t.herald.sweep();
+    await sleep(1000);
+    expect(receiver.requestsTo(path)).toHaveLength(0);
+    expect(await deliveriesOf(ep)).toEqual([]);
 
-    // The client's retry with the key resumes the same event: same delivery, nothing new, nothing sent twice.
+    // The client's retry with the key resumes the same event: its delivery goes out once.
     const retried = await t.api.post('/v1/events', { type: 'sqs.during', tenant: 'sqs', data: { n: 1 } }, { 'idempotency-key': 'sqs-1' });
     expect(retried.status, retried.text).toBe(202);
-    expect(stored.map((d) => d.id)).toContain(retried.json.deliveries[0].id);
-    expect(await deliveriesOf(ep)).toHaveLength(2);
-    await sleep(1500); // the resumed publish queued the delivery again; the worker must drop the stale copy
-    for (const d of stored) expect(oks(path, d.eventId), `event ${d.eventId} received`).toBe(1);
-    console.log(`sqs outage: requests failed by command ${JSON.stringify(injected)}; 2 stored deliveries delivered once each after recovery`);
+    const id = retried.json.deliveries[0].id as string;
+    const views = await waitUntilFinal(t.api, [id], { timeoutMs: 30_000 });
+    expect(views.get(id)!.status).toBe('delivered');
+    const again = await t.api.post('/v1/events', { type: 'sqs.during', tenant: 'sqs', data: { n: 1 } }, { 'idempotency-key': 'sqs-1' });
+    expect(again.json.id).toBe(retried.json.id);
+    await sleep(1500); // the replay queued the delivery again, marked; the worker must drop it
+    expect(oks(path, retried.json.id)).toBe(1);
+    expect(await deliveriesOf(ep)).toHaveLength(1);
+    console.log(`sqs outage: requests failed by command ${JSON.stringify(injected)}; the keyed event delivered once after the client's retry`);
   }, 60_000);
 
-  it('Scheduler down: retries whose schedule could not be created are re-enqueued by the sweep; once it is back retries use it again', async () => {
+  it('Scheduler down: retries whose schedule could not be created are re-enqueued by the sweep (their records failed, indexed as waits); once it is back retries use it again', async () => {
     const path = '/sch';
     receiver.on(path, failFirst({ status: 503, body: 'not yet' }));
     await endpoint('sch', path);
@@ -189,7 +188,7 @@ describe('dependency faults: outages of DynamoDB, SQS, the Scheduler and SNS', (
     // No schedule of these deliveries exists (retries of earlier tests may still wait for their minute).
     expect(t.herald.scheduler.list().filter((s) => during.some((id) => s.Name.startsWith(id)))).toHaveLength(0);
     expect([...duringViews.values()].map((v) => v.status)).toEqual(Array(5).fill('delivered'));
-    expect(t.logger.errors().some((l) => l.message === 'scheduling the retry failed after the attempt was saved')).toBe(true);
+    expect(t.logger.errors().some((l) => l.message === 'the next attempt could not be sent; the message will come back to send it again')).toBe(true);
     faults.scheduler.heal();
 
     const seenBefore = faults.scheduler.seenByCommand.CreateScheduleCommand ?? 0;

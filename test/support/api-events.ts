@@ -242,9 +242,9 @@ export function createTestApi(
 }
 
 /** Receives (and deletes) every message on the delivery queue and returns their bodies. */
-export async function drainDeliveryQueue(env: TestEnvironment): Promise<{ deliveryId: string; attempt: number }[]> {
+export async function drainDeliveryQueue(env: TestEnvironment): Promise<{ deliveryId: string; attempt: number; redelivery?: true }[]> {
   const messages = await env.drain(env.resources.deliveryQueueUrl, { max: 1000 });
-  return messages.map((m) => JSON.parse(m.Body ?? '{}') as { deliveryId: string; attempt: number });
+  return messages.map((m) => JSON.parse(m.Body ?? '{}') as { deliveryId: string; attempt: number; redelivery?: true });
 }
 
 /** What {@link useTestApi} gives a test file; `env` and `t` exist once `beforeAll` ran. */

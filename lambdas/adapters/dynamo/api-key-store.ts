@@ -5,7 +5,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Grant } from '../../core/access';
 import type { ApiKeyStore, StoredApiKey } from '../../ports/api-key-store';
-import { isConditionFailed, storeCall } from './event-store';
+import { isConditionFailed, storeCall } from './table-io';
 
 const PARTITION = 'APIKEY';
 const keyOf = (id: string) => ({ pk: PARTITION, sk: id });

@@ -4,24 +4,17 @@
  * Every state change is a conditional write, so concurrent workers (SQS delivers at least once, and
  * a message may be handled by two invocations at the same time) cannot undo each other's work:
  *
- * - The claim takes a lease on the delivery for one attempt number; only the holder may POST.
- * - The attempt is recorded in two writes, because the local DynamoDB emulator (dynalite) has no
- *   TransactWriteItems and local mode must run this same code: first the attempt item, which carries
- *   the lease it was made under and may only replace an attempt item of an older lease (an orphan
- *   of a worker that crashed before its second write); then the delivery, conditioned on still
- *   holding the lease and on the attempt count. The delivery update is the commit point. A worker
- *   that loses its lease between the two writes removes its attempt item again.
- * - Endpoint health uses in-place arithmetic (`SET n = n + 1`), never read-modify-write.
+ * - An attempt is one write of the delivery item, its attempts inline: a conditional put for a first
+ *   attempt (no item yet), else an update that appends the attempt, conditioned on the attempt count.
+ *   That condition records exactly one attempt per number.
+ * - A message that may be a duplicate (a redelivery, or one SQS delivered before) first takes a lease
+ *   (the claim) for its attempt number; only the holder POSTs, and its commit holds only while the lease
+ *   is still its own. A fresh message goes straight to the POST: no lease write on the common path.
+ * - Endpoint health uses in-place arithmetic (`SET n = n + :k`), never read-modify-write.
  */
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import type { Delivery, Endpoint, HeraldEvent } from '../../core/model';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseDeliveryId } from '../../core/ids';
+import { unattemptedDelivery, type Delivery, type Endpoint, type HeraldEvent } from '../../core/model';
 import {
   ALERT_SAMPLE_SIZE,
   type AlertWindow,
@@ -32,30 +25,33 @@ import {
   type DeliveryStore,
   type DeliveryTransition,
   type LoadedBatch,
+  type LoadedDelivery,
+  type LoadRequest,
   type WriteResult,
 } from '../../ports/delivery-store';
+import { writeSubscriptionCopies } from './endpoint-store';
+import { batchGet, isConditionFailed } from './table-io';
 import {
   alertFlushSortKey,
-  attemptToItem,
+  attemptToInline,
+  deliveryExpiresAt,
   deliveryIndexAttributes,
+  deliveryToItem,
+  excerptToItem,
   expiresAt,
   indexKeys,
   itemToDelivery,
   itemToEndpoint,
   itemToEvent,
   keys,
+  locationOf,
   TTL_ATTRIBUTE,
   type Item,
 } from './schema';
 
-/** BatchGetItem takes at most 100 keys per request. */
-const BATCH_GET_LIMIT = 100;
-/** Rounds of re-requesting UnprocessedKeys before giving up (with exponential backoff between). */
-const UNPROCESSED_ROUNDS = 8;
-
 export interface DynamoDeliveryStoreOptions {
   readonly tableName: string;
-  /** Retention of attempt and alert-window items (TTL). */
+  /** Retention of delivery, excerpt and alert-window items (TTL). */
   readonly retentionDays: number;
   /** Sleep between UnprocessedKeys rounds; tests pass a no-op. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -84,10 +80,13 @@ class Expression {
     return placeholder;
   }
 
-  update(set: Readonly<Record<string, unknown>>, remove: readonly string[] = []): string {
-    const sets = Object.entries(set)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${this.name(k)} = ${this.value(v)}`);
+  update(set: Readonly<Record<string, unknown>>, remove: readonly string[] = [], raw: readonly string[] = []): string {
+    const sets = [
+      ...Object.entries(set)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${this.name(k)} = ${this.value(v)}`),
+      ...raw,
+    ];
     const removes = remove.map((k) => this.name(k));
     return [sets.length > 0 ? `SET ${sets.join(', ')}` : '', removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '']
       .filter(Boolean)
@@ -103,150 +102,182 @@ class Expression {
   }
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}
+/** Fields a claim writes on a delivery that has no item yet, so the item it creates is a whole pending delivery. */
+const BASE_FIELDS = ['id', 'eventId', 'endpointId', 'tenant', 'eventType', 'createdAt', 'status', 'attemptCount', 'roundStartedAt', 'roundFirstAttempt', 'updatedAt'] as const;
 
 export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
-  private readonly sleep: (ms: number) => Promise<void>;
-
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly options: DynamoDeliveryStoreOptions,
-  ) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  }
+  ) {}
 
   private get table(): string {
     return this.options.tableName;
   }
 
-  async load(deliveryIds: readonly string[]): Promise<LoadedBatch> {
-    const deliveryItems = await this.batchGet([...new Set(deliveryIds)].map((id) => keys.delivery(id)));
-    const deliveries = new Map<string, Delivery>();
-    for (const item of deliveryItems) {
-      const delivery = itemToDelivery(item);
-      deliveries.set(delivery.id, delivery);
-    }
-    const endpointIds = new Set([...deliveries.values()].map((d) => d.endpointId));
-    const eventIds = new Set([...deliveries.values()].map((d) => d.eventId));
-    const related = await this.batchGet([
-      ...[...endpointIds].map((id) => keys.endpoint(id)),
-      ...[...eventIds].map((id) => keys.event(id)),
+  async load(requests: readonly LoadRequest[]): Promise<LoadedBatch> {
+    const parsed = requests.flatMap((r) => {
+      const ids = parseDeliveryId(r.deliveryId);
+      return ids === undefined ? [] : [{ ...r, ...ids }];
+    });
+    // Events and endpoints first, in one round; the deliveries' keys need their event's creation time. An event
+    // never changes after its put, so an eventually consistent read (half the read units) is right whenever it
+    // finds the event; one it misses (written a moment ago) is read again, strongly consistent. Endpoints change:
+    // strongly consistent.
+    const eventKeys = [...new Set(parsed.map((p) => p.eventKey))].map((k) => keys.event(k));
+    const [eventItems, endpointItems] = await Promise.all([
+      batchGet(this.doc, this.table, eventKeys, this.options.sleep, false),
+      batchGet(this.doc, this.table, parsed.map((p) => keys.endpoint(p.endpointId)), this.options.sleep),
     ]);
-    const endpoints = new Map<string, Endpoint>();
+    const found = new Set(eventItems.map((i) => i.pk as string));
+    const missed = eventKeys.filter((k) => !found.has(k.pk));
+    if (missed.length > 0) eventItems.push(...(await batchGet(this.doc, this.table, missed, this.options.sleep)));
     const events = new Map<string, HeraldEvent>();
-    for (const item of related) {
-      if (item.sk === 'EP') {
-        const endpoint = itemToEndpoint(item);
-        endpoints.set(endpoint.id, endpoint);
-      } else {
-        const event = itemToEvent(item);
-        events.set(event.id, event);
+    const endpoints = new Map<string, Endpoint>();
+    for (const item of eventItems) {
+      const event = itemToEvent(item);
+      events.set(event.key, event);
+    }
+    for (const item of endpointItems) {
+      const endpoint = itemToEndpoint(item);
+      endpoints.set(endpoint.id, endpoint);
+    }
+    const deliveryKeys = parsed.flatMap((p) => {
+      const event = events.get(p.eventKey);
+      return p.readDelivery && event !== undefined ? [keys.delivery({ endpointId: p.endpointId, eventKey: p.eventKey, createdAt: event.createdAt })] : [];
+    });
+    const stored = new Map<string, Delivery>();
+    if (deliveryKeys.length > 0) {
+      for (const item of await batchGet(this.doc, this.table, deliveryKeys, this.options.sleep)) {
+        const delivery = itemToDelivery(item);
+        stored.set(delivery.id, delivery);
       }
     }
-    return { deliveries, endpoints, events };
-  }
-
-  /** Strongly consistent BatchGetItem over any number of distinct keys, re-requesting UnprocessedKeys. */
-  private async batchGet(keyList: readonly Item[]): Promise<Item[]> {
-    const out: Item[] = [];
-    for (let i = 0; i < keyList.length; i += BATCH_GET_LIMIT) {
-      let pending: Item[] = keyList.slice(i, i + BATCH_GET_LIMIT);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= UNPROCESSED_ROUNDS) {
-          throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${UNPROCESSED_ROUNDS} rounds`);
-        }
-        if (round > 0) await this.sleep(Math.min(1000, 25 * 2 ** round));
-        const res = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        out.push(...((res.Responses?.[this.table] ?? []) as Item[]));
-        pending = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Item[];
-      }
+    const loaded = new Map<string, LoadedDelivery>();
+    for (const p of parsed) {
+      const event = events.get(p.eventKey);
+      const endpoint = endpoints.get(p.endpointId);
+      const entry = event?.fanOut.find((f) => f.endpointId === p.endpointId);
+      const item = stored.get(p.deliveryId);
+      const delivery = item ?? (event !== undefined && entry !== undefined ? unattemptedDelivery(event, entry) : undefined);
+      loaded.set(p.deliveryId, {
+        stored: item !== undefined,
+        ...(delivery === undefined ? {} : { delivery }),
+        ...(event === undefined ? {} : { event }),
+        ...(endpoint === undefined ? {} : { endpoint }),
+      });
     }
-    return out;
+    return loaded;
   }
 
   async claim(request: ClaimRequest): Promise<WriteResult> {
+    const { delivery } = request;
     const x = new Expression();
-    const update = x.update({ leaseUntil: request.leaseUntil });
-    const condition = this.claimable(x, request.attempt - 1, request.now);
-    return this.conditionalUpdate(keys.delivery(request.deliveryId), update, condition, x);
+    // On a delivery without an item the claim creates it, pending, with the lease.
+    const raw = BASE_FIELDS.map((f) => `${x.name(f)} = if_not_exists(${x.name(f)}, ${x.value(delivery[f])})`);
+    raw.push(`${x.name('entity')} = ${x.value('delivery')}`);
+    raw.push(`${x.name(TTL_ATTRIBUTE)} = if_not_exists(${x.name(TTL_ATTRIBUTE)}, ${x.value(deliveryExpiresAt(delivery, request.now, this.options.retentionDays))})`);
+    const update = x.update({ leaseUntil: request.leaseUntil }, [], raw);
+    const expected = request.attempt - 1;
+    const claimable = this.claimable(x, expected, request.now);
+    const condition = expected === 0 ? `attribute_not_exists(${x.name('pk')}) OR (${claimable})` : claimable;
+    return this.conditionalUpdate(keys.delivery(locationOf(delivery)), update, condition, x);
   }
 
-  /** Not final, exactly `attemptCount` attempts made, no running lease. */
+  /** Waiting (pending or retrying), exactly `attemptCount` attempts made, no running lease. */
   private claimable(x: Expression, attemptCount: number, now: number): string {
-    const count = x.name('attemptCount');
-    const counted =
-      attemptCount === 0
-        ? `(attribute_not_exists(${count}) OR ${count} = ${x.value(0)})`
-        : `${count} = ${x.value(attemptCount)}`;
-    const status = x.name('status');
     const lease = x.name('leaseUntil');
     return (
-      `attribute_exists(${x.name('pk')}) AND ${counted} AND ${status} IN (${x.value('pending')}, ${x.value('retrying')}) ` +
+      `${x.name('attemptCount')} = ${x.value(attemptCount)} AND ${x.name('status')} IN (${x.value('pending')}, ${x.value('retrying')}) ` +
       `AND (attribute_not_exists(${lease}) OR ${lease} < ${x.value(now)})`
     );
   }
 
   async recordAttempt(record: AttemptRecord): Promise<WriteResult> {
-    const { attempt, leaseUntil } = record;
-    const attemptKey = keys.attempt(attempt.deliveryId, attempt.number);
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...attemptToItem(attempt, expiresAt(record.now, this.options.retentionDays)), leaseUntil },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #leaseUntil < :lease',
-          ExpressionAttributeNames: { '#pk': 'pk', '#leaseUntil': 'leaseUntil' },
-          ExpressionAttributeValues: { ':lease': leaseUntil },
-        }),
-      );
-    } catch (error) {
-      // A worker with a newer lease already recorded this attempt number: ours is not the attempt.
-      if (isConditionFailure(error)) return 'conflict';
-      throw error;
+    const { attempt, delivery } = record;
+    const at = locationOf(delivery);
+    const { inline, long } = attemptToInline(attempt);
+    const ttl = deliveryExpiresAt(record, record.now, this.options.retentionDays);
+    if (long && attempt.responseExcerpt !== undefined) {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: excerptToItem(at, attempt.number, attempt.responseExcerpt, ttl) }));
     }
-
-    const x = new Expression();
-    const { set, remove } = this.transitionAttributes(record);
-    const update = x.update({ ...set, attemptCount: attempt.number, lastOutcome: attempt.outcome }, [...remove, 'leaseUntil']);
-    const condition = `${x.name('leaseUntil')} = ${x.value(leaseUntil)} AND ${x.name('attemptCount')} = ${x.value(attempt.number - 1)}`;
-    const result = await this.conditionalUpdate(keys.delivery(attempt.deliveryId), update, condition, x);
-    if (result === 'conflict') {
+    const next = this.nextState(record);
+    if (!record.stored && record.leaseUntil === undefined) {
+      // First attempt of a fresh message: the whole item in one conditional put.
       try {
         await this.doc.send(
-          new DeleteCommand({
+          new PutCommand({
             TableName: this.table,
-            Key: attemptKey,
-            ConditionExpression: '#leaseUntil = :lease',
-            ExpressionAttributeNames: { '#leaseUntil': 'leaseUntil' },
-            ExpressionAttributeValues: { ':lease': leaseUntil },
+            Item: deliveryToItem({ ...next, attemptCount: attempt.number }, [inline], record, ttl),
+            ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
+        return 'saved';
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (isConditionFailed(error)) return 'conflict';
+        throw error;
       }
     }
-    return result;
+    const x = new Expression();
+    const { set, remove } = this.transitionAttributes(record, ttl);
+    const attempts = x.name('attempts');
+    const update = x.update({ ...set, attemptCount: attempt.number }, [...remove, 'leaseUntil'], [
+      `${attempts} = list_append(if_not_exists(${attempts}, ${x.value([])}), ${x.value([inline])})`,
+    ]);
+    const lease = x.name('leaseUntil');
+    const held =
+      record.leaseUntil === undefined
+        ? `(attribute_not_exists(${lease}) OR ${lease} < ${x.value(record.now)})`
+        : `${lease} = ${x.value(record.leaseUntil)}`;
+    const condition =
+      `${x.name('attemptCount')} = ${x.value(attempt.number - 1)} AND ` +
+      `${x.name('status')} IN (${x.value('pending')}, ${x.value('retrying')}) AND ${held}`;
+    return this.conditionalUpdate(keys.delivery(at), update, condition, x);
   }
 
   async transition(transition: DeliveryTransition): Promise<WriteResult> {
+    const ttl = deliveryExpiresAt(transition, transition.now, this.options.retentionDays);
+    if (!transition.stored) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: deliveryToItem(this.nextState(transition), [], transition, ttl),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return 'saved';
+      } catch (error) {
+        if (isConditionFailed(error)) return 'conflict';
+        throw error;
+      }
+    }
     const x = new Expression();
-    const { set, remove } = this.transitionAttributes(transition);
+    const { set, remove } = this.transitionAttributes(transition, ttl);
     const update = x.update(set, remove);
     const condition = this.claimable(x, transition.delivery.attemptCount, transition.now);
-    return this.conditionalUpdate(keys.delivery(transition.delivery.id), update, condition, x);
+    return this.conditionalUpdate(keys.delivery(locationOf(transition.delivery)), update, condition, x);
   }
 
-  /** The attributes a delivery carries in its new state, index attributes included. */
-  private transitionAttributes(t: DeliveryTransition): { set: Record<string, unknown>; remove: string[] } {
-    const next = { ...t.delivery, status: t.status, updatedAt: t.now, nextAttemptAt: t.nextAttemptAt };
-    const index = deliveryIndexAttributes(next);
+  /** The delivery in its new state (without its attempts). */
+  private nextState(t: DeliveryTransition): Delivery {
+    const { nextAttemptAt: _n, finalReason: _f, attempts: _a, lastOutcome: _o, ...rest } = t.delivery;
+    return {
+      ...rest,
+      status: t.status,
+      updatedAt: t.now,
+      ...(t.nextAttemptAt === undefined ? {} : { nextAttemptAt: t.nextAttemptAt }),
+      ...(t.finalReason === undefined ? {} : { finalReason: t.finalReason }),
+    };
+  }
+
+  /** The attributes a delivery carries in its new state, index attributes and TTL included. */
+  private transitionAttributes(t: DeliveryTransition, ttl: number): { set: Record<string, unknown>; remove: string[] } {
+    const index = deliveryIndexAttributes(this.nextState(t), t);
     const set: Record<string, unknown> = {
       status: t.status,
       updatedAt: t.now,
+      [TTL_ATTRIBUTE]: ttl,
       ...index.set,
       ...(t.nextAttemptAt === undefined ? {} : { nextAttemptAt: t.nextAttemptAt }),
       ...(t.finalReason === undefined ? {} : { finalReason: t.finalReason }),
@@ -272,7 +303,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
       );
       return 'saved';
     } catch (error) {
-      if (isConditionFailure(error)) return 'conflict';
+      if (isConditionFailed(error)) return 'conflict';
       throw error;
     }
   }
@@ -296,13 +327,13 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionFailed(error)) throw error;
       // A deleted endpoint stays deleted; one stored without a health map gets a fresh one.
       await this.initHealth(endpointId, { consecutiveFailures: 0, lastSuccessAt: now });
     }
   }
 
-  async recordEndpointFailure(endpointId: string, now: number): Promise<Endpoint | undefined> {
+  async recordEndpointFailure(endpointId: string, now: number, count = 1): Promise<Endpoint | undefined> {
     try {
       const res = await this.doc.send(
         new UpdateCommand({
@@ -319,14 +350,14 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
             '#lastFailureAt': 'lastFailureAt',
             '#failingSince': 'failingSince',
           },
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now, ':map': 'M' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': count, ':now': now, ':map': 'M' },
           ReturnValues: 'ALL_NEW',
         }),
       );
       return res.Attributes === undefined ? undefined : itemToEndpoint(res.Attributes);
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return this.initHealth(endpointId, { consecutiveFailures: 1, lastFailureAt: now, failingSince: now });
+      if (!isConditionFailed(error)) throw error;
+      return this.initHealth(endpointId, { consecutiveFailures: count, lastFailureAt: now, failingSince: now });
     }
   }
 
@@ -346,7 +377,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
       );
       return res.Attributes === undefined ? undefined : itemToEndpoint(res.Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
@@ -361,8 +392,9 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
       values[':failingSince'] = request.failingSince;
       condition += ' AND #health.#failingSince = :failingSince';
     }
+    let updated: Endpoint | undefined;
     try {
-      await this.doc.send(
+      const res = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.endpoint(request.endpointId),
@@ -370,13 +402,17 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      updated = res.Attributes === undefined ? undefined : itemToEndpoint(res.Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
+    // Publishes stop fanning out to it (a failure here leaves the worker parking its deliveries, as for any disabled endpoint).
+    if (updated !== undefined) await writeSubscriptionCopies(this.doc, this.table, updated);
+    return true;
   }
 
   async registerDeadLetter(request: {
@@ -430,7 +466,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
         const previous = res.Attributes === undefined ? undefined : itemToAlertWindow(res.Attributes);
         return previous !== undefined && previous.suppressed > 0 ? { kind: 'opened', previous } : { kind: 'opened' };
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
       // A window is open: count this dead letter in it, keeping it as a sample while there is room.
       for (const withSample of [true, false]) {
@@ -461,7 +497,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
           );
           return { kind: 'suppressed' };
         } catch (error) {
-          if (!isConditionFailure(error)) throw error;
+          if (!isConditionFailed(error)) throw error;
         }
       }
     }
@@ -480,7 +516,12 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
         Limit: limit,
       }),
     );
-    return (res.Items ?? []).map(itemToAlertWindow).filter((w) => w.suppressed > 0 && w.windowEnd <= now);
+    // The index holds keys only (and lags): read the windows themselves.
+    const items = await batchGet(this.doc, this.table, (res.Items ?? []).map((k) => ({ pk: k.pk, sk: k.sk })), this.options.sleep);
+    return items
+      .map(itemToAlertWindow)
+      .filter((w) => w.suppressed > 0 && w.windowEnd <= now)
+      .sort((a, b) => a.windowEnd - b.windowEnd);
   }
 
   async closeAlertWindow(window: AlertWindow): Promise<boolean> {
@@ -503,7 +544,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }

@@ -1,357 +1,294 @@
 /**
- * EventStore on the DynamoDB single table (layout in ./schema.ts): events, idempotency records,
- * deliveries and their attempts.
+ * EventStore on the DynamoDB single table (layout in ./schema.ts): events, and deliveries as the API and the sweep
+ * see them.
+ *
+ * A delivery's item lives in one of its endpoint's DELIVERY_SHARDS partitions, under its event's creation time, so
+ * an endpoint's list is a strongly consistent Query per shard, merged newest first. A delivery that has no item yet
+ * (never attempted) reads as `pending` from its event's fan-out.
  */
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { UpdateExpression } from './update-expression';
-import { HeraldError, UnavailableError, ValidationError } from '../../core/errors';
-import type { Attempt, Delivery, DeliveryStatus, HeraldEvent } from '../../core/model';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DELIVERY_SHARDS } from '../../../lib/spec';
+import { PayloadTooLargeError } from '../../core/errors';
+import { deliveryId } from '../../core/ids';
+import { isFinal, unattemptedDelivery, type Delivery, type DeliveryStatus, type HeraldEvent } from '../../core/model';
 import type { Page, PageRequest } from '../../ports/endpoint-store';
-import type { ClaimResult, EventStore, FanOutEntry, IdempotencyRecord, PutEventResult, TransitionOptions } from '../../ports/event-store';
+import type { DeliveryRead, EventStore, PutEventResult, TransitionOptions } from '../../ports/event-store';
+import { UpdateExpression } from './update-expression';
+import { batchGet, batchGetInOrder, decodeListCursor, forEachLimited, isConditionFailed, queryAll, storeCall } from './table-io';
 import {
-  ATTEMPT_SK_PREFIX,
+  DELIVERY_FIELDS,
   TTL_ATTRIBUTE,
-  decodeCursor,
+  deliveryExpiresAt,
   deliveryIndexAttributes,
+  deliveryLocation,
+  deliveryPartition,
   deliveryToItem,
   encodeCursor,
   eventToItem,
+  excerptNumber,
   expiresAt,
   indexKeys,
-  itemToAttempt,
+  itemBytes,
   itemToDelivery,
   itemToEvent,
   keys,
+  locationOf,
   type Item,
 } from './schema';
 
-/** Deliveries written at once while fanning out (each is its own conditional put). */
+/** Deliveries written at once (each is its own conditional put). */
 const WRITE_CONCURRENCY = 16;
-const BATCH_GET_SIZE = 100;
-const BATCH_GET_ROUNDS = 8;
 
-/** The message of the 503 a failed read or write turns into (publish uses its own, naming the Idempotency-Key). */
-const STORE_UNAVAILABLE = 'the Herald store is unavailable; retry the request';
+/** DynamoDB's item size limit (400 KB), less room for the size estimate's error. */
+export const MAX_ITEM_BYTES = 400 * 1024 - 2048;
 
-/**
- * Runs a store call and turns an SDK failure into an UnavailableError (503) that keeps the original as its
- * `cause` for the logs. HeraldErrors (a bad cursor, a conflict) pass through unchanged.
- */
-export async function storeCall<T>(fn: () => Promise<T>, message = STORE_UNAVAILABLE): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof HeraldError) throw error;
-    const unavailable = new UnavailableError(message);
-    unavailable.cause = error;
-    throw unavailable;
-  }
-}
-
-/** Whether an SDK error is the failure of a ConditionExpression (an expected answer, not an outage). */
-export function isConditionFailed(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first failure after all settle. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure.error;
-}
-
-/**
- * Decodes a list cursor and checks that it belongs to the list being read (same index, same partition), so a
- * tampered or foreign cursor is a 400 instead of a DynamoDB validation failure.
- */
-export function decodeListCursor(cursor: string | undefined, indexPk: string, indexSk: string, partition: string): Item | undefined {
-  if (cursor === undefined) return undefined;
-  const key = decodeCursor(cursor);
-  const expected = ['pk', 'sk', indexPk, indexSk].sort();
-  const valid =
-    key !== undefined &&
-    Object.keys(key).sort().join() === expected.join() &&
-    Object.values(key).every((v) => typeof v === 'string' && v.length > 0 && v.length <= 1024) &&
-    key[indexPk] === partition;
-  if (!valid) throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'is not a cursor of this list' }]);
-  return key;
-}
-
-function pageOf<T>(items: T[], lastEvaluatedKey: Item | undefined): Page<T> {
-  const nextCursor = encodeCursor(lastEvaluatedKey);
-  return nextCursor === undefined ? { items } : { items, nextCursor };
-}
-
-/**
- * One page of a GSI partition (`<index>pk = partition`), newest first unless `ascending`, with the opaque cursor
- * of the list (a cursor of another list is a 400). Every paginated list of the API goes through here.
- */
-export async function queryIndexPage<T>(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  index: 'gsi1' | 'gsi2' | 'gsi3',
-  partition: string,
-  page: PageRequest,
-  ascending: boolean,
-  map: (item: Item) => T,
-): Promise<Page<T>> {
-  const out = await doc.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :p`,
-      ExpressionAttributeValues: { ':p': partition },
-      ScanIndexForward: ascending,
-      Limit: page.limit,
-      ExclusiveStartKey: decodeListCursor(page.cursor, `${index}pk`, `${index}sk`, partition),
-    }),
-  );
-  return pageOf((out.Items ?? []).map(map), out.LastEvaluatedKey);
-}
-
-const IDEM_FIELDS = ['state', 'bodyHash', 'eventId', 'createdAt', 'fanOut'] as const;
-
-function itemToIdempotency(item: Item): IdempotencyRecord {
-  return {
-    key: item.key as string,
-    state: item.state as IdempotencyRecord['state'],
-    bodyHash: item.bodyHash as string,
-    eventId: item.eventId as string,
-    createdAt: item.createdAt as number,
-    fanOut: (item.fanOut as FanOutEntry[] | undefined) ?? [],
-  };
-}
-
-/** Domain fields of a delivery that a transition may set or remove (keys and `id` never change). */
-const DELIVERY_FIELDS = [
-  'eventId',
-  'endpointId',
-  'tenant',
-  'eventType',
-  'status',
-  'attemptCount',
-  'roundStartedAt',
-  'roundFirstAttempt',
-  'nextAttemptAt',
-  'lastOutcome',
-  'finalReason',
-  'createdAt',
-  'updatedAt',
-] as const satisfies readonly (keyof Delivery)[];
+/** A delivery sort key: `<ISO time>#<26-character key>`. */
+const DELIVERY_SK = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[0-9A-Z]{26}$/;
+/** A dead-letter index sort key: `<ISO time>#<delivery id>`. */
+const DEAD_SK = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#dlv_[0-9A-Z]{52}$/;
 
 export class DynamoEventStore implements EventStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** Every record written here expires this many days after it was created (or last redelivered). */
+    /** Every record written here expires this many days after it was created (or last moved). */
     private readonly retentionDays: number,
   ) {}
 
-  claimIdempotency(record: IdempotencyRecord): Promise<ClaimResult> {
+  assertStorable(event: HeraldEvent): void {
+    this.storableItem(event);
+  }
+
+  /** The event's item, checked against the item size limit. */
+  private storableItem(event: HeraldEvent): Item {
+    const item = eventToItem(event, expiresAt(event.createdAt, this.retentionDays));
+    const size = itemBytes(item);
+    if (size > MAX_ITEM_BYTES) {
+      // Checked before the write: DynamoDB would refuse this item on every retry, so it is the client's to fix.
+      throw new PayloadTooLargeError(
+        MAX_ITEM_BYTES,
+        `the event would be stored as about ${Math.ceil(size / 1024)} KB, over the ${Math.floor(MAX_ITEM_BYTES / 1024)} KB a stored event may take ` +
+          `(DynamoDB's 400 KB item limit; numbers such as 1e20 are stored written out in full): send less data`,
+      );
+    }
+    return item;
+  }
+
+  createEvent(event: HeraldEvent): Promise<PutEventResult> {
+    let item: Item;
+    try {
+      item = this.storableItem(event);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return storeCall(async () => {
       try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              ...keys.idempotency(record.key),
-              entity: 'idempotency',
-              key: record.key,
-              ...Object.fromEntries(IDEM_FIELDS.map((f) => [f, record[f]])),
-              [TTL_ATTRIBUTE]: expiresAt(record.createdAt, this.retentionDays),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return { claimed: true };
+        await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+        return { created: true };
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
       }
-      // dynalite ignores ReturnValuesOnConditionCheckFailure, so read the holder of the key.
-      const out = await this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.idempotency(record.key), ConsistentRead: true }),
-      );
-      if (out.Item === undefined) {
-        // Expired (TTL) between the two calls: extremely unlikely; the client's retry claims it afresh.
-        throw new Error('idempotency record vanished after a failed claim');
-      }
-      return { claimed: false, existing: itemToIdempotency(out.Item) };
+      const existing = await this.readEvent(event.key);
+      if (existing === undefined) throw new Error('event vanished after a failed conditional put');
+      return { created: false, existing };
     });
   }
 
-  completeIdempotency(key: string): Promise<void> {
+  deleteEvent(eventKey: string): Promise<void> {
     return storeCall(async () => {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.idempotency(key),
-          UpdateExpression: 'SET #state = :complete',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':complete': 'complete' },
-        }),
-      );
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.event(eventKey) }));
     });
   }
 
-  createDeliveries(deliveries: readonly Delivery[]): Promise<void> {
+  createSkippedDeliveries(deliveries: readonly Delivery[]): Promise<void> {
     return storeCall(() =>
       forEachLimited(deliveries, WRITE_CONCURRENCY, async (d) => {
         try {
           await this.doc.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: deliveryToItem(d, expiresAt(d.createdAt, this.retentionDays)),
+              Item: deliveryToItem(d, [], { longWait: false }, deliveryExpiresAt(d, d.createdAt, this.retentionDays)),
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           );
         } catch (error) {
-          // Written by an earlier attempt of the same request: keep it (the worker may have moved it on).
           if (!isConditionFailed(error)) throw error;
         }
       }),
     );
   }
 
-  createEvent(event: HeraldEvent): Promise<PutEventResult> {
-    return storeCall(async () => {
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: eventToItem(event, expiresAt(event.createdAt, this.retentionDays)),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return { created: true };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
-      const existing = await this.readEvent(event.id);
-      if (existing === undefined) throw new Error('event vanished after a failed conditional put');
-      return { created: false, existing };
-    });
+  getEvent(eventKey: string): Promise<HeraldEvent | undefined> {
+    return storeCall(() => this.readEvent(eventKey));
   }
 
-  getEvent(id: string): Promise<HeraldEvent | undefined> {
-    return storeCall(() => this.readEvent(id));
-  }
-
-  getDelivery(id: string): Promise<Delivery | undefined> {
+  getDelivery(id: string): Promise<DeliveryRead | undefined> {
     return storeCall(async () => {
-      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.delivery(id), ConsistentRead: true }));
-      return out.Item === undefined ? undefined : itemToDelivery(out.Item);
-    });
-  }
-
-  getDeliveries(ids: readonly string[]): Promise<Delivery[]> {
-    return storeCall(async () => {
-      const found = new Map<string, Delivery>();
-      const unique = [...new Set(ids)];
-      for (let i = 0; i < unique.length; i += BATCH_GET_SIZE) {
-        let requestKeys: Item[] = unique.slice(i, i + BATCH_GET_SIZE).map((id) => keys.delivery(id));
-        for (let round = 0; requestKeys.length > 0; round++) {
-          if (round === BATCH_GET_ROUNDS) throw new Error('DynamoDB left keys unprocessed in every BatchGetItem round');
-          if (round > 0) await sleep(25 * 2 ** round);
-          const out = await this.doc.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: requestKeys, ConsistentRead: true } } }),
-          );
-          for (const item of out.Responses?.[this.tableName] ?? []) {
-            const d = itemToDelivery(item);
-            found.set(d.id, d);
-          }
-          requestKeys = (out.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
-        }
-      }
-      return ids.flatMap((id) => {
-        const d = found.get(id);
-        return d === undefined ? [] : [d];
-      });
-    });
-  }
-
-  getDeliveryWithAttempts(id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined> {
-    return storeCall(async () => {
-      const items = await this.queryAll({
+      const located = deliveryLocation(id, 0);
+      if (located === undefined) return undefined;
+      const event = await this.readEvent(located.eventKey);
+      const entry = event?.fanOut.find((f) => f.endpointId === located.endpointId);
+      if (event === undefined || entry === undefined) return undefined;
+      const { pk, sk } = keys.delivery({ ...located, createdAt: event.createdAt });
+      // The delivery item and its excerpt items share the sort key prefix: one Query reads them all.
+      const items = await queryAll(this.doc, {
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.delivery(id).pk },
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
         ConsistentRead: true,
       });
-      let delivery: Delivery | undefined;
-      const attempts: Attempt[] = [];
-      for (const item of items) {
-        if (item.sk === keys.delivery(id).sk) delivery = itemToDelivery(item);
-        else if (typeof item.sk === 'string' && item.sk.startsWith(ATTEMPT_SK_PREFIX)) attempts.push(itemToAttempt(item));
+      const item = items.find((i) => i.sk === sk);
+      if (item === undefined) return { delivery: unattemptedDelivery(event, entry), stored: false };
+      const excerpts = new Map<number, string>();
+      for (const i of items) {
+        const n = excerptNumber(i.sk as string);
+        if (n !== undefined) excerpts.set(n, i.x as string);
       }
-      attempts.sort((a, b) => a.number - b.number);
-      return delivery === undefined ? undefined : { delivery, attempts };
+      return { delivery: itemToDelivery(item, excerpts), stored: true };
     });
   }
 
-  listDeliveriesOfEndpoint(
-    query: PageRequest & { readonly endpointId: string; readonly status?: DeliveryStatus },
-  ): Promise<Page<Delivery>> {
-    const [index, partition] =
-      query.status === undefined
-        ? (['gsi1', indexKeys.deliveriesOfEndpoint(query.endpointId)] as const)
-        : (['gsi2', indexKeys.deliveriesOfEndpointByStatus(query.endpointId, query.status)] as const);
-    return this.listPage(index, partition, query, false);
+  getDeliveriesOfEvent(event: HeraldEvent): Promise<Delivery[]> {
+    return storeCall(async () => {
+      const locations = event.fanOut.map((f) => ({ endpointId: f.endpointId, eventKey: event.key, createdAt: event.createdAt }));
+      const items = await batchGet(this.doc, this.tableName, locations.map((at) => keys.delivery(at)));
+      const byId = new Map(items.map((item) => [item.id as string, itemToDelivery(item)]));
+      return event.fanOut.map((entry) => byId.get(deliveryId(event.key, entry.endpointId)) ?? unattemptedDelivery(event, entry));
+    });
   }
 
-  listAllDeliveriesOfEndpoint(endpointId: string, status: DeliveryStatus, since?: number): Promise<Delivery[]> {
+  listDeliveriesOfEndpoint(query: PageRequest & { readonly endpointId: string; readonly status?: DeliveryStatus }): Promise<Page<Delivery>> {
     return storeCall(async () => {
-      const partition = indexKeys.deliveriesOfEndpointByStatus(endpointId, status);
-      const items = await this.queryAll({
-        TableName: this.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: since === undefined ? 'gsi2pk = :p' : 'gsi2pk = :p AND gsi2sk >= :since',
-        ExpressionAttributeValues: {
-          ':p': partition,
-          ...(since === undefined ? {} : { ':since': new Date(since).toISOString() }),
-        },
-      });
-      return items.map(itemToDelivery);
+      const position = decodeListCursor(query.cursor, ['e', 's'], (p) => p.e === query.endpointId && DELIVERY_SK.test(p.s as string));
+      const before = position?.s as string | undefined;
+      const shards = await Promise.all(
+        Array.from({ length: DELIVERY_SHARDS }, (_, shard) =>
+          this.newestOfShard(deliveryPartition(query.endpointId, shard), query.limit, before, query.status === undefined ? undefined : [query.status]),
+        ),
+      );
+      const merged = shards.flatMap((s) => s.items).sort((a, b) => ((a.sk as string) < (b.sk as string) ? 1 : -1));
+      const page = merged.slice(0, query.limit);
+      const more = merged.length > query.limit || shards.some((s) => s.more);
+      const last = page[page.length - 1];
+      const items = page.map((item) => itemToDelivery(item));
+      return more && last !== undefined ? { items, nextCursor: encodeCursor({ e: query.endpointId, s: last.sk as string }) as string } : { items };
+    });
+  }
+
+  /**
+   * Up to `limit` items of one delivery partition, newest first, older than `before` and (optionally) of one of
+   * `statuses`; `more` when the partition may hold further matches.
+   */
+  private async newestOfShard(
+    pk: string,
+    limit: number,
+    before: string | undefined,
+    statuses: readonly DeliveryStatus[] | undefined,
+  ): Promise<{ items: Item[]; more: boolean }> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: before === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
+          ...this.deliveryFilter(statuses),
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':delivery': 'delivery',
+            ...(before === undefined ? {} : { ':before': before }),
+            ...Object.fromEntries((statuses ?? []).map((s, i) => [`:s${i}`, s])),
+          },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: Math.max(limit, 20),
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && items.length <= limit);
+    return { items: items.slice(0, limit + 1), more: start !== undefined || items.length > limit };
+  }
+
+  /** Only delivery items (not excerpts), of the given statuses. */
+  private deliveryFilter(statuses: readonly DeliveryStatus[] | undefined): { FilterExpression: string; ExpressionAttributeNames: Record<string, string> } {
+    const byStatus = statuses === undefined ? '' : ` AND #status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`;
+    return {
+      FilterExpression: `#entity = :delivery${byStatus}`,
+      ExpressionAttributeNames: { '#entity': 'entity', ...(statuses === undefined ? {} : { '#status': 'status' }) },
+    };
+  }
+
+  listAllDeliveriesOfEndpoint(endpointId: string, statuses: readonly DeliveryStatus[], since?: number): Promise<Delivery[]> {
+    return storeCall(async () => {
+      const shards = await Promise.all(
+        Array.from({ length: DELIVERY_SHARDS }, (_, shard) =>
+          queryAll(this.doc, {
+            TableName: this.tableName,
+            KeyConditionExpression: since === undefined ? 'pk = :pk' : 'pk = :pk AND sk >= :since',
+            ...this.deliveryFilter(statuses),
+            ExpressionAttributeValues: {
+              ':pk': deliveryPartition(endpointId, shard),
+              ':delivery': 'delivery',
+              ...(since === undefined ? {} : { ':since': new Date(since).toISOString() }),
+              ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])),
+            },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return shards.flat().map((item) => itemToDelivery(item));
     });
   }
 
   listDeadDeliveries(query: PageRequest): Promise<Page<Delivery>> {
-    return this.listPage('gsi3', indexKeys.dead, query, false);
+    return storeCall(async () => {
+      const position = decodeListCursor(query.cursor, ['s'], (p) => DEAD_SK.test(p.s as string));
+      const before = position?.s as string | undefined;
+      const shards = await Promise.all(
+        Array.from({ length: DELIVERY_SHARDS }, async (_, shard) => {
+          const out = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: 'gsi3',
+              KeyConditionExpression: before === undefined ? 'gsi3pk = :p' : 'gsi3pk = :p AND gsi3sk < :before',
+              ExpressionAttributeValues: { ':p': indexKeys.dead(shard), ...(before === undefined ? {} : { ':before': before }) },
+              ScanIndexForward: false,
+              Limit: query.limit + 1,
+            }),
+          );
+          return { keys: out.Items ?? [], more: out.LastEvaluatedKey !== undefined };
+        }),
+      );
+      const merged = shards.flatMap((s) => s.keys).sort((a, b) => ((a.gsi3sk as string) < (b.gsi3sk as string) ? 1 : -1));
+      const page = merged.slice(0, query.limit);
+      const more = merged.length > query.limit || shards.some((s) => s.more);
+      // The index lags and holds keys only: read the items, and keep those that are still dead.
+      const items = await batchGetInOrder(this.doc, this.tableName, page.map((k) => ({ pk: k.pk, sk: k.sk })));
+      const deliveries = items.map((item) => itemToDelivery(item)).filter((d) => d.status === 'dead');
+      const last = page[page.length - 1];
+      return more && last !== undefined ? { items: deliveries, nextCursor: encodeCursor({ s: last.gsi3sk as string }) as string } : { items: deliveries };
+    });
   }
 
-  listDue(shard: number, dueBefore: number, limit: number, cursor?: string): Promise<Page<Delivery>> {
+  listWaiting(shard: number, dueBefore: number, limit: number, cursor?: string): Promise<Page<Delivery>> {
     return storeCall(async () => {
-      const partition = indexKeys.due(shard);
+      const partition = indexKeys.waiting(shard);
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'gsi3',
-          KeyConditionExpression: 'gsi3pk = :p AND gsi3sk < :before',
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :before',
           ExpressionAttributeValues: { ':p': partition, ':before': new Date(dueBefore).toISOString() },
           Limit: limit,
-          ExclusiveStartKey: decodeListCursor(cursor, 'gsi3pk', 'gsi3sk', partition),
+          ExclusiveStartKey: decodeListCursor(cursor, ['pk', 'sk', 'gsi2pk', 'gsi2sk'], (p) => p.gsi2pk === partition),
         }),
       );
-      return pageOf((out.Items ?? []).map(itemToDelivery), out.LastEvaluatedKey);
+      const items = await batchGetInOrder(this.doc, this.tableName, (out.Items ?? []).map((k) => ({ pk: k.pk, sk: k.sk })));
+      const deliveries = items.map((item) => itemToDelivery(item)).filter((d) => !isFinal(d.status));
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return nextCursor === undefined ? { items: deliveries } : { items: deliveries, nextCursor };
     });
   }
 
@@ -368,20 +305,17 @@ export class DynamoEventStore implements EventStore {
           update.set(field, after);
         }
       }
-      const index = deliveryIndexAttributes(next);
+      // Moved by the API or the sweep: its next attempt is a queued redelivery, indexed until it is made.
+      const index = deliveryIndexAttributes(next, { longWait: true });
       for (const [attribute, value] of Object.entries(index.set)) update.set(attribute, value);
       for (const attribute of index.remove) update.remove(attribute);
-      update.set(TTL_ATTRIBUTE, expiresAt(Math.max(next.createdAt, next.updatedAt), this.retentionDays));
+      update.set(TTL_ATTRIBUTE, deliveryExpiresAt(next, Math.max(next.createdAt, next.updatedAt), this.retentionDays));
 
       names['#status'] = 'status';
       names['#attemptCount'] = 'attemptCount';
       names['#nextAttemptAt'] = 'nextAttemptAt';
       values[':cStatus'] = current.status;
       values[':cAttempts'] = current.attemptCount;
-      const attemptsCondition =
-        current.attemptCount === 0
-          ? '(#attemptCount = :cAttempts OR attribute_not_exists(#attemptCount))'
-          : '#attemptCount = :cAttempts';
       let nextCondition = 'attribute_not_exists(#nextAttemptAt)';
       if (current.nextAttemptAt !== undefined) {
         values[':cNext'] = current.nextAttemptAt;
@@ -398,9 +332,9 @@ export class DynamoEventStore implements EventStore {
         await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: keys.delivery(current.id),
+            Key: keys.delivery(locationOf(current)),
             UpdateExpression: update.toString(),
-            ConditionExpression: `attribute_exists(pk) AND #status = :cStatus AND ${attemptsCondition} AND ${nextCondition}${leaseCondition}`,
+            ConditionExpression: `attribute_exists(pk) AND #status = :cStatus AND #attemptCount = :cAttempts AND ${nextCondition}${leaseCondition}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
@@ -413,27 +347,29 @@ export class DynamoEventStore implements EventStore {
     });
   }
 
-  private async readEvent(id: string): Promise<HeraldEvent | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(id), ConsistentRead: true }));
+  extendEvent(eventKey: string, until: number): Promise<void> {
+    return storeCall(async () => {
+      const ttl = expiresAt(until, this.retentionDays);
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.event(eventKey),
+            UpdateExpression: 'SET #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk) AND #ttl < :ttl',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':ttl': ttl },
+          }),
+        );
+      } catch (error) {
+        // Gone, or already kept long enough.
+        if (!isConditionFailed(error)) throw error;
+      }
+    });
+  }
+
+  private async readEvent(eventKey: string): Promise<HeraldEvent | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.event(eventKey), ConsistentRead: true }));
     return out.Item === undefined ? undefined : itemToEvent(out.Item);
   }
-
-  private listPage(index: 'gsi1' | 'gsi2' | 'gsi3', partition: string, page: PageRequest, ascending: boolean): Promise<Page<Delivery>> {
-    return storeCall(() => queryIndexPage(this.doc, this.tableName, index, partition, page, ascending, itemToDelivery));
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

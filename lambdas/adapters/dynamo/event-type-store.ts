@@ -9,7 +9,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocum
 import type { EventTypeDefinition } from '../../core/event-catalog';
 import type { Page, PageRequest } from '../../ports/endpoint-store';
 import type { EventTypeStore } from '../../ports/event-type-store';
-import { isConditionFailed, storeCall } from './event-store';
+import { isConditionFailed, storeCall } from './table-io';
 import { decodeCursor, encodeCursor, type Item } from './schema';
 import { ValidationError } from '../../core/errors';
 

@@ -1,59 +1,98 @@
 /**
  * The single-table layout: key builders and the mapping between domain records and DynamoDB items
  * (DocumentClient form). Every adapter that touches the table goes through these functions, so the
- * layout is written down exactly once.
+ * layout is written down exactly once. docs/design-round-4.md explains why it is shaped this way: two
+ * write units per first-attempt delivery, one per retry attempt, and no decision taken from an index.
  *
- * | entity      | pk               | sk           | gsi1 (pk / sk)                  | gsi2 (pk / sk)                          | gsi3 (pk / sk)                       |
- * |-------------|------------------|--------------|---------------------------------|-----------------------------------------|--------------------------------------|
- * | endpoint    | EP#<id>          | EP           | EPS#<tenant> / <created>#<id>   | EPS / <created>#<id>                    | -                                    |
- * | event       | EVT#<id>         | EVT          | -                               | -                                       | -                                    |
- * | idempotency | IDEM#<key>       | IDEM         | -                               | -                                       | -                                    |
- * | delivery    | DLV#<id>         | DLV          | EPDLV#<endpoint> / <created>#id | EPDLV#<endpoint>#<status> / <created>#id | non-final: DUE#<shard> / <due>#<id>; dead: DEAD / <updated>#<id> |
- * | attempt     | DLV#<deliveryId> | ATT#<00001>  | -                               | -                                       | -                                    |
- * | alert window| ALERT#<endpoint> | ALERT        | -                               | -                                       | with suppressed dead letters: ALERTDUE / <windowEnd>#<endpoint> |
+ * | entity        | pk                          | sk                         | index keys (all KEYS_ONLY, sparse)                     |
+ * |---------------|-----------------------------|----------------------------|--------------------------------------------------------|
+ * | endpoint      | EP#<id>                     | EP                         | gsi1 EPS#<tenant> / <created>#<id>; gsi2 EPS / same     |
+ * | subscription  | SUB#<tenant>#<copy>         | <endpointId>               | -                                                      |
+ * | event         | EVT#<key>                   | EVT                        | -                                                      |
+ * | delivery      | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>    | long wait: gsi2 WAIT#<shard> / <dueISO>#<id>; parked: gsi2 PARKED#<endpoint>#<shard> / <created>#<id>; dead: gsi3 DEAD#<shard> / <deadISO>#<id> |
+ * | excerpt       | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>#X<00001> | -                                                |
+ * | alert window  | ALERT#<endpoint>            | ALERT                      | with suppressed dead letters: gsi3 ALERTDUE / <windowEnd>#<endpoint> |
+ *
+ * The delivery item holds its attempts inline (`attempts`, short keys), so an attempt is one write of one item.
+ * Only a response excerpt longer than {@link INLINE_EXCERPT_BYTES} gets an item of its own.
  *
  * Times are epoch ms numbers in attributes; sort keys use ISO-8601 strings so they order correctly.
- * Every item carries `expiresAt` (epoch seconds) for TTL retention.
+ * Every item but an endpoint and its subscriptions carries `expiresAt` (epoch seconds) for TTL retention.
  */
-import { DUE_SHARDS, TABLE_SPEC } from '../../../lib/spec';
-import type { Attempt, Delivery, Endpoint, HeraldEvent } from '../../core/model';
+import { DELIVERY_SHARDS, TABLE_SPEC } from '../../../lib/spec';
+import { keyShard, parseDeliveryId } from '../../core/ids';
+import type { Attempt, Delivery, Endpoint, FanOutEntry, HeraldEvent } from '../../core/model';
 import { isFinal } from '../../core/model';
 import { headerMap } from '../../core/header-map';
+import type { Subscription } from '../../ports/endpoint-store';
 
 export type Item = Record<string, unknown>;
 
 export const TTL_ATTRIBUTE = TABLE_SPEC.ttlAttribute;
 
+/** Response excerpts up to this many bytes are stored inline with the attempt; longer ones in an excerpt item. */
+export const INLINE_EXCERPT_BYTES = 256;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Where a delivery is stored: its endpoint, its event's storage key and its event's creation time. */
+export interface DeliveryLocation {
+  readonly endpointId: string;
+  readonly eventKey: string;
+  readonly createdAt: number;
+}
+
 export const keys = {
   endpoint: (id: string) => ({ pk: `EP#${id}`, sk: 'EP' }),
-  event: (id: string) => ({ pk: `EVT#${id}`, sk: 'EVT' }),
-  idempotency: (key: string) => ({ pk: `IDEM#${key}`, sk: 'IDEM' }),
-  delivery: (id: string) => ({ pk: `DLV#${id}`, sk: 'DLV' }),
-  attempt: (deliveryId: string, n: number) => ({ pk: `DLV#${deliveryId}`, sk: `ATT#${String(n).padStart(5, '0')}` }),
+  subscription: (tenant: string, copy: number, endpointId: string) => ({ pk: subscriptionPartition(tenant, copy), sk: endpointId }),
+  event: (eventKey: string) => ({ pk: `EVT#${eventKey}`, sk: 'EVT' }),
+  delivery: (at: DeliveryLocation) => ({
+    pk: `EPD#${at.endpointId}#${keyShard(at.eventKey, DELIVERY_SHARDS)}`,
+    sk: `${iso(at.createdAt)}#${at.eventKey}`,
+  }),
+  excerpt: (at: DeliveryLocation, n: number) => {
+    const { pk, sk } = keys.delivery(at);
+    return { pk, sk: `${sk}#X${String(n).padStart(5, '0')}` };
+  },
   alertWindow: (endpointId: string) => ({ pk: `ALERT#${endpointId}`, sk: 'ALERT' }),
 } as const;
+
+/** The partition of one copy of a tenant's subscription list. */
+export function subscriptionPartition(tenant: string, copy: number): string {
+  return `SUB#${tenant}#${copy}`;
+}
+
+/** The partition of one shard of an endpoint's deliveries. */
+export function deliveryPartition(endpointId: string, shard: number): string {
+  return `EPD#${endpointId}#${shard}`;
+}
 
 /** GSI partition values used in queries. */
 export const indexKeys = {
   endpointsOfTenant: (tenant: string) => `EPS#${tenant}`,
   allEndpoints: 'EPS',
-  deliveriesOfEndpoint: (endpointId: string) => `EPDLV#${endpointId}`,
-  deliveriesOfEndpointByStatus: (endpointId: string, status: string) => `EPDLV#${endpointId}#${status}`,
-  due: (shard: number) => `DUE#${shard}`,
-  dead: 'DEAD',
+  /** Deliveries waiting for a Scheduler retry (or a recheck), by due time: what the sweep reads. */
+  waiting: (shard: number) => `WAIT#${shard}`,
+  /** Reserved for issue 11: an endpoint's parked deliveries. */
+  parked: (endpointId: string, shard: number) => `PARKED#${endpointId}#${shard}`,
+  dead: (shard: number) => `DEAD#${shard}`,
+  /** Reserved for issue 11: endpoints whose circuit is not closed, by next probe time. */
+  openCircuits: 'OPEN',
   /** Alert windows holding dead letters not yet reported (the deliver worker's coalesced alerts), by window end. */
   alertsToFlush: 'ALERTDUE',
 } as const;
 
-export const ATTEMPT_SK_PREFIX = 'ATT#';
+/** The location of a delivery from its id and its event's creation time; undefined for a malformed id. */
+export function deliveryLocation(deliveryId: string, createdAt: number): DeliveryLocation | undefined {
+  const parsed = parseDeliveryId(deliveryId);
+  return parsed === undefined ? undefined : { endpointId: parsed.endpointId, eventKey: parsed.eventKey, createdAt };
+}
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Stable shard of a delivery id in the work index. */
-export function dueShard(id: string): number {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return h % DUE_SHARDS;
+/** The location of a delivery record (whose id is well-formed: the store made it). */
+export function locationOf(d: Pick<Delivery, 'id' | 'createdAt'>): DeliveryLocation {
+  const at = deliveryLocation(d.id, d.createdAt);
+  if (at === undefined) throw new Error(`malformed delivery id ${d.id}`);
+  return at;
 }
 
 /** Sort key of an alert window in the `alertsToFlush` partition of gsi3: windows order by their end. */
@@ -66,7 +105,15 @@ export function expiresAt(now: number, retentionDays: number): number {
   return Math.floor(now / 1000) + retentionDays * 86400;
 }
 
-export function endpointToItem(ep: Endpoint, ttl?: number): Item {
+/**
+ * TTL of a delivery: retention counted from now, or from its next attempt when that is later, so nothing that is
+ * still waiting can expire before it is final.
+ */
+export function deliveryExpiresAt(d: Pick<Delivery, 'nextAttemptAt'>, now: number, retentionDays: number): number {
+  return expiresAt(Math.max(now, d.nextAttemptAt ?? now), retentionDays);
+}
+
+export function endpointToItem(ep: Endpoint): Item {
   const created = `${iso(ep.createdAt)}#${ep.id}`;
   return {
     ...keys.endpoint(ep.id),
@@ -76,8 +123,6 @@ export function endpointToItem(ep: Endpoint, ttl?: number): Item {
     gsi2sk: created,
     entity: 'endpoint',
     ...ep,
-    // Endpoints live until deleted; TTL only if the caller asks for it.
-    ...(ttl === undefined ? {} : { [TTL_ATTRIBUTE]: ttl }),
   };
 }
 
@@ -101,23 +146,44 @@ export function itemToEndpoint(item: Item): Endpoint {
   };
 }
 
-export function eventToItem(ev: HeraldEvent, ttl: number): Item {
-  const { data, params, errors, ...rest } = ev;
+export function subscriptionToItem(ep: Pick<Endpoint, 'id' | 'tenant' | 'eventTypes' | 'disabled' | 'createdAt'>, copy: number): Item {
+  return { ...keys.subscription(ep.tenant, copy, ep.id), entity: 'subscription', t: ep.eventTypes, d: ep.disabled, c: ep.createdAt };
+}
+
+export function itemToSubscription(item: Item): Subscription {
   return {
-    ...keys.event(ev.id),
+    endpointId: item.sk as string,
+    eventTypes: (item.t as string[] | undefined) ?? ['*'],
+    disabled: Boolean(item.d),
+    createdAt: (item.c as number | undefined) ?? 0,
+  };
+}
+
+export function eventToItem(ev: HeraldEvent, ttl: number): Item {
+  return {
+    ...keys.event(ev.key),
     entity: 'event',
-    ...rest,
+    id: ev.id,
+    type: ev.type,
+    tenant: ev.tenant,
+    createdAt: ev.createdAt,
     // Stored as JSON text: keeps the payload byte-exact (numbers, empty strings, key order).
-    dataJson: JSON.stringify(data),
-    ...(params === undefined ? {} : { paramsJson: JSON.stringify(params) }),
-    ...(errors === undefined ? {} : { errorsJson: JSON.stringify(errors) }),
+    dataJson: JSON.stringify(ev.data),
+    fp: ev.fingerprint,
+    // Short names: this list is written with every event.
+    fo: ev.fanOut.map((f) => (f.skipped ? { e: f.endpointId, s: 1 } : { e: f.endpointId })),
+    ...(ev.idempotencyKey === undefined ? {} : { idempotencyKey: ev.idempotencyKey }),
+    ...(ev.params === undefined ? {} : { paramsJson: JSON.stringify(ev.params) }),
+    ...(ev.errors === undefined ? {} : { errorsJson: JSON.stringify(ev.errors) }),
     [TTL_ATTRIBUTE]: ttl,
   };
 }
 
 export function itemToEvent(item: Item): HeraldEvent {
+  const pk = item.pk as string;
   return {
     id: item.id as string,
+    key: pk.slice('EVT#'.length),
     type: item.type as string,
     tenant: (item.tenant as string | undefined) ?? '',
     data: JSON.parse(item.dataJson as string) as unknown,
@@ -125,28 +191,42 @@ export function itemToEvent(item: Item): HeraldEvent {
     ...(item.errorsJson === undefined ? {} : { errors: JSON.parse(item.errorsJson as string) as HeraldEvent['errors'] }),
     createdAt: item.createdAt as number,
     ...(item.idempotencyKey === undefined ? {} : { idempotencyKey: item.idempotencyKey as string }),
-    deliveryIds: (item.deliveryIds as string[] | undefined) ?? [],
+    fingerprint: (item.fp as string | undefined) ?? '',
+    fanOut: ((item.fo as { e: string; s?: number }[] | undefined) ?? []).map((f): FanOutEntry =>
+      f.s === 1 ? { endpointId: f.e, skipped: true } : { endpointId: f.e },
+    ),
   };
 }
 
-/** The index attributes a delivery must carry for its status; used by puts and by status updates alike. */
-export function deliveryIndexAttributes(d: Pick<Delivery, 'id' | 'endpointId' | 'status' | 'createdAt' | 'updatedAt' | 'nextAttemptAt'>): {
-  set: Item;
-  remove: string[];
-} {
-  const created = `${iso(d.createdAt)}#${d.id}`;
-  const set: Item = {
-    gsi1pk: indexKeys.deliveriesOfEndpoint(d.endpointId),
-    gsi1sk: created,
-    gsi2pk: indexKeys.deliveriesOfEndpointByStatus(d.endpointId, d.status),
-    gsi2sk: created,
-  };
+/** Where a delivery waits, for its index keys: a Scheduler retry or a recheck is a long wait (the sweep's WAIT index). */
+export interface IndexPlacement {
+  /** The next attempt waits in the Scheduler (or for a recheck): indexed under WAIT# so the sweep finds it if lost. */
+  readonly longWait: boolean;
+}
+
+/**
+ * The index attributes a delivery carries in its state: a long wait under `WAIT#<shard>` by due time, a parked
+ * delivery under `PARKED#<endpoint>#<shard>`, a dead one under `DEAD#<shard>` by time of death; nothing else is
+ * indexed, so an ordinary attempt never writes an index.
+ */
+export function deliveryIndexAttributes(
+  d: Pick<Delivery, 'id' | 'endpointId' | 'status' | 'createdAt' | 'updatedAt' | 'nextAttemptAt'>,
+  placement: IndexPlacement,
+): { set: Item; remove: string[] } {
+  const shard = keyShard(parseDeliveryId(d.id)?.eventKey ?? d.id, DELIVERY_SHARDS);
+  const set: Item = {};
   const remove: string[] = [];
-  if (!isFinal(d.status) && d.nextAttemptAt !== undefined) {
-    set.gsi3pk = indexKeys.due(dueShard(d.id));
-    set.gsi3sk = `${iso(d.nextAttemptAt)}#${d.id}`;
-  } else if (d.status === 'dead') {
-    set.gsi3pk = indexKeys.dead;
+  if (d.status === 'parked') {
+    set.gsi2pk = indexKeys.parked(d.endpointId, shard);
+    set.gsi2sk = `${iso(d.createdAt)}#${d.id}`;
+  } else if (!isFinal(d.status) && d.nextAttemptAt !== undefined && placement.longWait) {
+    set.gsi2pk = indexKeys.waiting(shard);
+    set.gsi2sk = `${iso(d.nextAttemptAt)}#${d.id}`;
+  } else {
+    remove.push('gsi2pk', 'gsi2sk');
+  }
+  if (d.status === 'dead') {
+    set.gsi3pk = indexKeys.dead(shard);
     set.gsi3sk = `${iso(d.updatedAt)}#${d.id}`;
   } else {
     remove.push('gsi3pk', 'gsi3sk');
@@ -154,19 +234,106 @@ export function deliveryIndexAttributes(d: Pick<Delivery, 'id' | 'endpointId' | 
   return { set, remove };
 }
 
-export function deliveryToItem(d: Delivery, ttl: number): Item {
+/** An attempt as stored inline in its delivery item (short attribute names: they are written on every attempt). */
+export interface InlineAttempt {
+  readonly n: number;
+  readonly at: number;
+  readonly ms: number;
+  readonly o: Attempt['outcome'];
+  readonly e?: string;
+  /** The excerpt, when it fits inline. */
+  readonly x?: string;
+  /** The excerpt is longer: its first {@link INLINE_EXCERPT_BYTES} bytes are in `x`, the rest in an excerpt item. */
+  readonly xl?: true;
+  readonly next: Attempt['next'];
+}
+
+/** The first `max` bytes of a string, cut on a character boundary. */
+export function utf8Prefix(text: string, max: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= max) return text;
+  let out = Buffer.from(text, 'utf8').subarray(0, max).toString('utf8');
+  // A cut multi-byte character decodes to U+FFFD at the end; drop it.
+  while (out.endsWith('\uFFFD')) out = out.slice(0, -1);
+  return out;
+}
+
+/** An attempt in its inline form; `long` tells the caller to store the full excerpt in an excerpt item. */
+export function attemptToInline(a: Attempt): { inline: InlineAttempt; long: boolean } {
+  const excerpt = a.responseExcerpt;
+  const long = excerpt !== undefined && Buffer.byteLength(excerpt, 'utf8') > INLINE_EXCERPT_BYTES;
+  const inline: InlineAttempt = {
+    n: a.number,
+    at: a.startedAt,
+    ms: a.latencyMs,
+    o: a.outcome,
+    ...(a.error === undefined ? {} : { e: a.error }),
+    ...(excerpt === undefined ? {} : { x: long ? utf8Prefix(excerpt, INLINE_EXCERPT_BYTES) : excerpt }),
+    ...(long ? { xl: true as const } : {}),
+    next: a.next,
+  };
+  return { inline, long };
+}
+
+export function inlineToAttempt(deliveryId: string, a: InlineAttempt, fullExcerpt?: string): Attempt {
+  const excerpt = fullExcerpt ?? a.x;
   return {
-    ...keys.delivery(d.id),
-    entity: 'delivery',
-    ...d,
-    ...deliveryIndexAttributes(d).set,
-    [TTL_ATTRIBUTE]: ttl,
+    deliveryId,
+    number: a.n,
+    startedAt: a.at,
+    latencyMs: a.ms,
+    outcome: a.o,
+    ...(a.e === undefined ? {} : { error: a.e }),
+    ...(excerpt === undefined ? {} : { responseExcerpt: excerpt }),
+    next: a.next,
   };
 }
 
-export function itemToDelivery(item: Item): Delivery {
+export function excerptToItem(at: DeliveryLocation, n: number, excerpt: string, ttl: number): Item {
+  return { ...keys.excerpt(at, n), entity: 'excerpt', x: excerpt, [TTL_ATTRIBUTE]: ttl };
+}
+
+/** The attempt number of an excerpt item's sort key, or undefined for another item. */
+export function excerptNumber(sk: string): number | undefined {
+  const match = /#X(\d{5})$/.exec(sk);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** Domain fields stored on a delivery item (the attempts and keys are written separately). */
+export const DELIVERY_FIELDS = [
+  'id',
+  'eventId',
+  'endpointId',
+  'tenant',
+  'eventType',
+  'status',
+  'attemptCount',
+  'roundStartedAt',
+  'roundFirstAttempt',
+  'nextAttemptAt',
+  'finalReason',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof Delivery)[];
+
+/** A full delivery item, with `attempts` inline and the index keys of its state. */
+export function deliveryToItem(d: Delivery, attempts: readonly InlineAttempt[], placement: IndexPlacement, ttl: number): Item {
+  const item: Item = { ...keys.delivery(locationOf(d)), entity: 'delivery' };
+  for (const field of DELIVERY_FIELDS) if (d[field] !== undefined) item[field] = d[field];
+  item.attempts = attempts;
+  Object.assign(item, deliveryIndexAttributes(d, placement).set);
+  item[TTL_ATTRIBUTE] = ttl;
+  return item;
+}
+
+/** A delivery item (and the full excerpts of its long ones, by attempt number) as a delivery with its attempts. */
+export function itemToDelivery(item: Item, excerpts?: ReadonlyMap<number, string>): Delivery {
+  const id = item.id as string;
+  const attempts = ((item.attempts as InlineAttempt[] | undefined) ?? [])
+    .map((a) => inlineToAttempt(id, a, excerpts?.get(a.n)))
+    .sort((a, b) => a.number - b.number);
+  const last = attempts[attempts.length - 1];
   return {
-    id: item.id as string,
+    id,
     eventId: item.eventId as string,
     endpointId: item.endpointId as string,
     tenant: (item.tenant as string | undefined) ?? '',
@@ -176,33 +343,33 @@ export function itemToDelivery(item: Item): Delivery {
     roundStartedAt: item.roundStartedAt as number,
     roundFirstAttempt: (item.roundFirstAttempt as number | undefined) ?? 1,
     ...(item.nextAttemptAt === undefined ? {} : { nextAttemptAt: item.nextAttemptAt as number }),
-    ...(item.lastOutcome === undefined ? {} : { lastOutcome: item.lastOutcome as Delivery['lastOutcome'] }),
+    ...(last === undefined ? {} : { lastOutcome: last.outcome }),
     ...(item.finalReason === undefined ? {} : { finalReason: item.finalReason as string }),
     createdAt: item.createdAt as number,
     updatedAt: item.updatedAt as number,
+    attempts,
   };
 }
 
-export function attemptToItem(a: Attempt, ttl: number): Item {
-  return { ...keys.attempt(a.deliveryId, a.number), entity: 'attempt', ...a, [TTL_ATTRIBUTE]: ttl };
+/**
+ * The bytes DynamoDB counts for an item (attribute names plus values, numbers as stored), close enough to check an
+ * item against the 400 KB limit before writing it. Strings and names count their UTF-8 bytes; a number counts
+ * about one byte per two significant digits plus one; maps and lists three bytes plus one per element.
+ */
+export function itemBytes(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.e+-]/g, '').replace(/^0+/, '').length / 2) + 1;
+  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + itemBytes(v) + 1, 3);
+  if (typeof value === 'object') {
+    return Object.entries(value as Item).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + itemBytes(v) + 1, 3);
+  }
+  return 8;
 }
 
-export function itemToAttempt(item: Item): Attempt {
-  return {
-    deliveryId: item.deliveryId as string,
-    number: item.number as number,
-    startedAt: item.startedAt as number,
-    latencyMs: item.latencyMs as number,
-    outcome: item.outcome as Attempt['outcome'],
-    ...(item.error === undefined ? {} : { error: item.error as string }),
-    ...(item.responseExcerpt === undefined ? {} : { responseExcerpt: item.responseExcerpt as string }),
-    next: item.next as Attempt['next'],
-  };
-}
-
-/** Opaque pagination cursor: base64url of the DynamoDB LastEvaluatedKey. */
-export function encodeCursor(lastEvaluatedKey: Item | undefined): string | undefined {
-  return lastEvaluatedKey === undefined ? undefined : Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
+/** Opaque pagination cursor: base64url of a JSON object. */
+export function encodeCursor(position: Item | undefined): string | undefined {
+  return position === undefined ? undefined : Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
 /** Decodes a cursor; undefined for a malformed one (callers turn that into a 400). */

@@ -13,7 +13,7 @@ import type { ApiEvent, ApiResult } from './types';
  * - `endpoint`, `event`, `delivery`: the tenant of the resource named by the path's `{id}`;
  * - `all`: the route works across tenants (or on keys, which belong to none).
  */
-export type TenantSource = 'body' | 'query' | 'endpoint' | 'event' | 'delivery' | 'all';
+export type TenantSource = 'body' | 'batch' | 'query' | 'endpoint' | 'event' | 'delivery' | 'all';
 
 export interface RouteAccess {
   /** `public`: no key needed (GET /health). */
@@ -40,6 +40,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/endpoints/{id}/stats': { scope: 'read', tenant: 'endpoint' },
   'GET /v1/endpoints/{id}/deliveries': { scope: 'read', tenant: 'endpoint' },
   'POST /v1/events': { scope: 'publish', tenant: 'body' },
+  'POST /v1/events/batch': { scope: 'publish', tenant: 'batch' },
   'GET /v1/events/{id}': { scope: 'read', tenant: 'event' },
   'GET /v1/deliveries': { scope: 'read', tenant: 'all' },
   'GET /v1/deliveries/{id}': { scope: 'read', tenant: 'delivery' },
@@ -105,6 +106,18 @@ async function targetOf(source: TenantSource, event: ApiEvent, params: Readonly<
       const body = event.jsonBody;
       const tenant = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { tenant?: unknown }).tenant : undefined;
       return { kind: 'one', tenant: typeof tenant === 'string' ? tenant : '' };
+    }
+    case 'batch': {
+      // The events' tenants: one tenant is that tenant; several need a key that is not limited to tenants.
+      const body = event.jsonBody as { events?: unknown } | null | undefined;
+      const events = typeof body === 'object' && body !== null && Array.isArray(body.events) ? (body.events as unknown[]) : [];
+      const tenants = new Set(
+        events.map((e) => {
+          const tenant = typeof e === 'object' && e !== null ? (e as { tenant?: unknown }).tenant : undefined;
+          return typeof tenant === 'string' ? tenant : '';
+        }),
+      );
+      return tenants.size === 1 ? { kind: 'one', tenant: [...tenants][0] as string } : { kind: 'all' };
     }
     case 'query': {
       const tenant = event.queryStringParameters?.tenant;

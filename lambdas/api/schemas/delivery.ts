@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { OUTCOME_KINDS, type DeliveryStatus } from '../../core/model';
 import { idSchema, optionalTimeSchema, tenantSchema, timeSchema } from './fields';
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'delivered', 'dead', 'canceled', 'skipped'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'retrying', 'parked', 'delivered', 'dead', 'canceled', 'skipped'];
 
 export const deliveryStatusSchema = z
   .enum(DELIVERY_STATUSES as [DeliveryStatus, ...DeliveryStatus[]])

@@ -6,6 +6,7 @@ import { isValidEventTypePattern } from '../../core/event-type';
 import { ValidationError } from '../../core/errors';
 import { PAYLOAD_FORMATS, type PayloadFormat, type RetryPolicyInput } from '../../core/model';
 import { resolvePolicy } from '../../core/policy';
+import { RETENTION_MARGIN_SECONDS } from '../../../lib/spec';
 import { checkTargetUrl } from '../../core/target';
 import { headerMap } from '../../core/header-map';
 import { describe, isPlainObject, rule, ruleAbort, strictObject } from './zod-issues';
@@ -50,6 +51,11 @@ const RESERVED_HEADER_PREFIX = 'webhook-';
 export interface EndpointRules {
   readonly allowPrivateTargets: boolean;
   readonly defaultRetryPolicy: RetryPolicyInput | undefined;
+  /**
+   * How long the store keeps a delivery's records: a policy may not keep retrying longer than that (less
+   * RETENTION_MARGIN_SECONDS), or its delivery could expire while it still waits. @default no limit
+   */
+  readonly retentionDays?: number;
 }
 
 const HEADER_VALUE_TEXT = `must be a string of at most ${MAX_HEADER_VALUE_LENGTH} characters without CR, LF or other control characters`;
@@ -142,7 +148,17 @@ function endpointFields(rules: EndpointRules) {
     retryPolicy: retryPolicyInputSchema.superRefine((policy, ctx) => {
       // Also reject what is only wrong once merged with the deployment's default (e.g. maxDelay < base).
       try {
-        resolvePolicy(policy as RetryPolicyInput, rules.defaultRetryPolicy);
+        const resolved = resolvePolicy(policy as RetryPolicyInput, rules.defaultRetryPolicy);
+        const longest = rules.retentionDays === undefined ? undefined : rules.retentionDays * 86_400 - RETENTION_MARGIN_SECONDS;
+        if (longest !== undefined && resolved.maxAgeSeconds > longest) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxAgeSeconds'],
+            message:
+              `must be at most ${longest} s: this deployment keeps delivery records ${rules.retentionDays} days (retentionDays), ` +
+              `and a delivery must be final a day before its records expire (got ${resolved.maxAgeSeconds} s)`,
+          });
+        }
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         for (const detail of error.details) {

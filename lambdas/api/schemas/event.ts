@@ -68,6 +68,39 @@ export const publishRequestSchema = strictObject(
 
 export type PublishInput = z.output<typeof publishRequestSchema>;
 
+/** Events per batch publish. */
+export const BATCH_EVENTS = { min: 1, max: 100 } as const;
+
+const batchSizeMessage = `must be an array of ${BATCH_EVENTS.min} to ${BATCH_EVENTS.max} events`;
+
+/**
+ * POST /v1/events/batch: `{"events": [...]}`, 1 to 100 events, each as POST /v1/events takes it. Every problem is
+ * reported with its path (`events[3].type`), any problem refuses the whole batch, and two events of one tenant
+ * may not carry the same id.
+ */
+export const publishBatchRequestSchema = strictObject(
+  {
+    events: z
+      .array(publishRequestSchema, rule(batchSizeMessage))
+      .min(BATCH_EVENTS.min, batchSizeMessage)
+      .max(BATCH_EVENTS.max, batchSizeMessage)
+      .superRefine((events, ctx) => {
+        const ids = new Map<string, number>();
+        events.forEach((e, i) => {
+          if (e.id === undefined) return;
+          const key = `${e.tenant}\u0000${e.id}`;
+          const first = ids.get(key);
+          if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `repeats the id of events[${first}] (same tenant)` });
+          else ids.set(key, i);
+        });
+      }),
+  },
+  'the body must be a JSON object',
+).meta({
+  id: 'PublishBatchRequest', title: 'PublishBatchRequest',
+  examples: [{ events: [{ type: 'invoice.paid', data: { invoiceId: 'inv_1', amount: 4200 }, tenant: 'org_42' }] }],
+});
+
 /** POST /v1/endpoints/{id}/test: an optional `type` (default `herald.test`); an empty body is fine. */
 export const testEventRequestSchema = strictObject({ type: eventTypeSchema.default('herald.test') }, 'the body must be a JSON object').meta({
   title: 'TestEventRequest',
@@ -114,3 +147,8 @@ export const eventSchema = z
     deliveries: z.array(deliverySchema),
   })
   .meta({ id: 'Event', title: 'Event' });
+
+/** The 202 of a batch publish: one accepted event per event of the request, in its order. */
+export const acceptedBatchSchema = z
+  .object({ events: z.array(acceptedEventSchema) })
+  .meta({ id: 'AcceptedEventBatch', title: 'AcceptedEventBatch' });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { deletedEndpointSchema, DOCUMENT_RULES, endpointRequestSchemas, endpointSchema, endpointStatsSchema } from './endpoint';
-import { acceptedEventSchema, eventSchema, publishRequestSchema, testEventRequestSchema } from './event';
+import { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './event';
 import { apiKeySchema, createApiKeyRequestSchema, revokedApiKeySchema } from './api-key';
 import { deliverySchema, pageSchema, recoverResultSchema } from './delivery';
 import { deletedEventTypeSchema, eventTypeRequestSchema, eventTypeSchema } from './event-type';
@@ -186,6 +186,21 @@ export const OPERATIONS = {
       }),
     },
     conflicts: 'The Idempotency-Key (or event id) was already used with a different request.',
+  },
+  publishBatch: {
+    operationId: 'publishEventBatch',
+    method: 'POST',
+    path: '/v1/events/batch',
+    tag: 'events',
+    summary: 'Publish 1 to 100 events at once',
+    description:
+      'Each event as POST /v1/events takes it, answered in request order; any invalid event refuses the whole batch. With an Idempotency-Key each event is keyed by the header and its index, so a retried batch creates nothing twice.',
+    idempotencyKey: true,
+    body: { schema: publishBatchRequestSchema, required: true },
+    responses: {
+      202: ok('Accepted: every event stored and queued.', acceptedBatchSchema),
+    },
+    conflicts: 'An Idempotency-Key (or event id) was already used with a different request.',
   },
   getEvent: {
     operationId: 'getEvent',

@@ -10,9 +10,10 @@ const CONCURRENCY = 8;
 const TRANSITION_TRIES = 3;
 
 /**
- * Deletes an endpoint. Its deliveries that are still waiting (pending or retrying) are canceled first
- * (status `canceled`, final reason `endpoint deleted`, out of the work index), so nothing is sent to it
- * afterwards and the sweep does not revive them; then the endpoint itself is deleted. Cancel-then-delete makes
+ * Deletes an endpoint. Its stored deliveries that are still waiting (pending, retrying or parked) are canceled
+ * first (status `canceled`, final reason `endpoint deleted`, out of the sweep's index), so nothing is sent to it
+ * afterwards and the sweep does not revive them; then fan-out to it stops and the endpoint itself is deleted. A
+ * delivery whose first attempt is still queued is canceled by the worker, which finds its endpoint gone. Cancel-then-delete makes
  * a repeated call after a 503 finish the job. Delivery history (events, deliveries, attempts) is kept until
  * it expires.
  *
@@ -21,10 +22,7 @@ const TRANSITION_TRIES = 3;
  */
 export async function deleteEndpoint(deps: ApiUseCaseDeps, id: string): Promise<{ canceled: number }> {
   if ((await deps.endpoints.get(id)) === undefined) throw new NotFoundError('endpoint');
-  const waiting = [
-    ...(await deps.events.listAllDeliveriesOfEndpoint(id, 'pending')),
-    ...(await deps.events.listAllDeliveriesOfEndpoint(id, 'retrying')),
-  ];
+  const waiting = await deps.events.listAllDeliveriesOfEndpoint(id, ['pending', 'retrying', 'parked']);
   let canceled = 0;
   for (let i = 0; i < waiting.length; i += CONCURRENCY) {
     const results = await Promise.all(waiting.slice(i, i + CONCURRENCY).map((d) => cancel(deps, d)));
@@ -39,10 +37,10 @@ async function cancel(deps: ApiUseCaseDeps, delivery: Delivery): Promise<boolean
   let current: Delivery | undefined = delivery;
   for (let attempt = 0; attempt < TRANSITION_TRIES; attempt++) {
     if (current === undefined || isFinal(current.status)) return false;
-    const { nextAttemptAt: _dropped, ...rest } = current;
+    const { nextAttemptAt: _dropped, attempts: _attempts, lastOutcome: _last, ...rest } = current;
     const next: Delivery = { ...rest, status: 'canceled', finalReason: DELETED_REASON, updatedAt: deps.clock.now() };
     if (await deps.events.transition(current, next)) return true;
-    current = await deps.events.getDelivery(current.id);
+    current = (await deps.events.getDelivery(current.id))?.delivery;
   }
   throw new ConflictError(`delivery ${delivery.id} kept changing while its endpoint was being deleted; retry`);
 }

@@ -28,9 +28,12 @@ export interface ApiUseCaseDeps {
   readonly metrics: Metrics;
 }
 
-/** The queue message that asks for a delivery's next attempt. */
+/**
+ * The queue message that asks for a delivery's next attempt from outside the worker (a manual retry, recover):
+ * marked as a possible duplicate, so the worker takes a lease before it POSTs.
+ */
 export function nextAttemptMessage(delivery: Pick<Delivery, 'id' | 'endpointId' | 'attemptCount'>): QueuedDelivery {
-  return { message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1 }, groupId: delivery.endpointId };
+  return { message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1, redelivery: true }, groupId: delivery.endpointId };
 }
 
 /**

@@ -24,12 +24,11 @@ export const STATS_LOOKBACK_MS = 3 * 24 * 3600 * 1000;
 export const STATS_MAX_DELIVERIES = 200;
 
 const LIST_PAGE_SIZE = 100;
-const READ_CONCURRENCY = 8;
 
 /** What the stats need from the API's dependencies (ApiUseCaseDeps satisfies it). */
 export interface EndpointStatsDeps {
   readonly endpoints: Pick<EndpointStore, 'get'>;
-  readonly events: Pick<EventStore, 'listDeliveriesOfEndpoint' | 'getDeliveryWithAttempts'>;
+  readonly events: Pick<EventStore, 'listDeliveriesOfEndpoint'>;
   readonly clock: Clock;
 }
 
@@ -80,11 +79,12 @@ export function summariseAttempts(
 /**
  * Computes an endpoint's stats for the last 24 hours from its stored deliveries and attempts.
  *
- * There is no per-endpoint attempt index, so the use case walks the endpoint's deliveries newest first, keeps
- * those updated inside the window (every attempt updates its delivery), stops at deliveries created before the
- * window minus {@link STATS_LOOKBACK_MS} (older ones cannot be retrying any more under the default maximum
- * age), and reads the attempts of at most {@link STATS_MAX_DELIVERIES} of them; `truncated` says when the cap
- * was reached, so the console can say the numbers are a sample of the most recent traffic.
+ * There is no per-endpoint attempt index, so the use case walks the endpoint's deliveries newest first (each with
+ * its attempts inline), keeps those updated inside the window (every attempt updates its delivery), stops at
+ * deliveries created before the window minus {@link STATS_LOOKBACK_MS} (older ones cannot be retrying any more
+ * under the default maximum age), and counts the attempts of at most {@link STATS_MAX_DELIVERIES} of them;
+ * `truncated` says when the cap was reached, so the console can say the numbers are a sample of the most recent
+ * traffic.
  *
  * @throws NotFoundError when the endpoint does not exist
  */
@@ -112,16 +112,8 @@ export async function endpointStats(deps: EndpointStatsDeps, endpointId: string)
     cursor = page.nextCursor;
   } while (cursor !== undefined);
 
-  const attempts: Attempt[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < active.length) {
-      const delivery = active[next++] as Delivery;
-      const found = await deps.events.getDeliveryWithAttempts(delivery.id);
-      if (found !== undefined) attempts.push(...found.attempts);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, active.length) }, worker));
+  // Attempts are stored with their delivery: the list already holds them.
+  const attempts: Attempt[] = active.flatMap((d) => d.attempts ?? []);
 
   return {
     endpointId,

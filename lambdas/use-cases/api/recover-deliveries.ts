@@ -28,7 +28,7 @@ export interface RecoverResult {
 }
 
 /**
- * Redelivers every failed delivery of an endpoint created at or after `since`, oldest first, each in a new
+ * Redelivers every failed delivery of an endpoint whose event was created at or after `since`, oldest first, each in a new
  * round (see startRound), and queues them.
  *
  * @throws NotFoundError when the endpoint does not exist
@@ -36,16 +36,13 @@ export interface RecoverResult {
  */
 export async function recoverDeliveries(deps: ApiUseCaseDeps, endpointId: string, since: number): Promise<RecoverResult> {
   if ((await deps.endpoints.get(endpointId)) === undefined) throw new NotFoundError('endpoint');
-  const found: Delivery[] = [];
-  for (const status of RECOVERABLE_STATUSES) {
-    found.push(...(await deps.events.listAllDeliveriesOfEndpoint(endpointId, status, since)));
-  }
+  const found: Delivery[] = await deps.events.listAllDeliveriesOfEndpoint(endpointId, RECOVERABLE_STATUSES, since);
   found.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   const chosen = found.slice(0, RECOVER_MAX);
   const started: { delivery: Delivery; message: QueuedDelivery }[] = [];
   let busy = 0;
   for (let i = 0; i < chosen.length; i += CONCURRENCY) {
-    const rounds = await Promise.all(chosen.slice(i, i + CONCURRENCY).map((d) => startRound(deps, d)));
+    const rounds = await Promise.all(chosen.slice(i, i + CONCURRENCY).map((d) => startRound(deps, { delivery: d, stored: true })));
     for (const round of rounds) {
       if (round.kind === 'started') started.push(round);
       else if (round.kind === 'busy') busy++;

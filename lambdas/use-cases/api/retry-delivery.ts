@@ -16,12 +16,13 @@ import { startRound } from './redeliver';
  * @throws UnavailableError when the message could not be queued (the delivery is due, so the sweep queues it)
  */
 export async function retryDelivery(deps: ApiUseCaseDeps, id: string): Promise<Delivery> {
-  const delivery = await deps.events.getDelivery(id);
-  if (delivery === undefined) throw new NotFoundError('delivery');
+  const read = await deps.events.getDelivery(id);
+  if (read === undefined) throw new NotFoundError('delivery');
+  const { delivery } = read;
   if ((await deps.endpoints.get(delivery.endpointId)) === undefined) {
     throw new ConflictError(`endpoint ${delivery.endpointId} of this delivery was deleted`);
   }
-  const round = await startRound(deps, delivery);
+  const round = await startRound(deps, read);
   if (round.kind === 'missing') throw new NotFoundError('delivery');
   if (round.kind === 'busy') throw new ConflictError('an attempt of this delivery is in progress; retry in a few seconds');
   await enqueue(deps.queue, [round.message], 'the redelivery was recorded but could not be queued; retry the request');

@@ -2,10 +2,10 @@
  * POST /v1/endpoints/{id}/test: send a test event to one endpoint.
  */
 import { ConflictError, NotFoundError } from '../../core/errors';
-import { makeId } from '../../core/ids';
-import { acceptEvent, fanOutEntry } from './accept-event';
+import type { HeraldEvent } from '../../core/model';
+import { acceptEvents, type AcceptedEvent } from './accept-event';
 import type { ApiUseCaseDeps } from './deps';
-import type { AcceptedEvent } from './publish-event';
+import { eventIdentity, fingerprint } from './event-key';
 
 /**
  * Publishes a real event of `type` (default `herald.test`) with a single delivery, to this endpoint only: its
@@ -21,11 +21,18 @@ export async function sendTestEvent(deps: ApiUseCaseDeps, endpointId: string, ty
   if (endpoint === undefined) throw new NotFoundError('endpoint');
   if (endpoint.disabled) throw new ConflictError('the endpoint is disabled; enable it before sending a test event');
   const now = deps.clock.now();
-  const id = makeId('evt', now, deps.randomBytes(10));
-  const fanOut = [fanOutEntry(id, now, endpoint)];
   const example = (await deps.catalog.definition(type))?.example;
-  const data = example === undefined ? { test: true, endpointId } : example;
-  const event = { id, type, tenant: endpoint.tenant, data, createdAt: now };
-  await acceptEvent(deps, event, fanOut);
-  return { id, type, tenant: endpoint.tenant, createdAt: now, deliveries: fanOut, replayed: false };
+  const { id, key } = eventIdentity({ tenant: endpoint.tenant }, now, deps.randomBytes);
+  const event: HeraldEvent = {
+    id,
+    key,
+    type,
+    tenant: endpoint.tenant,
+    data: example === undefined ? { test: true, endpointId } : example,
+    createdAt: now,
+    fingerprint: fingerprint(id),
+    fanOut: [{ endpointId }],
+  };
+  const [accepted] = await acceptEvents(deps, [{ event, keyed: false }]);
+  return accepted as AcceptedEvent;
 }

@@ -1,7 +1,7 @@
 /**
  * What the records of one SQS batch share, worked out once per batch instead of once per record:
  * per endpoint its retry policy, the headers it adds and its signing keys; per event its envelope;
- * and the endpoint health writes the batch has made so far.
+ * and the tally of attempts per endpoint that the batch's one health write per endpoint records.
  *
  * A scope lives for one batch only. Endpoints and events are loaded afresh for every batch, so a
  * changed policy, secret or header takes effect with the next batch, exactly as when everything was
@@ -17,18 +17,29 @@ import { errorText, type DeliverDeps } from './deps';
 /** Headers Herald sets on every attempt; an endpoint's own headers of these names are dropped. */
 const WEBHOOK_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
-/** The last endpoint health write a batch made: the next success needs no write after a success. */
-export type HealthWrite = 'success' | 'failure';
+/**
+ * The attempts a batch made to one endpoint, as its health sees them: written once per endpoint per batch after the
+ * records ran (./health.ts), not once per attempt.
+ */
+export interface HealthTally {
+  /** Failed attempts since the batch's last success (all of them when there was none). */
+  failures: number;
+  /** When the last failure (or success) of the batch ended. */
+  lastFailureAt?: number;
+  lastSuccessAt?: number;
+  /** The outcome of the attempt that ended last. */
+  last?: 'success' | 'failure';
+}
 
 /** What every delivery to one endpoint within a batch needs. */
 export interface EndpointPlan {
+  readonly endpoint: Endpoint;
   readonly policy: RetryPolicy;
   /** The endpoint's own headers, less those that could forge the webhook headers. */
   readonly headers: Readonly<Record<string, string>>;
   readonly signer: EndpointSigner;
   readonly format: PayloadFormat;
-  /** Set by the health update before it writes, so records running at the same time see it. */
-  lastHealthWrite: HealthWrite | undefined;
+  readonly tally: HealthTally;
 }
 
 /** Per-batch memo of endpoint plans and event bodies; `processBatch` makes one per batch. */
@@ -45,15 +56,21 @@ export class BatchScope {
     let plan = this.plans.get(endpoint);
     if (plan === undefined) {
       plan = {
+        endpoint,
         policy: policyOf(deps, endpoint),
         headers: ownHeaders(endpoint.headers),
         signer: new EndpointSigner(endpoint.secrets),
         format: endpoint.payloadFormat ?? 'standard',
-        lastHealthWrite: undefined,
+        tally: { failures: 0 },
       };
       this.plans.set(endpoint, plan);
     }
     return plan;
+  }
+
+  /** The plans of the endpoints this batch worked with. */
+  endpointPlans(): EndpointPlan[] {
+    return [...this.plans.values()];
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * One delivery attempt, from a message on the delivery queue to the recorded outcome and its
- * effects (the next retry, the dead letter, the alert, the endpoint's health).
+ * effects (the next retry, the dead letter, the alert, the endpoint's health tally).
  */
 import { createHash } from 'node:crypto';
 import { SQS_MAX_DELAY_SECONDS } from '../../../lib/spec';
@@ -11,30 +11,43 @@ import type { Attempt, Decision, Delivery, DeliveryMessage, Endpoint, HeraldEven
 import { isFinal } from '../../core/model';
 import { headerMap } from '../../core/header-map';
 import { displayUrl } from '../../core/target';
-import type { DeadLetterRecord, SendResult } from '../../ports';
+import type { DeadLetterRecord, QueuedDelivery, SendResult } from '../../ports';
 import type { DeliveryTransition } from '../../ports/delivery-store';
 import { COUNT_METRICS, LATENCY_METRICS } from '../../ports/metrics';
-import { endpointDisabledAlert, reportDeadLetter } from './alerts';
-import { BatchScope, type EndpointPlan } from './batch-scope';
+import { reportDeadLetter } from './alerts';
+import { BatchScope } from './batch-scope';
 import { errorText, type DeliverDeps } from './deps';
+import { disableEndpoint, flushHealth, tallyAttempt } from './health';
 
 /** The product default when an endpoint has no usable timeout stored. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
-/** A success is written to the endpoint at most this often while nothing else about its health changes. */
-const HEALTH_SUCCESS_REFRESH_MS = 60_000;
-
 /** What one message refers to, as loaded for its batch. */
 export interface WorkItem {
   readonly message: DeliveryMessage;
+  /** The message may duplicate another (a redelivery, or SQS has delivered it before): the attempt takes a lease first. */
+  readonly mayDuplicate?: boolean;
+  /**
+   * SQS delivered this very message before (its record failed, or its worker died): when its attempt was saved, its
+   * retry may never have been sent, so it is sent again.
+   */
+  readonly returned?: boolean;
+  /** The delivery: its stored item, or (not stored) as its event's fan-out entry describes it. */
   readonly delivery?: Delivery;
+  /** Whether `delivery` has an item. */
+  readonly stored?: boolean;
   readonly endpoint?: Endpoint;
   readonly event?: HeraldEvent;
+  /**
+   * Collects a retry message for the batch's one send, made before any record is acknowledged (processBatch); when
+   * absent the message is sent at once.
+   */
+  readonly sendLater?: (message: QueuedDelivery) => void;
 }
 
 /**
  * `done`: the message may be deleted (handled, or nothing to do). `failed`: the record's own state
- * could not be saved; the message must come back.
+ * could not be saved, or its next attempt could not be sent; the message must come back.
  */
 export type ItemResult = 'done' | 'failed';
 
@@ -55,34 +68,48 @@ export function effectiveTimeoutMs(endpoint: Pick<Endpoint, 'timeoutMs'>, maxTim
   return Math.min(Number.isFinite(t) && t > 0 ? t : DEFAULT_TIMEOUT_MS, maxTimeoutMs);
 }
 
+/** Whether a next attempt at `at` waits in the Scheduler (true) or as an SQS message timer (false). */
+export function isLongWait(deps: Pick<DeliverDeps, 'settings'>, at: number, now: number): boolean {
+  const short = Math.min(deps.settings.shortDelaySeconds, SQS_MAX_DELAY_SECONDS);
+  return !(short > 0 && Math.max(0, Math.ceil((at - now) / 1000)) <= short);
+}
+
 /**
  * Handles one message.
  *
- * Nothing is sent when the delivery does not exist, is final, or has moved past the attempt the
- * message asks for (a duplicate or stale copy: SQS delivers at least once). A deleted endpoint
- * cancels the delivery. A missing event dead-letters it (nothing could ever be sent).
+ * Nothing is sent when the delivery does not exist (its event is gone, or the id is not one of its fan-out), is
+ * final, or has moved past the attempt the message asks for (a duplicate or stale copy: SQS delivers at least
+ * once). A possible duplicate that finds its own attempt made and the retry saved sends that retry again without a
+ * POST: the worker that made the attempt may have failed to send it. A deleted endpoint cancels the delivery.
  *
  * A disabled endpoint's delivery is parked, not ended: it stays pending/retrying with its next look
- * `disabledRecheckSeconds` ahead (the sweep re-enqueues it then), so re-enabling the endpoint
+ * `disabledRecheckSeconds` ahead (indexed, so the sweep re-enqueues it then), so re-enabling the endpoint
  * resumes delivery without losing anything; it is dead-lettered (`expired`) once it is older than
  * its policy's maximum age, exactly as it would have been had the endpoint kept failing.
  *
- * Otherwise the attempt is claimed (a lease in the delivery item, so two copies of one message never
- * both POST), the signed envelope POSTed, the outcome decided by the core, and attempt and new
- * state saved under the lease. Effects follow: the retry (an SQS message timer within
- * `shortDelaySeconds`, else a Scheduler schedule), the dead letter and its alert, endpoint health.
- * An effect that fails after the state was saved is logged and the message acknowledged: the
- * delivery's `nextAttemptAt` is saved, so the sweep re-enqueues a retry whose message or schedule was
- * lost.
+ * Otherwise a possible duplicate claims the attempt first (a lease in the delivery item, so two copies never both
+ * POST); a fresh message goes straight on. The signed envelope is POSTed, the outcome decided by the core, and the
+ * attempt and new state saved in one conditional write. Effects follow: the retry (an SQS message timer within
+ * `shortDelaySeconds`, else a Scheduler schedule), sent before the message is acknowledged, so a failure to send
+ * it brings the message back; the dead letter and its alert; the endpoint's health tally.
  *
- * `scope` holds what the records of one batch share (each endpoint's policy, headers and signing
- * keys, each event's envelope, the endpoint health writes made so far); `processBatch` passes one
- * per batch. Without it the record is handled on its own, as a batch of one.
+ * `scope` holds what the records of one batch share (each endpoint's policy, headers and signing keys, each
+ * event's envelope, the health tally); `processBatch` passes one per batch and writes health after the batch.
+ * Without it the record is handled on its own, as a batch of one.
  */
-export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: BatchScope = new BatchScope()): Promise<ItemResult> {
+export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope?: BatchScope): Promise<ItemResult> {
+  if (scope !== undefined) return deliverInScope(deps, item, scope);
+  const own = new BatchScope();
+  const result = await deliverInScope(deps, item, own);
+  await flushHealth(deps, own);
+  return result;
+}
+
+async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchScope): Promise<ItemResult> {
   const { message, delivery, endpoint, event } = item;
+  const stored = item.stored ?? true;
   const ids = { deliveryId: message.deliveryId, attempt: message.attempt };
-  if (delivery === undefined) {
+  if (delivery === undefined || event === undefined) {
     deps.log.warn('delivery not found; message dropped', ids);
     return 'done';
   }
@@ -90,12 +117,17 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
     deps.log.info('delivery already final; message dropped', { ...ids, status: delivery.status });
     return 'done';
   }
+  if (item.returned === true && message.attempt === delivery.attemptCount && delivery.status === 'retrying' && delivery.nextAttemptAt !== undefined) {
+    // Our attempt was saved; its retry may never have been sent (the sender failed or crashed). Send it again.
+    deps.log.info('attempt already made; sending its retry again', ids);
+    return sendNext(deps, item, delivery, message.attempt + 1, delivery.nextAttemptAt, deps.clock.now(), true);
+  }
   if (message.attempt !== delivery.attemptCount + 1) {
     deps.log.info('stale message; dropped', { ...ids, attemptCount: delivery.attemptCount });
     return 'done';
   }
   if (endpoint === undefined) {
-    if (await transitionWithoutAttempt(deps, { delivery, status: 'canceled', finalReason: 'endpoint deleted', now: deps.clock.now() })) {
+    if (await transitionWithoutAttempt(deps, { delivery, stored, status: 'canceled', finalReason: 'endpoint deleted', longWait: false, now: deps.clock.now() })) {
       deps.metrics.count(COUNT_METRICS.canceled);
     }
     return 'done';
@@ -104,21 +136,20 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
     // A tenant boundary is never crossed, whatever the store holds: an endpoint's tenant cannot change through the
     // API, so this is an endpoint id reused or an item edited by hand. Nothing is sent.
     deps.log.error('endpoint belongs to another tenant; delivery canceled', { ...ids, endpointId: endpoint.id });
-    await transitionWithoutAttempt(deps, { delivery, status: 'canceled', finalReason: 'endpoint belongs to another tenant', now: deps.clock.now() });
-    return 'done';
-  }
-  if (event === undefined) {
-    const now = deps.clock.now();
-    const reason = `event ${delivery.eventId} not found`;
-    if (await transitionWithoutAttempt(deps, { delivery, status: 'dead', finalReason: reason, now })) {
-      await deadLetter(deps, delivery, endpoint, reason, now);
-    }
+    await transitionWithoutAttempt(deps, {
+      delivery,
+      stored,
+      status: 'canceled',
+      finalReason: 'endpoint belongs to another tenant',
+      longWait: false,
+      now: deps.clock.now(),
+    });
     return 'done';
   }
   const plan = scope.plan(deps, endpoint);
   const policy = plan.policy;
   if (endpoint.disabled) {
-    await park(deps, delivery, endpoint, policy);
+    await park(deps, delivery, stored, endpoint, policy);
     return 'done';
   }
 
@@ -127,11 +158,18 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
   // Object.assign rather than spreads: the same own properties, without V8's slower spread-with-extras path.
   const headers = Object.assign(headerMap(), plan.headers, plan.signer.headers(event.id, Math.floor(startedAt / 1000), body, startedAt));
   const timeoutMs = effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs);
-  const leaseUntil = startedAt + timeoutMs + deps.settings.leaseMarginMs;
-  const claimed = await deps.store.claim({ deliveryId: delivery.id, attempt: message.attempt, now: startedAt, leaseUntil });
-  if (claimed === 'conflict') {
-    deps.log.info('attempt claimed elsewhere or state moved on; message dropped', ids);
-    return 'done';
+  let leaseUntil: number | undefined;
+  if (item.mayDuplicate === true) {
+    leaseUntil = startedAt + timeoutMs + deps.settings.leaseMarginMs;
+    const claimed = await deps.store.claim({ delivery, attempt: message.attempt, now: startedAt, leaseUntil });
+    if (claimed === 'conflict') {
+      // Another worker holds the attempt, or the delivery moved on since it was read. The holder may die before it
+      // saves anything, and nothing else would send this attempt again: look again once any lease taken by now has
+      // run out. The copy is dropped then if the attempt was made.
+      deps.log.info('attempt claimed elsewhere or state moved on; looking again after the lease', ids);
+      const wait = Math.min(Math.ceil((deps.settings.maxTimeoutMs + deps.settings.leaseMarginMs) / 1000) + 1, SQS_MAX_DELAY_SECONDS);
+      return sendNext(deps, item, delivery, message.attempt, startedAt + wait * 1000, startedAt, true, true);
+    }
   }
 
   const result = await deps.sender.send({ url: endpoint.url, headers, body, timeoutMs });
@@ -146,21 +184,30 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
   });
   const attempt: Attempt = attemptOf(delivery.id, message.attempt, startedAt, result, decision);
   const state = stateAfter(decision);
+  const longWait = decision.kind === 'retry' && isLongWait(deps, decision.at, now);
   let saved;
   try {
-    saved = await deps.store.recordAttempt({ delivery, attempt, leaseUntil, now, ...state });
+    saved = await deps.store.recordAttempt({
+      delivery,
+      stored: stored || leaseUntil !== undefined,
+      attempt,
+      now,
+      longWait,
+      ...state,
+      ...(leaseUntil === undefined ? {} : { leaseUntil }),
+    });
   } catch (error) {
     deps.log.error('attempt could not be saved; the message will be retried', { ...ids, error: errorText(error) });
     return 'failed';
   }
   if (saved === 'conflict') {
-    deps.log.warn('lease lost before the attempt was saved; the newer claim owns the delivery', ids);
+    deps.log.warn('the delivery moved on before the attempt was saved; another copy owns it', ids);
     return 'done';
   }
+  // The delivery id names its endpoint and event; the line stays short (it is written for every attempt).
   const fields: Record<string, unknown> = {
     deliveryId: message.deliveryId,
     attempt: message.attempt,
-    endpointId: endpoint.id,
     outcome: describeOutcome(result.outcome),
     latencyMs: result.latencyMs,
     next: decision.kind,
@@ -169,11 +216,25 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope: Batch
   deps.log.info('attempt', fields);
   recordAttemptMetrics(deps, delivery, result, decision, now);
 
-  const pending = effects(deps, { delivery, endpoint, plan, result, decision, attemptNumber: message.attempt, finalReason: state.finalReason, now });
-  if (pending !== undefined) await pending;
+  tallyAttempt(plan.tally, decision.kind === 'delivered', now);
+  if (decision.kind === 'retry') {
+    return sendNext(deps, item, delivery, message.attempt + 1, decision.at, now, false);
+  }
+  if (decision.kind === 'dead') {
+    await deadLetter(deps, delivery, endpoint, state.finalReason ?? decision.detail, now, message.attempt, result);
+  }
+  if (decision.kind === 'canceled' && decision.disableEndpoint) {
+    await guarded(
+      deps,
+      delivery.id,
+      'disabling the endpoint',
+      disableEndpoint(deps, endpoint, `the retry policy disables the endpoint on this answer (${decision.detail})`, now),
+    );
+  }
   return 'done';
 }
 
+/**
 /**
  * The metrics of one saved attempt: its latency, its failure class when it failed, and how the delivery ended
  * when it did (delivered with its publish-to-delivery latency, or canceled; dead is counted where every dead
@@ -189,6 +250,34 @@ function recordAttemptMetrics(deps: DeliverDeps, delivery: Delivery, result: Sen
     metrics.latency(LATENCY_METRICS.delivery, now - delivery.createdAt);
   } else if (decision.kind === 'canceled') {
     metrics.count(COUNT_METRICS.canceled);
+  }
+}
+
+/**
+ * Sends the message of attempt `attempt` for `at`: with the batch's send when the worker runs a batch, else now.
+ * A failure to send (or schedule) fails the record, so its message comes back and the retry is sent again.
+ */
+async function sendNext(
+  deps: DeliverDeps,
+  item: WorkItem,
+  delivery: Delivery,
+  attempt: number,
+  at: number,
+  now: number,
+  redelivery: boolean,
+  /** Always through the queue (a look again after a lease), never the Scheduler. */
+  queueOnly = false,
+): Promise<ItemResult> {
+  try {
+    await scheduleRetry(deps, delivery, attempt, at, now, redelivery, item.sendLater, queueOnly);
+    return 'done';
+  } catch (error) {
+    deps.log.error('the next attempt could not be sent; the message will come back to send it again', {
+      deliveryId: delivery.id,
+      attempt,
+      error: errorText(error),
+    });
+    return 'failed';
   }
 }
 
@@ -231,12 +320,12 @@ async function transitionWithoutAttempt(deps: DeliverDeps, transition: DeliveryT
   return true;
 }
 
-async function park(deps: DeliverDeps, delivery: Delivery, endpoint: Endpoint, policy: RetryPolicy): Promise<void> {
+async function park(deps: DeliverDeps, delivery: Delivery, stored: boolean, endpoint: Endpoint, policy: RetryPolicy): Promise<void> {
   const now = deps.clock.now();
   const deadline = delivery.roundStartedAt + policy.maxAgeSeconds * 1000;
   if (now >= deadline) {
     const reason = `expired: the endpoint is disabled (${endpoint.disabledReason ?? 'no reason given'}) and the delivery reached its maximum age`;
-    if (await transitionWithoutAttempt(deps, { delivery, status: 'dead', finalReason: reason, now })) {
+    if (await transitionWithoutAttempt(deps, { delivery, stored, status: 'dead', finalReason: reason, longWait: false, now })) {
       await deadLetter(deps, delivery, endpoint, reason, now);
     }
     return;
@@ -244,50 +333,14 @@ async function park(deps: DeliverDeps, delivery: Delivery, endpoint: Endpoint, p
   const nextAttemptAt = Math.min(now + deps.settings.disabledRecheckSeconds * 1000, deadline);
   await transitionWithoutAttempt(deps, {
     delivery,
+    stored,
     status: delivery.status,
     nextAttemptAt,
+    // No message waits for the recheck: the sweep finds it in the index when it is due.
+    longWait: true,
     ...(delivery.finalReason === undefined ? {} : { finalReason: delivery.finalReason }),
     now,
   });
-}
-
-interface EffectInput {
-  readonly delivery: Delivery;
-  readonly endpoint: Endpoint;
-  readonly plan: EndpointPlan;
-  readonly result: SendResult;
-  readonly decision: Decision;
-  readonly attemptNumber: number;
-  readonly finalReason: string | undefined;
-  readonly now: number;
-}
-
-/**
- * The effects of a saved attempt, or `undefined` when there are none: a delivered attempt to an
- * endpoint whose health needs no write, the common case, costs no promise.
- */
-function effects(deps: DeliverDeps, input: EffectInput): Promise<void> | undefined {
-  if (input.decision.kind === 'delivered' && !successWriteNeeded(input.endpoint, input.plan, input.now)) return undefined;
-  return allEffects(deps, input);
-}
-
-async function allEffects(deps: DeliverDeps, input: EffectInput): Promise<void> {
-  const { delivery, endpoint, plan, decision, attemptNumber, now } = input;
-  if (decision.kind === 'retry') {
-    await guarded(deps, delivery.id, 'scheduling the retry', scheduleRetry(deps, delivery, attemptNumber + 1, decision.at, now));
-  }
-  if (decision.kind === 'dead') {
-    await deadLetter(deps, delivery, endpoint, input.finalReason ?? decision.detail, now, attemptNumber, input.result);
-  }
-  await guarded(deps, delivery.id, 'updating endpoint health', updateHealth(deps, endpoint, plan, decision, now));
-  if (decision.kind === 'canceled' && decision.disableEndpoint) {
-    await guarded(
-      deps,
-      delivery.id,
-      'disabling the endpoint',
-      disable(deps, endpoint, `the retry policy disables the endpoint on this answer (${decision.detail})`, now),
-    );
-  }
 }
 
 /** Waits for an effect that runs after the attempt was saved; its failure is logged, not thrown. */
@@ -299,13 +352,25 @@ async function guarded(deps: DeliverDeps, deliveryId: string, what: string, effe
   }
 }
 
-/** Sends attempt `attempt` back to the queue with a message timer when due soon enough, else schedules it. */
-async function scheduleRetry(deps: DeliverDeps, delivery: Delivery, attempt: number, at: number, now: number): Promise<void> {
-  const message: DeliveryMessage = { deliveryId: delivery.id, attempt };
-  const delaySeconds = Math.max(0, Math.ceil((at - now) / 1000));
-  const short = Math.min(deps.settings.shortDelaySeconds, SQS_MAX_DELAY_SECONDS);
-  if (short > 0 && delaySeconds <= short) {
-    await deps.queue.send([{ message, groupId: delivery.endpointId, delaySeconds }]);
+/**
+ * Sends attempt `attempt` back to the queue with a message timer when due soon enough (through `sendLater` when
+ * the batch collects its sends), else schedules it under its deterministic name.
+ */
+async function scheduleRetry(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  attempt: number,
+  at: number,
+  now: number,
+  redelivery: boolean,
+  sendLater?: (message: QueuedDelivery) => void,
+  queueOnly = false,
+): Promise<void> {
+  const message: DeliveryMessage = redelivery ? { deliveryId: delivery.id, attempt, redelivery: true } : { deliveryId: delivery.id, attempt };
+  if (queueOnly || !isLongWait(deps, at, now)) {
+    const queued: QueuedDelivery = { message, groupId: delivery.endpointId, delaySeconds: Math.max(0, Math.ceil((at - now) / 1000)) };
+    if (sendLater !== undefined) sendLater(queued);
+    else await deps.queue.send([queued]);
   } else {
     await deps.scheduler.scheduleAt(scheduleName(delivery.id, attempt), at, message);
   }
@@ -346,74 +411,3 @@ async function deadLetter(
   await reportDeadLetter(deps, record, now);
 }
 
-/**
- * Endpoint health. A success ends the failing streak (written only when there was one, or to
- * refresh `lastSuccessAt` at most once a minute, so a busy healthy endpoint is not a write hot spot).
- * A failure extends the streak, and an endpoint whose streak is older than `disableAfterSeconds` is
- * disabled, as Svix does: a receiver that has been failing for days is gone or broken, and
- * retrying its traffic forever only grows the dead-letter queue. A policy with `autoDisable: false`
- * (Virtuous's: "leave the subscription active ... and recover automatically") keeps it enabled. The disable is conditioned on the
- * streak, so a success in between wins, and it alerts once.
- *
- * The endpoint is the one loaded for the batch, so within a batch the decision also looks at the
- * batch's own writes: once a success was written, further successes of the batch write nothing
- * (the streak is ended and `lastSuccessAt` fresh) until a failure of the batch starts a new streak.
- * Without that, every record of a batch that loaded a stale endpoint would write the same refresh.
- */
-async function updateHealth(deps: DeliverDeps, endpoint: Endpoint, plan: EndpointPlan, decision: Decision, now: number): Promise<void> {
-  if (decision.kind === 'delivered') {
-    const previous = plan.lastHealthWrite;
-    if (successWriteNeeded(endpoint, plan, now)) {
-      plan.lastHealthWrite = 'success';
-      try {
-        await deps.store.recordEndpointSuccess(endpoint.id, now);
-      } catch (error) {
-        // Not written: a later success of the batch tries again.
-        if (plan.lastHealthWrite === 'success') plan.lastHealthWrite = previous;
-        throw error;
-      }
-    }
-    return;
-  }
-  plan.lastHealthWrite = 'failure';
-  const updated = await deps.store.recordEndpointFailure(endpoint.id, now);
-  const since = updated?.health.failingSince;
-  if (updated === undefined || updated.disabled || since === undefined || !plan.policy.autoDisable) return;
-  const limitMs = deps.settings.disableAfterSeconds * 1000;
-  if (now - since < limitMs) return;
-  const reason =
-    `failing since ${new Date(since).toISOString()} with no successful delivery ` +
-    `(${updated.health.consecutiveFailures} failed attempts in a row; the limit is ${Math.round(deps.settings.disableAfterSeconds / 3600)} h)`;
-  await disable(deps, updated, reason, now, since);
-}
-
-/** Whether a success must be written: see {@link updateHealth}. */
-function successWriteNeeded(endpoint: Endpoint, plan: EndpointPlan, now: number): boolean {
-  const previous = plan.lastHealthWrite;
-  if (previous !== undefined) return previous === 'failure';
-  const h = endpoint.health;
-  const stale = h.lastSuccessAt === undefined || now - h.lastSuccessAt >= HEALTH_SUCCESS_REFRESH_MS;
-  return h.consecutiveFailures > 0 || h.failingSince !== undefined || stale;
-}
-
-async function disable(deps: DeliverDeps, endpoint: Endpoint, reason: string, now: number, failingSince?: number): Promise<void> {
-  const changed = await deps.store.disableEndpoint({
-    endpointId: endpoint.id,
-    reason,
-    now,
-    ...(failingSince === undefined ? {} : { failingSince }),
-  });
-  if (!changed) return;
-  deps.log.warn('endpoint disabled', { endpointId: endpoint.id, reason });
-  const alert = endpointDisabledAlert(endpoint, reason);
-  await Promise.all([
-    deps.alerts
-      .publish(alert.subject, alert.message)
-      .catch((error: unknown) => deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) })),
-    deps.operational
-      .emit({ type: 'endpoint.disabled', data: { endpointId: endpoint.id, url: displayUrl(endpoint.url), tenant: endpoint.tenant, reason } })
-      .catch((error: unknown) =>
-        deps.log.error('operational webhook failed', { endpointId: endpoint.id, type: 'endpoint.disabled', error: errorText(error) }),
-      ),
-  ]);
-}

@@ -3,10 +3,12 @@
  * reads, then deliver with bounded concurrency and report which records must come back.
  */
 import type { DeliveryMessage } from '../../core/model';
+import type { QueuedDelivery } from '../../ports';
 import { BatchScope } from './batch-scope';
 import { deliverOne, effectiveTimeoutMs, type ItemResult, type WorkItem } from './deliver-one';
 import { LATENCY_METRICS } from '../../ports/metrics';
 import { errorText, type DeliverDeps } from './deps';
+import { flushHealth } from './health';
 
 /** Time an attempt needs after its HTTP timeout to be recorded and its effects carried out. */
 export const FINISH_MARGIN_MS = 5000;
@@ -14,8 +16,11 @@ export const FINISH_MARGIN_MS = 5000;
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
-  /** SQS system attributes; `SentTimestamp` (epoch ms as a string) gives the queue age metric. */
-  readonly attributes?: { readonly SentTimestamp?: string };
+  /**
+   * SQS system attributes: `SentTimestamp` (epoch ms as a string) gives the queue age metric;
+   * `ApproximateReceiveCount` above 1 means the message may have been handled before.
+   */
+  readonly attributes?: { readonly SentTimestamp?: string; readonly ApproximateReceiveCount?: string };
 }
 
 export interface BatchOptions {
@@ -37,10 +42,10 @@ export function parseDeliveryMessage(body: string): DeliveryMessage | undefined 
     return undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const { deliveryId, attempt } = value as Record<string, unknown>;
+  const { deliveryId, attempt, redelivery } = value as Record<string, unknown>;
   if (typeof deliveryId !== 'string' || deliveryId.length === 0 || deliveryId.length > 200) return undefined;
   if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
-  return { deliveryId, attempt };
+  return redelivery === true ? { deliveryId, attempt, redelivery: true } : { deliveryId, attempt };
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
@@ -62,13 +67,15 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
  *
  * - A body that is not a DeliveryMessage cannot succeed on any retry: it is logged and acknowledged
  *   (kept back it would only come round again until the redrive policy moved it).
- * - The deliveries, endpoints and events of the whole batch are read in batched, strongly consistent
- *   reads. If that fails, the error propagates and the whole batch comes back: nothing is
- *   acknowledged by accident.
+ * - The events, endpoints and (unless the message is a fresh first attempt) deliveries of the whole
+ *   batch are read in batched, strongly consistent reads. If that fails, the error propagates and
+ *   the whole batch comes back: nothing is acknowledged by accident.
  * - Records are then delivered with at most `concurrency` in flight. A record whose state could not
  *   be saved, or whose processing threw, is reported as failed, alone; the others are acknowledged.
  *   What records of one endpoint or event share (policy, headers, signing keys, envelope, health
- *   writes) is worked out once for the batch (see batch-scope.ts).
+ *   tally) is worked out once for the batch (see batch-scope.ts).
+ * - The retries of the batch's records are sent together once every record ran (a record whose retry
+ *   could not be sent is failed), and each endpoint's health is written once.
  * - A record that could no longer finish within the invocation's remaining time (its timeout plus
  *   {@link FINISH_MARGIN_MS}) is not started and is reported as failed, so it comes back untouched.
  */
@@ -90,13 +97,18 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
   }
   if (parsed.length === 0) return { failedMessageIds: [] };
 
-  const loaded = await deps.store.load(parsed.map((p) => p.message.deliveryId));
+  const work = parsed.map(({ record, message }) => {
+    const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+    const mayDuplicate = message.redelivery === true || received > 1;
+    // A fresh first attempt needs no read of its delivery: nothing can have happened to it yet.
+    return { record, message, mayDuplicate, returned: received > 1, readDelivery: mayDuplicate || message.attempt > 1 };
+  });
+  const loaded = await deps.store.load(work.map((w) => ({ deliveryId: w.message.deliveryId, readDelivery: w.readDelivery })));
   const scope = new BatchScope();
+  const outbox: { index: number; message: QueuedDelivery }[] = [];
 
-  const results = await mapWithConcurrency(parsed, deps.settings.concurrency, async ({ record, message }): Promise<ItemResult> => {
-    const delivery = loaded.deliveries.get(message.deliveryId);
-    const endpoint = delivery === undefined ? undefined : loaded.endpoints.get(delivery.endpointId);
-    const event = delivery === undefined ? undefined : loaded.events.get(delivery.eventId);
+  const results = await mapWithConcurrency(work, deps.settings.concurrency, async ({ record, message, mayDuplicate, returned }, index): Promise<ItemResult> => {
+    const { delivery, stored, endpoint, event } = loaded.get(message.deliveryId) ?? { stored: false };
     if (options.remainingTimeMs !== undefined) {
       const needed = (endpoint === undefined ? 0 : effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs)) + FINISH_MARGIN_MS;
       if (options.remainingTimeMs() < needed) {
@@ -104,7 +116,13 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
         return 'failed';
       }
     }
-    const item: { -readonly [K in keyof WorkItem]: WorkItem[K] } = { message };
+    const item: { -readonly [K in keyof WorkItem]: WorkItem[K] } = {
+      message,
+      mayDuplicate,
+      returned,
+      stored,
+      sendLater: (queued) => outbox.push({ index, message: queued }),
+    };
     if (delivery !== undefined) item.delivery = delivery;
     if (endpoint !== undefined) item.endpoint = endpoint;
     if (event !== undefined) item.event = event;
@@ -116,5 +134,17 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
     }
   });
 
-  return { failedMessageIds: parsed.filter((_, i) => results[i] === 'failed').map((p) => p.record.messageId) };
+  // The batch's retries go out in one send, before any record is acknowledged: a record whose retry could not be
+  // sent comes back, finds its attempt saved, and sends the retry again.
+  if (outbox.length > 0) {
+    try {
+      await deps.queue.send(outbox.map((o) => o.message));
+    } catch (error) {
+      deps.log.error('the batch\'s retries could not be sent; their records will come back', { count: outbox.length, error: errorText(error) });
+      for (const o of outbox) results[o.index] = 'failed';
+    }
+  }
+  await flushHealth(deps, scope);
+
+  return { failedMessageIds: work.filter((_, i) => results[i] === 'failed').map((w) => w.record.messageId) };
 }

@@ -105,6 +105,12 @@ describe('scoped API keys', () => {
       await drainDeliveryQueue(env);
       return res;
     },
+    'POST /v1/events/batch': async (tenant, api) => {
+      const name = tenantName(tenant);
+      const res = await api.post('/v1/events/batch', { events: [{ type: 'matrix.batch', data: {}, ...(name === undefined ? {} : { tenant: name }) }] });
+      await drainDeliveryQueue(env);
+      return res;
+    },
     'GET /v1/events/{id}': async (tenant, api) => api.get(`/v1/events/${(await eventOf(tenant)).eventId}`),
     'GET /v1/deliveries': (_tenant, api) => api.get('/v1/deliveries', { status: 'dead' }),
     'GET /v1/deliveries/{id}': async (tenant, api) => api.get(`/v1/deliveries/${(await eventOf(tenant)).deliveryId}`),
@@ -137,7 +143,7 @@ describe('scoped API keys', () => {
     for (const [route, rule] of Object.entries(ROUTE_ACCESS)) {
       if (route === 'GET /health' || route === 'GET /v1/openapi.json') expect(rule.scope).toBe('public');
       else if (route.startsWith('GET ') && !route.includes('/v1/keys')) expect(rule.scope, route).toBe('read');
-      else if (route === 'POST /v1/events') expect(rule.scope).toBe('publish');
+      else if (route === 'POST /v1/events' || route === 'POST /v1/events/batch') expect(rule.scope).toBe('publish');
       else expect(rule.scope, route).toBe('admin');
     }
   });

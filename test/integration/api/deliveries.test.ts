@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { attemptToItem, deliveryToItem, expiresAt, itemToDelivery, keys } from '../../../lambdas/adapters/dynamo/schema';
+import { deliveryKey, readDelivery, readDeliveryItem, writeDelivery } from '../../support/store-items';
 import type { Attempt, Delivery } from '../../../lambdas/core/model';
 import { drainDeliveryQueue, useTestApi } from '../../support/api-events';
 
@@ -29,30 +29,28 @@ describe('delivery routes: read, retry, recover, lists', () => {
     return res.body.deliveries.find((d: { endpointId: string }) => d.endpointId === endpointId).id;
   }
 
+  /** The delivery as stored (pending from its event while it has no item). */
   async function stored(id: string): Promise<Delivery> {
-    const out = await h.env.clients.doc.send(new GetCommand({ TableName: h.env.resources.tableName, Key: keys.delivery(id) }));
-    return itemToDelivery(out.Item!);
+    const { attempts: _a, ...delivery } = await readDelivery(h.env, id);
+    return delivery;
   }
 
   async function storedItem(id: string): Promise<Record<string, unknown>> {
-    const out = await h.env.clients.doc.send(new GetCommand({ TableName: h.env.resources.tableName, Key: keys.delivery(id) }));
-    return out.Item!;
+    return (await readDeliveryItem(h.env, id))!;
   }
 
-  /** Writes a delivery state the way the deliver worker does (through the shared schema). */
+  /** Writes a delivery state the way the deliver worker does (through the shared schema), keeping its attempts. */
   async function setState(id: string, change: Partial<Delivery>): Promise<Delivery> {
-    const { nextAttemptAt: _n, finalReason: _f, ...current } = await stored(id);
+    const { nextAttemptAt: _n, finalReason: _f, lastOutcome: _l, ...current } = await readDelivery(h.env, id);
     const next = { ...current, ...change } as Delivery;
-    await h.env.clients.doc.send(
-      new PutCommand({ TableName: h.env.resources.tableName, Item: deliveryToItem(next, expiresAt(next.createdAt, 30)) }),
-    );
+    await writeDelivery(h.env, next);
     return next;
   }
 
+  /** Appends an attempt to its stored delivery, as the worker's commit does. */
   async function addAttempt(attempt: Attempt): Promise<void> {
-    await h.env.clients.doc.send(
-      new PutCommand({ TableName: h.env.resources.tableName, Item: attemptToItem(attempt, expiresAt(attempt.startedAt, 30)) }),
-    );
+    const delivery = await readDelivery(h.env, attempt.deliveryId);
+    await writeDelivery(h.env, delivery, [...(delivery.attempts ?? []), attempt]);
   }
 
   it('GET /v1/deliveries/{id} returns the delivery with every attempt, oldest first', async () => {
@@ -138,11 +136,18 @@ describe('delivery routes: read, retry, recover, lists', () => {
     await setState(id, {
       status: 'dead',
       attemptCount: 8,
-      lastOutcome: { kind: 'http', status: 500 },
       finalReason: '8 of 8 attempts made',
       updatedAt: START + 60 * MINUTE,
     });
-    expect((await storedItem(id)).gsi3pk).toBe('DEAD');
+    await addAttempt({
+      deliveryId: id,
+      number: 8,
+      startedAt: START + 60 * MINUTE,
+      latencyMs: 10,
+      outcome: { kind: 'http', status: 500 },
+      next: { kind: 'dead', reason: 'exhausted', detail: '8 of 8 attempts made' },
+    });
+    expect(String((await storedItem(id)).gsi3pk)).toMatch(/^DEAD#[0-7]$/);
     clock.time = START + 90 * MINUTE;
 
     const res = await h.t.api.post(`/v1/deliveries/${id}/retry`);
@@ -160,17 +165,21 @@ describe('delivery routes: read, retry, recover, lists', () => {
     });
     const item = await storedItem(id);
     expect(item.finalReason).toBeUndefined();
-    expect(String(item.gsi3pk)).toMatch(/^DUE#[0-7]$/);
-    expect(item.gsi2pk).toBe(`EPDLV#${ep}#pending`);
-    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 9 }]);
-    expect(h.t.queue.sent.at(-1)).toEqual([{ message: { deliveryId: id, attempt: 9 }, groupId: ep }]);
+    // Indexed as a wait until its next attempt is made, so the sweep re-enqueues it if the message is lost.
+    expect(String(item.gsi2pk)).toMatch(/^WAIT#[0-7]$/);
+    expect(item.gsi3pk).toBeUndefined();
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 9, redelivery: true }]);
+    expect(h.t.queue.sent.at(-1)).toEqual([{ message: { deliveryId: id, attempt: 9, redelivery: true }, groupId: ep }]);
+
+    // The new round keeps the attempts made so far.
+    expect((await h.t.api.get(`/v1/deliveries/${id}`)).body.attempts).toHaveLength(1);
 
     // Pending already: queued again as it is (safe to repeat after a 503), no new round.
     clock.advance(MINUTE);
     const again = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(again.status).toBe(202);
     expect((await stored(id)).roundStartedAt).toBe(START + 90 * MINUTE);
-    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 9 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 9, redelivery: true }]);
   });
 
   it('retries a delivered one on purpose, refuses one whose endpoint is gone, and 404s an unknown one', async () => {
@@ -184,12 +193,14 @@ describe('delivery routes: read, retry, recover, lists', () => {
 
     const res = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(res.status).toBe(202);
-    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 2 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 2, redelivery: true }]);
 
     expect((await h.t.api.delete(`/v1/endpoints/${gone}`)).status).toBe(200);
     const refused = await h.t.api.post(`/v1/deliveries/${orphan}/retry`);
     expect(refused.status).toBe(409);
-    expect((await stored(orphan)).status).toBe('canceled');
+    // Not attempted yet, so nothing was stored to cancel: its queued first attempt finds the endpoint gone and
+    // cancels it (the deliver tests cover that).
+    expect((await stored(orphan)).status).toBe('pending');
     expect((await h.t.api.post('/v1/deliveries/dlv_missing/retry')).status).toBe(404);
     expect(await drainDeliveryQueue(h.env)).toEqual([]);
   });
@@ -209,7 +220,7 @@ describe('delivery routes: read, retry, recover, lists', () => {
 
     const again = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(again.status).toBe(202);
-    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 4 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 4, redelivery: true }]);
   });
 
   it('refuses to start a round while a worker holds the delivery (an attempt in flight), and starts it after', async () => {
@@ -222,7 +233,7 @@ describe('delivery routes: read, retry, recover, lists', () => {
     await h.env.clients.doc.send(
       new UpdateCommand({
         TableName: h.env.resources.tableName,
-        Key: keys.delivery(id),
+        Key: await deliveryKey(h.env, id),
         UpdateExpression: 'SET leaseUntil = :l',
         ExpressionAttributeValues: { ':l': clock.now() + 20_000 },
       }),
@@ -239,7 +250,7 @@ describe('delivery routes: read, retry, recover, lists', () => {
     clock.advance(20_001);
     const res = await h.t.api.post(`/v1/deliveries/${id}/retry`);
     expect(res.status).toBe(202);
-    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 2 }]);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: id, attempt: 2, redelivery: true }]);
   });
 
   it('recovers every failed delivery of an endpoint created since a time', async () => {
@@ -271,9 +282,9 @@ describe('delivery routes: read, retry, recover, lists', () => {
     const queued = await drainDeliveryQueue(h.env);
     expect(queued.sort((a, b) => a.deliveryId.localeCompare(b.deliveryId))).toEqual(
       [
-        { deliveryId: dead, attempt: 9 },
-        { deliveryId: canceled, attempt: 2 },
-        { deliveryId: retrying, attempt: 3 },
+        { deliveryId: dead, attempt: 9, redelivery: true },
+        { deliveryId: canceled, attempt: 2, redelivery: true },
+        { deliveryId: retrying, attempt: 3, redelivery: true },
       ].sort((a, b) => a.deliveryId.localeCompare(b.deliveryId)),
     );
     for (const id of [dead, canceled, retrying]) {
@@ -301,8 +312,13 @@ describe('delivery routes: read, retry, recover, lists', () => {
     const ep = await endpoint(tenant);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await publish(tenant, ep));
+    // A delivery is listed from its first write (an attempt, a park, a redelivery); the others wait as pending items.
+    for (const i of [0, 2, 4]) await setState(ids[i]!, {});
     await setState(ids[1]!, { status: 'dead', attemptCount: 8, finalReason: 'exhausted' });
     await setState(ids[3]!, { status: 'dead', attemptCount: 8, finalReason: 'exhausted' });
+    // Not attempted yet: no item, not listed (its event shows it pending).
+    const unattempted = await publish(tenant, ep);
+    expect((await h.t.api.get(`/v1/deliveries/${unattempted}`)).body).toMatchObject({ status: 'pending', attempts: [] });
 
     const all: string[] = [];
     let cursor: string | null = null;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { readDelivery, readDeliveryItem, writeDelivery } from '../../support/store-items';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../../lambdas/adapters/dynamo/schema';
-import type { SigningSecret } from '../../../lambdas/core/model';
+import type { Delivery, SigningSecret } from '../../../lambdas/core/model';
 import { activeSecrets } from '../../../lambdas/core/signing';
 import { sealContext } from '../../../lambdas/use-cases/endpoint-secrets';
 import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
@@ -358,33 +359,22 @@ describe('endpoint management routes', () => {
     expect(t.logger.text()).not.toContain('whsec_');
   });
 
-  it('deletes an endpoint after canceling its pending and retrying deliveries', async () => {
+  it('deletes an endpoint after canceling its stored waiting deliveries', async () => {
     const tenant = newTenant();
     const ep = await create({ tenant });
     const other = await create({ tenant });
     const e1 = await t.api.post('/v1/events', { type: 'a.one', data: {}, tenant });
     const e2 = await t.api.post('/v1/events', { type: 'a.two', data: {}, tenant });
     const e3 = await t.api.post('/v1/events', { type: 'a.three', data: {}, tenant });
+    const e0 = await t.api.post('/v1/events', { type: 'a.zero', data: {}, tenant });
     const mine = (res: { body: { deliveries: { id: string; endpointId: string }[] } }) => res.body.deliveries.find((d) => d.endpointId === ep.id)!.id;
-    // The worker's view: e2's delivery failed once and waits for a retry, e3's was delivered.
-    await env.clients.doc.send(
-      new UpdateCommand({
-        TableName: env.resources.tableName,
-        Key: keys.delivery(mine(e2)),
-        UpdateExpression: 'SET #s = :s, gsi2pk = :g2, attemptCount = :one',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'retrying', ':g2': `EPDLV#${ep.id}#retrying`, ':one': 1 },
-      }),
-    );
-    await env.clients.doc.send(
-      new UpdateCommand({
-        TableName: env.resources.tableName,
-        Key: keys.delivery(mine(e3)),
-        UpdateExpression: 'SET #s = :s, gsi2pk = :g2, attemptCount = :one REMOVE nextAttemptAt, gsi3pk, gsi3sk',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'delivered', ':g2': `EPDLV#${ep.id}#delivered`, ':one': 1 },
-      }),
-    );
+    // The worker's view: e1's delivery waits for a recheck (pending, stored), e2's failed once and waits for a
+    // retry, e3's was delivered; e0's was never attempted (no item).
+    const write = async (res: Parameters<typeof mine>[0], change: Partial<Delivery>) =>
+      writeDelivery(env, { ...(await readDelivery(env, mine(res))), ...change } as Delivery);
+    await write(e1, { nextAttemptAt: clock.now() + 3_600_000 });
+    await write(e2, { status: 'retrying', attemptCount: 1, nextAttemptAt: clock.now() + 60_000 });
+    await write(e3, { status: 'delivered', attemptCount: 1 });
     clock.advance(1000);
 
     const res = await t.api.delete(`/v1/endpoints/${ep.id}`);
@@ -392,18 +382,22 @@ describe('endpoint management routes', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: ep.id, deleted: true, canceledDeliveries: 2 });
     expect((await t.api.get(`/v1/endpoints/${ep.id}`)).status).toBe(404);
-    const delivery = async (id: string) =>
-      (await env.clients.doc.send(new GetCommand({ TableName: env.resources.tableName, Key: keys.delivery(id) }))).Item!;
+    const delivery = async (id: string) => (await readDeliveryItem(env, id))!;
     for (const id of [mine(e1), mine(e2)]) {
       const d = await delivery(id);
-      expect(d).toMatchObject({ status: 'canceled', finalReason: 'endpoint deleted', gsi2pk: `EPDLV#${ep.id}#canceled`, updatedAt: clock.now() });
+      expect(d).toMatchObject({ status: 'canceled', finalReason: 'endpoint deleted', updatedAt: clock.now() });
+      expect(d.gsi2pk).toBeUndefined();
       expect(d.gsi3pk).toBeUndefined();
       expect(d.nextAttemptAt).toBeUndefined();
     }
     expect((await delivery(mine(e3))).status).toBe('delivered');
-    // The other endpoint's deliveries are untouched.
-    const others = (await t.api.get(`/v1/endpoints/${other.id}/deliveries`)).body.data;
-    expect(others.map((d: { status: string }) => d.status)).toEqual(['pending', 'pending', 'pending']);
+    // Never attempted: nothing stored to cancel; its queued first attempt finds the endpoint gone and cancels it.
+    expect(await readDeliveryItem(env, mine(e0))).toBeUndefined();
+    // The other endpoint's deliveries are untouched (and, not attempted yet, not stored).
+    for (const res of [e1, e2, e3, e0]) {
+      const theirs = res.body.deliveries.find((d: { endpointId: string }) => d.endpointId === other.id)!.id;
+      expect(await readDeliveryItem(env, theirs)).toBeUndefined();
+    }
     const event = await t.api.get(`/v1/events/${e1.body.id}`);
     expect(event.body.deliveries.find((d: { endpointId: string }) => d.endpointId === ep.id).status).toBe('canceled');
 

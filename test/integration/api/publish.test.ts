@@ -4,6 +4,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeliveryQueue } from '../../../lambdas/adapters/sqs-delivery-queue';
 import { keys } from '../../../lambdas/adapters/dynamo/schema';
+import { idBody } from '../../../lambdas/core/ids';
+import { readDeliveryItem } from '../../support/store-items';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/emulators';
 import { createTestApi, drainDeliveryQueue, scanTable, useTestApi, type TestApi } from '../../support/api-events';
 
@@ -71,23 +73,18 @@ describe('POST /v1/events: durable intake with fan-out', () => {
       [disabled.id, 'skipped', 'endpoint disabled when the event was published'],
     ]);
 
-    // Retention: every record of the intake carries the TTL attribute.
+    // One write for the whole event: its payload and fan-out in one item, with the TTL. A pending delivery has no
+    // item before its first attempt; a skipped one is recorded (the endpoint lists show it).
     const ttl = Math.floor(publishedAt / 1000) + RETENTION_SECONDS;
-    const stored = await item(keys.event(res.body.id));
-    expect(stored?.expiresAt).toBe(ttl);
-    const pending = await item(keys.delivery(deliveries[0]!.id));
-    expect(pending).toMatchObject({
-      status: 'pending',
-      attemptCount: 0,
-      nextAttemptAt: publishedAt,
-      roundStartedAt: publishedAt,
-      roundFirstAttempt: 1,
-      expiresAt: ttl,
-    });
-    expect(String(pending?.gsi3pk)).toMatch(/^DUE#[0-7]$/);
-    const skipped = await item(keys.delivery(deliveries[2]!.id));
-    expect(skipped?.status).toBe('skipped');
+    const stored = await item(keys.event(idBody(res.body.id)));
+    expect(stored).toMatchObject({ id: res.body.id, expiresAt: ttl, fo: [{ e: prefix.id }, { e: all.id }, { e: disabled.id, s: 1 }] });
+    expect(await readDeliveryItem(h.env, deliveries[0]!.id)).toBeUndefined();
+    const skipped = await readDeliveryItem(h.env, deliveries[2]!.id);
+    expect(skipped).toMatchObject({ status: 'skipped', expiresAt: ttl });
+    expect(skipped?.gsi2pk).toBeUndefined();
     expect(skipped?.gsi3pk).toBeUndefined();
+    const listed = await h.t.api.get(`/v1/endpoints/${disabled.id}/deliveries`, { status: 'skipped' });
+    expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([deliveries[2]!.id]);
   });
 
   it('keeps tenants apart: an event reaches only endpoints of its own tenant, and an event without tenant only endpoints without one', async () => {
@@ -125,7 +122,7 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     await drainDeliveryQueue(h.env);
   });
 
-  it('returns the first answer for a repeated Idempotency-Key and creates nothing more', async () => {
+  it('returns the first answer for a repeated Idempotency-Key and creates nothing more; its deliveries are queued again as possible duplicates', async () => {
     const tenant = newTenant();
     await createEndpoint(h.t, { tenant });
     const body = { type: 'user.created', data: { a: 1, b: [1, 2] }, tenant };
@@ -147,10 +144,17 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(again.rawBody).toBe(first.rawBody);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
-    expect(h.t.queue.sent.length).toBe(sends);
-    expect(await drainDeliveryQueue(h.env)).toEqual([]);
-    const idem = await item(keys.idempotency('key-replay-1'));
-    expect(idem).toMatchObject({ state: 'complete', eventId: first.body.id, expiresAt: Math.floor(publishedAt / 1000) + RETENTION_SECONDS });
+    // The first request may have failed after storing the event: its deliveries go out again, marked, so the
+    // worker claims each and drops those already made.
+    expect(h.t.queue.sent.length).toBe(sends + 1);
+    expect(await drainDeliveryQueue(h.env)).toEqual([{ deliveryId: first.body.deliveries[0].id, attempt: 1, redelivery: true }]);
+    // The key is scoped by tenant: the event id is derived from it, and the event item is the idempotency record.
+    expect(first.body.id).toMatch(/^evt_[0-7][0-9A-Z]{25}$/);
+    const stored = await item(keys.event(idBody(first.body.id)));
+    expect(stored).toMatchObject({ idempotencyKey: 'key-replay-1', expiresAt: Math.floor(publishedAt / 1000) + RETENTION_SECONDS });
+    const otherTenant = await h.t.api.post('/v1/events', { ...body, tenant: newTenant() }, { headers: { 'idempotency-key': 'key-replay-1' } });
+    expect(otherTenant.status).toBe(202);
+    expect(otherTenant.body.id).not.toBe(first.body.id);
   });
 
   it('uses the body id as event id and idempotency key when no header is sent', async () => {
@@ -165,7 +169,7 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
     expect(await scanTable(h.env.clients.doc, h.env.resources.tableName)).toEqual(before);
-    expect(await drainDeliveryQueue(h.env)).toHaveLength(1);
+    expect(await drainDeliveryQueue(h.env)).toHaveLength(2);
 
     const changed = await h.t.api.post('/v1/events', { id, type: 'order.paid', data: { x: 2 }, tenant });
     expect(changed.status).toBe(409);
@@ -187,7 +191,6 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     for (const body of [
       { type: 'a.b', data: { v: 2 }, tenant },
       { type: 'a.c', data: { v: 1 }, tenant },
-      { type: 'a.b', data: { v: 1 } },
     ]) {
       const res = await h.t.api.post('/v1/events', body, { headers: { 'idempotency-key': 'key-409' } });
       expect(res.status).toBe(409);
@@ -215,14 +218,13 @@ describe('POST /v1/events: durable intake with fan-out', () => {
       details: [],
     });
     expect(await drainDeliveryQueue(h.env)).toEqual([]);
-    const idem = await item(keys.idempotency('key-resume'));
-    expect(idem?.state).toBe('pending');
-    const eventId = idem?.eventId as string;
+    // The event is stored (its key taken), its deliveries not queued.
+    const events = (await scanTable(h.env.clients.doc, h.env.resources.tableName)).filter((i) => i.entity === 'event' && i.idempotencyKey === 'key-resume' && i.tenant === tenant);
+    expect(events).toHaveLength(1);
+    const eventId = events[0]!.id as string;
     const deliveriesOf = async () =>
       (await scanTable(h.env.clients.doc, h.env.resources.tableName)).filter((i) => i.entity === 'delivery' && i.eventId === eventId);
-    const storedBefore = await deliveriesOf();
-    expect(storedBefore.map((d) => d.endpointId).sort()).toEqual([ep1.id, ep2.id].sort());
-    expect(storedBefore.every((d) => d.status === 'pending' && d.nextAttemptAt === publishedAt)).toBe(true);
+    expect(await deliveriesOf()).toEqual([]);
 
     clock.advance(2000);
     const resumed = await h.t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
@@ -230,15 +232,25 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(resumed.status).toBe(202);
     expect(resumed.body.id).toBe(eventId);
     expect(resumed.body.createdAt).toBe(new Date(publishedAt).toISOString());
-    expect(resumed.body.deliveries.map((d: { id: string }) => d.id).sort()).toEqual(storedBefore.map((d) => d.id).sort());
-    expect(await deliveriesOf()).toHaveLength(2);
+    const ids = resumed.body.deliveries.map((d: { id: string }) => d.id).sort();
+    expect(resumed.body.deliveries.map((d: { endpointId: string }) => d.endpointId).sort()).toEqual([ep1.id, ep2.id].sort());
     const queued = await drainDeliveryQueue(h.env);
-    expect(queued.map((m) => m.deliveryId).sort()).toEqual(storedBefore.map((d) => d.id as string).sort());
-    expect((await item(keys.idempotency('key-resume')))?.state).toBe('complete');
+    expect(queued.map((m) => m.deliveryId).sort()).toEqual(ids);
+    expect(queued.every((m) => m.redelivery === true && m.attempt === 1)).toBe(true);
+    expect(await deliveriesOf()).toEqual([]);
 
     const replay = await h.t.api.post('/v1/events', { type: 'x.y', data: { n: 1 }, tenant }, { headers: { 'idempotency-key': 'key-resume' } });
     expect(replay.rawBody).toBe(resumed.rawBody);
-    expect(await drainDeliveryQueue(h.env)).toEqual([]);
+  });
+
+  it('answers 503 without a key when the enqueue fails, and removes the event it stored (the retry makes a new one)', async () => {
+    const tenant = newTenant();
+    await createEndpoint(h.t, { tenant });
+    h.t.queue.failNext(1);
+    const failed = await h.t.api.post('/v1/events', { type: 'x.z', data: { n: 1 }, tenant });
+    expect(failed.status).toBe(503);
+    const events = (await scanTable(h.env.clients.doc, h.env.resources.tableName)).filter((i) => i.entity === 'event' && i.tenant === tenant);
+    expect(events).toEqual([]);
   });
 
   it('fans out to 25 endpoints with batched SQS sends', async () => {

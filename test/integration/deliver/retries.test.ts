@@ -24,9 +24,10 @@ describe('deliver handler: retries', () => {
   });
 
   const hook = (path: string) => world.receiver.url(path);
+  /** A copy of a message as Herald sends a possible duplicate (the sweep, a manual retry): the worker claims first. */
   const enqueue = (deliveryId: string, attempt: number) =>
     world.env.clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: world.env.resources.deliveryQueueUrl, MessageBody: JSON.stringify({ deliveryId, attempt }) }),
+      new SendMessageCommand({ QueueUrl: world.env.resources.deliveryQueueUrl, MessageBody: JSON.stringify({ deliveryId, attempt, redelivery: true }) }),
     );
   const getSchedule = (name: string) =>
     world.schedulerClient.send(new GetScheduleCommand({ Name: name, GroupName: world.env.resources.scheduleGroup }));
@@ -169,22 +170,36 @@ describe('deliver handler: retries', () => {
     expect(world.logs.some((l) => l.message === 'delivery already final; message dropped' && l.fields?.deliveryId === delivery.id)).toBe(true);
   });
 
-  it('a stale copy of an earlier attempt is dropped while the retry is pending', async () => {
+  it('a copy of an earlier attempt makes no POST while the retry is pending; the same message coming back sends the saved retry again', async () => {
     const handler = world.handler(world.deps());
     world.receiver.on('/stale', () => ({ status: 500 }));
     const { delivery } = await world.seed({ endpoint: { url: hook('/stale'), retryPolicy: { delays: ['10m'] } } });
-    await world.pump(handler, 1);
+    const first = await world.receive(1);
+    await handler(world.toEvent(first), lambdaContext('deliver', 60_000));
+    expect(await world.delivery(delivery.id)).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    expect(await world.delayedCount()).toBe(1);
+
+    // Another copy (a redelivery) of attempt 1: stale, dropped.
     await enqueue(delivery.id, 1);
     await world.pump(handler, 1);
+    expect(world.logs.some((l) => l.message === 'stale message; dropped')).toBe(true);
+    expect(await world.delayedCount()).toBe(1);
+
+    // The first message itself coming back (SQS delivers it a second time: its retry send may not have happened).
+    const again = first.map((m) => ({ ...m, Attributes: { ...m.Attributes, ApproximateReceiveCount: '2' } }));
+    expect(await handler(world.toEvent(again), lambdaContext('deliver', 60_000))).toEqual({ batchItemFailures: [] });
+    expect(world.logs.some((l) => l.message === 'attempt already made; sending its retry again')).toBe(true);
     expect(world.receiver.requestsTo('/stale')).toHaveLength(1);
     expect(await world.delivery(delivery.id)).toMatchObject({ status: 'retrying', attemptCount: 1 });
-    expect(world.logs.some((l) => l.message === 'stale message; dropped')).toBe(true);
+    // Both retry messages wait on their timer; the second is marked as a possible duplicate, so only one POSTs.
+    expect(await world.delayedCount()).toBe(2);
   });
 
   it('two copies of one message handled at the same time make one POST', async () => {
     const handler = world.handler(world.deps());
     world.receiver.on('/twice', () => ({ status: 200 }));
-    const { delivery } = await world.seed({ endpoint: { url: hook('/twice') } });
+    const { delivery } = await world.seed({ endpoint: { url: hook('/twice') }, enqueue: false });
+    await enqueue(delivery.id, 1);
     await enqueue(delivery.id, 1);
     await enqueue(delivery.id, 1);
     const messages = await world.receive(1);
@@ -203,15 +218,16 @@ describe('deliver handler: retries', () => {
   it('a running lease keeps another worker off until it expires', async () => {
     const handler = world.handler(world.deps());
     world.receiver.on('/leased', () => ({ status: 200 }));
-    const { delivery } = await world.seed({ endpoint: { url: hook('/leased') } });
+    const { delivery } = await world.seed({ endpoint: { url: hook('/leased') }, delivery: {}, enqueue: false });
     await world.env.clients.doc.send(
       new UpdateCommand({
         TableName: world.env.resources.tableName,
-        Key: keys.delivery(delivery.id),
+        Key: await world.deliveryKey(delivery.id),
         UpdateExpression: 'SET leaseUntil = :l',
         ExpressionAttributeValues: { ':l': START + 30_000 },
       }),
     );
+    await enqueue(delivery.id, 1);
     await world.pump(handler, 1);
     expect(world.receiver.requestsTo('/leased')).toEqual([]);
 
@@ -222,7 +238,7 @@ describe('deliver handler: retries', () => {
     expect(await world.delivery(delivery.id)).toMatchObject({ status: 'delivered' });
   });
 
-  it('a retry whose schedule cannot be created is acknowledged with its next attempt time saved (the sweep re-enqueues it)', async () => {
+  it('a retry whose schedule cannot be created fails its record (the message comes back), its next attempt saved and indexed for the sweep', async () => {
     const deps = world.deps({ config: { shortDelaySeconds: 0 } });
     const handler = world.handler({
       ...deps,
@@ -231,10 +247,10 @@ describe('deliver handler: retries', () => {
     world.receiver.on('/nosched', () => ({ status: 500 }));
     const { delivery } = await world.seed({ endpoint: { url: hook('/nosched'), retryPolicy: { delays: ['1h'] } } });
     const run = await world.pump(handler, 1);
-    expect(run?.response).toEqual({ batchItemFailures: [] });
+    expect(run?.response).toEqual({ batchItemFailures: [{ itemIdentifier: run!.messages[0]!.MessageId }] });
     expect(await world.delivery(delivery.id)).toMatchObject({ status: 'retrying', nextAttemptAt: START + 3_600_000 });
-    expect(await world.deliveryItem(delivery.id)).toMatchObject({ gsi3pk: expect.stringMatching(/^DUE#/), gsi3sk: expect.stringContaining('2030-01-15T13:00:00.000Z') });
-    expect(world.logs.find((l) => l.level === 'error')?.message).toBe('scheduling the retry failed after the attempt was saved');
+    expect(await world.deliveryItem(delivery.id)).toMatchObject({ gsi2pk: expect.stringMatching(/^WAIT#/), gsi2sk: expect.stringContaining('2030-01-15T13:00:00.000Z') });
+    expect(world.logs.find((l) => l.level === 'error')?.message).toBe('the next attempt could not be sent; the message will come back to send it again');
   });
 
   it('reports only the record whose state could not be saved', async () => {
@@ -256,7 +272,8 @@ describe('deliver handler: retries', () => {
     const badMessage = messages.find((m) => JSON.parse(m.Body!).deliveryId === bad.delivery.id)!;
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: badMessage.MessageId }] });
     expect((await world.delivery(good.delivery.id))!.status).toBe('delivered');
-    expect(await world.delivery(bad.delivery.id)).toMatchObject({ status: 'pending', attemptCount: 0 });
+    // Nothing of it was stored: its message comes back and it is attempted again.
+    expect(await world.delivery(bad.delivery.id)).toBeUndefined();
   });
 
   it('fails the whole batch when the batch read fails', async () => {

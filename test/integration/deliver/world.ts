@@ -6,23 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { SqsDeliveryQueue } from '../../../lambdas/adapters/sqs-delivery-queue';
-import {
-  ATTEMPT_SK_PREFIX,
-  deliveryToItem,
-  endpointToItem,
-  eventToItem,
-  expiresAt,
-  itemToAttempt,
-  itemToDelivery,
-  itemToEndpoint,
-  keys,
-} from '../../../lambdas/adapters/dynamo/schema';
+import { DynamoEventStore } from '../../../lambdas/adapters/dynamo/event-store';
+import { writeSubscriptionCopies } from '../../../lambdas/adapters/dynamo/endpoint-store';
+import { deliveryToItem, endpointToItem, eventToItem, expiresAt, itemToEndpoint, keys } from '../../../lambdas/adapters/dynamo/schema';
+import { deliveryId as deliveryIdOf, idBody, makeId, parseDeliveryId } from '../../../lambdas/core/ids';
 import { DEFAULT_CIRCUIT } from '../../../lambdas/core/circuit';
-import { makeId } from '../../../lambdas/core/ids';
 import { newDelivery, type Attempt, type Delivery, type Endpoint, type HeraldEvent } from '../../../lambdas/core/model';
 import { generateSecret } from '../../../lambdas/core/signing';
 import { buildDeliverDeps, createDeliverHandler } from '../../../lambdas/deliver/app';
@@ -80,15 +72,24 @@ export interface World {
   config(overrides?: Partial<DeliverConfig>): DeliverConfig;
   deps(options?: { config?: Partial<DeliverConfig>; settings?: Partial<DeliverSettings>; overrides?: Partial<DeliverDeps> }): DeliverDeps;
   handler(deps: DeliverDeps): Handler;
+  /**
+   * Stores an endpoint, an event fanned out to it and (with `delivery` overrides) a stored delivery item, and
+   * (unless `enqueue: false`) queues the delivery's next attempt as the intake would: a fresh message.
+   */
   seed(options?: { endpoint?: Partial<Endpoint>; event?: Partial<HeraldEvent>; delivery?: Partial<Delivery>; enqueue?: boolean }): Promise<Seeded>;
+  /** Stores (or replaces) an endpoint and its subscription copies. */
+  saveEndpoint(endpoint: Endpoint): Promise<void>;
   /** Receives (and deletes) what is visible on the delivery queue, waiting up to `waitSeconds` for the first. */
   receive(waitSeconds?: number): Promise<Message[]>;
   /** Builds the SQS event the Lambda event source mapping would pass for these messages. */
   toEvent(messages: readonly Message[]): SQSEvent;
   /** Receives from the delivery queue and runs the handler on it; `undefined` when the queue stayed empty. */
   pump(handler: Handler, waitSeconds?: number): Promise<{ messages: Message[]; response: SQSBatchResponse } | undefined>;
+  /** The stored delivery (undefined while it has no item: not attempted yet). */
   delivery(id: string): Promise<Delivery | undefined>;
   deliveryItem(id: string): Promise<Record<string, unknown> | undefined>;
+  /** The table key of a delivery (its event gives the creation time). */
+  deliveryKey(id: string): Promise<{ pk: string; sk: string }>;
   attempts(deliveryId: string): Promise<Attempt[]>;
   endpoint(id: string): Promise<Endpoint | undefined>;
   /** Messages on the delivery queue that wait for their timer. */
@@ -185,6 +186,19 @@ export async function startWorld(): Promise<World> {
     ),
   });
 
+  const events = new DynamoEventStore(env.clients.doc, table, 30);
+  const saveEndpoint = async (endpoint: Endpoint) => {
+    await env.clients.doc.send(new PutCommand({ TableName: table, Item: endpointToItem(endpoint) }));
+    await writeSubscriptionCopies(env.clients.doc, table, endpoint);
+  };
+  const deliveryKey = async (id: string) => {
+    const parsed = parseDeliveryId(id);
+    if (parsed === undefined) throw new Error(`not a delivery id: ${id}`);
+    const out = await env.clients.doc.send(new GetCommand({ TableName: table, Key: keys.event(parsed.eventKey), ConsistentRead: true }));
+    if (out.Item === undefined) throw new Error(`no event for delivery ${id}`);
+    return keys.delivery({ ...parsed, createdAt: out.Item.createdAt as number });
+  };
+
   const drainJson = async (url: string, waitSeconds: number) =>
     (await env.drain(url, { waitSeconds })).map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>);
 
@@ -227,21 +241,26 @@ export async function startWorld(): Promise<World> {
         updatedAt: now,
         ...options.endpoint,
       };
-      const deliveryId = options.delivery?.id ?? makeId('dlv', now, rand());
+      const eventId = makeId('evt', now, rand());
       const event: HeraldEvent = {
-        id: makeId('evt', now, rand()),
+        id: eventId,
+        key: idBody(eventId),
         type: 'order.created',
         tenant: '',
         data: { order: 42, note: 'ünïcode' },
         createdAt: now,
-        deliveryIds: [deliveryId],
+        fingerprint: 'seeded',
+        fanOut: [{ endpointId: endpoint.id }],
         ...options.event,
       };
-      const delivery: Delivery = { ...newDelivery({ id: deliveryId, event: { ...event, createdAt: now }, endpointId: endpoint.id, now }), ...options.delivery };
+      const id = deliveryIdOf(event.key, endpoint.id);
+      const delivery: Delivery = { ...newDelivery({ id, event: { ...event, createdAt: now }, endpointId: endpoint.id, now }), ...options.delivery, id };
       const ttl = expiresAt(now, 30);
-      await env.clients.doc.send(new PutCommand({ TableName: table, Item: endpointToItem(endpoint) }));
+      await saveEndpoint(endpoint);
       await env.clients.doc.send(new PutCommand({ TableName: table, Item: eventToItem(event, ttl) }));
-      await env.clients.doc.send(new PutCommand({ TableName: table, Item: deliveryToItem(delivery, ttl) }));
+      if (options.delivery !== undefined) {
+        await env.clients.doc.send(new PutCommand({ TableName: table, Item: deliveryToItem(delivery, [], { longWait: false }, ttl) }));
+      }
       if (options.enqueue !== false) {
         await new SqsDeliveryQueue(sqs, resources.deliveryQueueUrl).send([
           { message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1 }, groupId: endpoint.id },
@@ -249,6 +268,7 @@ export async function startWorld(): Promise<World> {
       }
       return { endpoint, event, delivery };
     },
+    saveEndpoint,
     receive,
     toEvent,
     pump: async (handler, waitSeconds = 0) => {
@@ -258,24 +278,18 @@ export async function startWorld(): Promise<World> {
       return { messages, response };
     },
     delivery: async (id) => {
-      const out = await env.clients.doc.send(new GetCommand({ TableName: table, Key: keys.delivery(id), ConsistentRead: true }));
-      return out.Item === undefined ? undefined : itemToDelivery(out.Item);
+      const read = await events.getDelivery(id);
+      if (read?.stored !== true) return undefined;
+      // Its attempts are read with world.attempts().
+      const { attempts: _attempts, ...delivery } = read.delivery;
+      return delivery;
     },
     deliveryItem: async (id) => {
-      const out = await env.clients.doc.send(new GetCommand({ TableName: table, Key: keys.delivery(id), ConsistentRead: true }));
+      const out = await env.clients.doc.send(new GetCommand({ TableName: table, Key: await deliveryKey(id), ConsistentRead: true }));
       return out.Item;
     },
-    attempts: async (deliveryId) => {
-      const out = await env.clients.doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :att)',
-          ExpressionAttributeValues: { ':pk': keys.delivery(deliveryId).pk, ':att': ATTEMPT_SK_PREFIX },
-          ConsistentRead: true,
-        }),
-      );
-      return (out.Items ?? []).map(itemToAttempt);
-    },
+    deliveryKey,
+    attempts: async (deliveryId) => [...((await events.getDelivery(deliveryId))?.delivery.attempts ?? [])],
     endpoint: async (id) => {
       const out = await env.clients.doc.send(new GetCommand({ TableName: table, Key: keys.endpoint(id), ConsistentRead: true }));
       return out.Item === undefined ? undefined : itemToEndpoint(out.Item);

@@ -14,7 +14,7 @@ export interface ChildHerald {
   readonly process: ChildProcess;
   /** The last lines the process wrote (stdout and stderr), for failure messages. */
   output(): string;
-  /** Deliveries each sweep run re-enqueued (from its "sweep done" log lines), the startup sweep first. */
+  /** Deliveries the startup recovery and each sweep run re-enqueued (from their log lines), the startup first. */
   requeuedBySweeps(): number[];
   /** SIGKILL to its whole process group, then waits until every process of it is gone. */
   kill(): Promise<void>;
@@ -53,7 +53,8 @@ export function startChildHerald(options: ChildHeraldOptions): Promise<ChildHera
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line === '') continue;
       lines.push(line);
-      const swept = /sweep done .*\brequeued=(\d+)/.exec(line);
+      // The startup recovery's scan and every sweep run log how many deliveries they put back on the queue.
+      const swept = /(?:sweep done|startup recovery re-enqueued waiting deliveries) .*\brequeued=(\d+)/.exec(line);
       if (swept !== null) requeued.push(Number(swept[1]));
     }
     if (lines.length > 400) lines.splice(0, lines.length - 400);

@@ -45,10 +45,25 @@ function delivery(id: string, createdAt: number, updatedAt: number, attemptCount
   };
 }
 
-/** In-memory store: deliveries listed newest first in pages, attempts by delivery; counts reads. */
+/**
+ * In-memory store: deliveries listed newest first in pages, each with its attempts inline (as stored); counts the
+ * pages read and which deliveries' attempts the use case looked at.
+ */
 function fakeDeps(deliveries: Delivery[], attempts: Attempt[], pageSize = 100) {
-  const sorted = [...deliveries].sort((a, b) => b.createdAt - a.createdAt);
   const reads = { pages: 0, attemptReads: [] as string[] };
+  const sorted = [...deliveries]
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((d) => {
+      const withAttempts = { ...d };
+      Object.defineProperty(withAttempts, 'attempts', {
+        enumerable: true,
+        get: () => {
+          reads.attemptReads.push(d.id);
+          return attempts.filter((a) => a.deliveryId === d.id);
+        },
+      });
+      return withAttempts;
+    });
   const deps: EndpointStatsDeps = {
     clock: { now: () => NOW },
     endpoints: {
@@ -61,11 +76,6 @@ function fakeDeps(deliveries: Delivery[], attempts: Attempt[], pageSize = 100) {
         const size = Math.min(query.limit, pageSize);
         const items = sorted.slice(start, start + size);
         return start + size < sorted.length ? { items, nextCursor: String(start + size) } : { items };
-      },
-      getDeliveryWithAttempts: async (id: string) => {
-        reads.attemptReads.push(id);
-        const d = sorted.find((x) => x.id === id);
-        return d === undefined ? undefined : { delivery: d, attempts: attempts.filter((a) => a.deliveryId === id) };
       },
     },
   };

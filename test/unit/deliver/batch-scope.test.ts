@@ -101,7 +101,7 @@ describe('BatchScope', () => {
     expect(scope.plan(w.deps, endpoint)).toBe(plan);
     expect(plan.policy).toEqual(resolvePolicy({ preset: 'cryptr' }, undefined));
     expect(plan.headers).toEqual({ authorization: 'Bearer abc', 'X-Team': 'a' });
-    expect(plan.lastHealthWrite).toBeUndefined();
+    expect(plan.tally).toEqual({ failures: 0 });
     // Another batch starts from scratch: a changed endpoint takes effect with the next batch.
     expect(new BatchScope().plan(w.deps, endpoint)).not.toBe(plan);
   });

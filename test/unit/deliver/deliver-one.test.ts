@@ -6,10 +6,12 @@ import { ScriptedSender, seed, T0, unitWorld, type UnitWorld } from './fakes';
 
 const answering = (outcome: Outcome, latencyMs = 12) => new ScriptedSender(() => ({ outcome, latencyMs }));
 
-async function run(w: UnitWorld, attempt = 1) {
+async function run(w: UnitWorld, attempt = 1, mayDuplicate = false, returned = false) {
   const d = w.store.deliveries.get('dlv_1');
   return deliverOne(w.deps, {
     message: { deliveryId: 'dlv_1', attempt },
+    mayDuplicate,
+    returned,
     ...(d ? { delivery: d } : {}),
     ...(d && w.store.endpoints.get(d.endpointId) ? { endpoint: w.store.endpoints.get(d.endpointId)! } : {}),
     ...(d && w.store.events.get(d.eventId) ? { event: w.store.events.get(d.eventId)! } : {}),
@@ -145,22 +147,63 @@ describe('deliverOne: final outcomes', () => {
 });
 
 describe('deliverOne: nothing is sent', () => {
-  it('when the claim fails (another worker holds the lease)', async () => {
+  it('when a possible duplicate cannot claim the attempt (another worker holds the lease)', async () => {
+    const w = unitWorld();
+    seed(w);
+    w.store.deliveries.set('dlv_1', { ...w.store.deliveries.get('dlv_1')!, leaseUntil: T0 + 1 });
+    expect(await run(w, 1, true)).toBe('done');
+    expect(w.sender.requests).toEqual([]);
+    // The holder may die before it saves anything: the attempt is looked at again once any lease has run out.
+    expect(w.effects.queued).toEqual([{ message: { deliveryId: 'dlv_1', attempt: 1, redelivery: true }, groupId: 'ep_1', delaySeconds: 66 }]);
+  });
+
+  it('a fresh message takes no lease; its commit loses to a running claim, so one attempt is recorded', async () => {
     const w = unitWorld();
     seed(w);
     w.store.deliveries.set('dlv_1', { ...w.store.deliveries.get('dlv_1')!, leaseUntil: T0 + 1 });
     expect(await run(w)).toBe('done');
-    expect(w.sender.requests).toEqual([]);
+    expect(w.sender.requests).toHaveLength(1);
+    expect(w.store.attempts).toEqual([]);
+    expect(w.store.deliveries.get('dlv_1')).toMatchObject({ status: 'pending', attemptCount: 0, leaseUntil: T0 + 1 });
   });
 
-  it('when the event is missing: dead-lettered', async () => {
+  it('when the event is missing: nothing can be sent or located; the message is dropped', async () => {
     const w = unitWorld();
     seed(w);
     w.store.events.clear();
-    await run(w);
+    expect(await run(w)).toBe('done');
     expect(w.sender.requests).toEqual([]);
-    expect(w.store.deliveries.get('dlv_1')).toMatchObject({ status: 'dead', finalReason: 'event evt_1 not found' });
-    expect(w.effects.dead.map((d) => [d.deliveryId, d.attempts, d.reason])).toEqual([['dlv_1', 0, 'event evt_1 not found']]);
+    expect(w.store.deliveries.get('dlv_1')).toMatchObject({ status: 'pending', attemptCount: 0 });
+    expect(w.logs.map((l) => l.message)).toContain('delivery not found; message dropped');
+  });
+
+  it('a possible duplicate that finds its attempt saved sends the saved retry again, without a POST', async () => {
+    const w = unitWorld({ sender: answering({ kind: 'http', status: 503 }) });
+    seed(w, { endpoint: { retryPolicy: { delays: [60, 60] } } });
+    await run(w);
+    const queued = w.effects.queued.splice(0);
+    expect(queued).toEqual([{ message: { deliveryId: 'dlv_1', attempt: 2 }, groupId: 'ep_1', delaySeconds: 60 }]);
+    // Another copy marked as a possible duplicate (not this message coming back) is only stale.
+    expect(await run(w, 1, true)).toBe('done');
+    expect(w.effects.queued).toEqual([]);
+    // The same message comes back (its retry send was not known to have happened).
+    expect(await run(w, 1, true, true)).toBe('done');
+    expect(w.sender.requests).toHaveLength(1);
+    expect(w.effects.queued).toEqual([{ message: { deliveryId: 'dlv_1', attempt: 2, redelivery: true }, groupId: 'ep_1', delaySeconds: 60 }]);
+    // A fresh copy of it is only stale.
+    w.effects.queued.splice(0);
+    expect(await run(w, 1)).toBe('done');
+    expect(w.effects.queued).toEqual([]);
+  });
+
+  it('a retry that cannot be sent fails the record, so its message comes back', async () => {
+    const w = unitWorld({ sender: answering({ kind: 'http', status: 503 }) });
+    seed(w, { endpoint: { retryPolicy: { delays: [60] } } });
+    w.effects.send = async () => {
+      throw new Error('queue down');
+    };
+    expect(await run(w)).toBe('failed');
+    expect(w.store.deliveries.get('dlv_1')).toMatchObject({ status: 'retrying', attemptCount: 1 });
   });
 
   it("when the endpoint's tenant is not the delivery's: canceled, never POSTed into the other tenant", async () => {

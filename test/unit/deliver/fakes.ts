@@ -1,6 +1,8 @@
 /**
  * In-memory ports for the deliver use cases' unit tests: a store with the same conditional
- * semantics as the DynamoDB adapter (claim, lease, attempt count), and recorders for every effect.
+ * semantics as the DynamoDB adapter (claim, lease, attempt count, the conditional put of a first
+ * attempt), and recorders for every effect. Deliveries are found by id (the adapter locates them
+ * from the id's event key and endpoint; here every seeded delivery is a stored item).
  *
  * The delivery-overhead benchmark serves the deliver handler from this store too, so its hot
  * methods (claim, recordAttempt) copy deliveries with `Object.assign` and a plain loop: V8 (Node 20)
@@ -19,6 +21,8 @@ import type {
   DeliveryStore,
   DeliveryTransition,
   LoadedBatch,
+  LoadedDelivery,
+  LoadRequest,
   WriteResult,
 } from '../../../lambdas/ports/delivery-store';
 import { MemoryMetrics } from '../../support/metrics';
@@ -35,14 +39,20 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
   loads: string[][] = [];
   windows = new Map<string, AlertWindow>();
 
-  async load(ids: readonly string[]): Promise<LoadedBatch> {
-    this.loads.push([...ids]);
-    const deliveries = new Map<string, Delivery>();
-    for (const id of ids) {
-      const d = this.deliveries.get(id);
-      if (d) deliveries.set(id, d);
+  async load(requests: readonly LoadRequest[]): Promise<LoadedBatch> {
+    this.loads.push(requests.map((r) => r.deliveryId));
+    const loaded = new Map<string, LoadedDelivery>();
+    for (const { deliveryId } of requests) {
+      const delivery = this.deliveries.get(deliveryId);
+      if (!delivery) {
+        loaded.set(deliveryId, { stored: false });
+        continue;
+      }
+      const event = this.events.get(delivery.eventId);
+      const endpoint = this.endpoints.get(delivery.endpointId);
+      loaded.set(deliveryId, { delivery, stored: true, ...(event ? { event } : {}), ...(endpoint ? { endpoint } : {}) });
     }
-    return { deliveries, endpoints: new Map(this.endpoints), events: new Map(this.events) };
+    return loaded;
   }
 
   private claimable(id: string, attemptCount: number, now: number): (Delivery & { leaseUntil?: number }) | undefined {
@@ -53,15 +63,27 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
   }
 
   async claim(r: ClaimRequest): Promise<WriteResult> {
-    const d = this.claimable(r.deliveryId, r.attempt - 1, r.now);
+    if (!this.deliveries.has(r.delivery.id) && r.attempt === 1) {
+      this.deliveries.set(r.delivery.id, Object.assign({}, r.delivery, { leaseUntil: r.leaseUntil }));
+      return 'saved';
+    }
+    const d = this.claimable(r.delivery.id, r.attempt - 1, r.now);
     if (!d) return 'conflict';
     this.deliveries.set(d.id, Object.assign({}, d, { leaseUntil: r.leaseUntil }));
     return 'saved';
   }
 
   async recordAttempt(r: AttemptRecord): Promise<WriteResult> {
-    const d = this.deliveries.get(r.delivery.id);
-    if (!d || d.leaseUntil !== r.leaseUntil || d.attemptCount !== r.attempt.number - 1) return 'conflict';
+    let d = this.deliveries.get(r.delivery.id);
+    if (!r.stored && r.leaseUntil === undefined) {
+      // The adapter's conditional put of a first attempt.
+      if (d) return 'conflict';
+      d = r.delivery;
+    } else {
+      if (!d || d.attemptCount !== r.attempt.number - 1 || (d.status !== 'pending' && d.status !== 'retrying')) return 'conflict';
+      const leaseHeld = r.leaseUntil === undefined ? d.leaseUntil === undefined || d.leaseUntil < r.now : d.leaseUntil === r.leaseUntil;
+      if (!leaseHeld) return 'conflict';
+    }
     this.attempts.push(r.attempt);
     const next: Record<string, unknown> = {};
     for (const key in d) if (key !== 'leaseUntil') next[key] = d[key as keyof typeof d];
@@ -71,12 +93,19 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
     next.nextAttemptAt = r.nextAttemptAt;
     next.finalReason = r.finalReason;
     next.updatedAt = r.now;
+    next.attempts = [...(d.attempts ?? []), r.attempt];
     this.deliveries.set(d.id, next as unknown as Delivery);
     return 'saved';
   }
 
   async transition(t: DeliveryTransition): Promise<WriteResult> {
-    const d = this.claimable(t.delivery.id, t.delivery.attemptCount, t.now);
+    let d: (Delivery & { leaseUntil?: number }) | undefined;
+    if (!t.stored) {
+      if (this.deliveries.has(t.delivery.id)) return 'conflict';
+      d = t.delivery;
+    } else {
+      d = this.claimable(t.delivery.id, t.delivery.attemptCount, t.now);
+    }
     if (!d) return 'conflict';
     this.deliveries.set(d.id, { ...d, status: t.status, nextAttemptAt: t.nextAttemptAt, finalReason: t.finalReason, updatedAt: t.now } as Delivery);
     return 'saved';
@@ -89,12 +118,14 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
     if (e) this.endpoints.set(endpointId, { ...e, health: { consecutiveFailures: 0, lastSuccessAt: now } });
   }
 
-  async recordEndpointFailure(endpointId: string, now: number): Promise<Endpoint | undefined> {
+  failures: { endpointId: string; count: number }[] = [];
+  async recordEndpointFailure(endpointId: string, now: number, count = 1): Promise<Endpoint | undefined> {
+    this.failures.push({ endpointId, count });
     const e = this.endpoints.get(endpointId);
     if (!e) return undefined;
     const updated = {
       ...e,
-      health: { ...e.health, consecutiveFailures: e.health.consecutiveFailures + 1, lastFailureAt: now, failingSince: e.health.failingSince ?? now },
+      health: { ...e.health, consecutiveFailures: e.health.consecutiveFailures + count, lastFailureAt: now, failingSince: e.health.failingSince ?? now },
     };
     this.endpoints.set(endpointId, updated);
     return updated;
@@ -190,7 +221,7 @@ export function fixture(overrides: { endpoint?: Partial<Endpoint>; delivery?: Pa
     updatedAt: T0,
     ...overrides.endpoint,
   };
-  const event: HeraldEvent = { id: 'evt_1', type: 'user.created', tenant: '', data: { a: 1 }, createdAt: T0, deliveryIds: ['dlv_1'] };
+  const event: HeraldEvent = { id: 'evt_1', key: 'EVT1', type: 'user.created', tenant: '', data: { a: 1 }, createdAt: T0, fingerprint: 'f', fanOut: [{ endpointId: endpoint.id }] };
   const delivery: Delivery = { ...newDelivery({ id: 'dlv_1', event, endpointId: endpoint.id, now: T0 }), ...overrides.delivery };
   return { endpoint, event, delivery };
 }
@@ -238,4 +269,8 @@ export function seed(world: UnitWorld, overrides: Parameters<typeof fixture>[0] 
   return f;
 }
 
-export const record = (body: unknown, messageId = 'm1') => ({ messageId, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export const record = (body: unknown, messageId = 'm1', receiveCount = 1) => ({
+  messageId,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  attributes: { ApproximateReceiveCount: String(receiveCount) },
+});

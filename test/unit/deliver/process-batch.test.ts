@@ -93,10 +93,13 @@ describe('processBatch', () => {
     expect(v.sender.requests).toEqual([]);
   });
 
-  it('sends once for two copies of the same message in one batch', async () => {
+  it('sends once for two copies of a redelivered message in one batch: each claims the attempt first', async () => {
     const w = unitWorld();
     seed(w);
-    const result = await processBatch(w.deps, [record({ deliveryId: 'dlv_1', attempt: 1 }, 'a'), record({ deliveryId: 'dlv_1', attempt: 1 }, 'b')]);
+    const result = await processBatch(w.deps, [
+      record({ deliveryId: 'dlv_1', attempt: 1, redelivery: true }, 'a'),
+      record({ deliveryId: 'dlv_1', attempt: 1 }, 'b', 2),
+    ]);
     expect(result).toEqual({ failedMessageIds: [] });
     expect(w.sender.requests).toHaveLength(1);
     expect(w.store.attempts.map((a) => a.number)).toEqual([1]);
@@ -144,7 +147,7 @@ describe('processBatch: what records of one endpoint share', () => {
       w.store.events.delete(event.id);
     }
     for (let i = 1; i <= n; i++) {
-      w.store.events.set(`evt_${i}`, { id: `evt_${i}`, type: 'user.created', tenant: '', data: { n: i }, createdAt: T0, deliveryIds: [`dlv_${i}`] });
+      w.store.events.set(`evt_${i}`, { id: `evt_${i}`, type: 'user.created', tenant: '', data: { n: i }, createdAt: T0, key: `K${i}`, fingerprint: 'f', fanOut: [{ endpointId: endpoint.id ?? 'ep_1' }] });
     }
   }
 
@@ -183,22 +186,30 @@ describe('processBatch: what records of one endpoint share', () => {
     expect(w.store.endpoints.get('ep_1')!.health).toEqual({ consecutiveFailures: 0, lastSuccessAt: T0 + 5 });
   });
 
-  it('ends a failing streak the batch itself started: a success after a failure is written, the next one is not', async () => {
+  it('writes health once per endpoint per batch: a batch that ends on a success ends the streak, one that ends failing adds its failures', async () => {
     // One record at a time, so the order of the outcomes is the order of the records.
-    const outcomes = [503, 200, 200, 503, 200];
+    const outcomes = [503, 200, 200, 503, 503];
     let call = 0;
     const w = unitWorld({
-      settings: { concurrency: 1 },
+      settings: { concurrency: 1, shortDelaySeconds: 900 },
       sender: new ScriptedSender(() => ({ outcome: { kind: 'http', status: outcomes[call++]! }, latencyMs: 1 })),
     });
-    // Loaded healthy and fresh: without the batch's own writes no success would be written at all.
     seedMany(w, 5, { health: { consecutiveFailures: 0, lastSuccessAt: T0 - 1000 } });
     await processBatch(w.deps, messages(5));
-    expect(w.store.successes).toEqual(['ep_1', 'ep_1']);
-    expect(w.store.endpoints.get('ep_1')!.health).toEqual({ consecutiveFailures: 0, lastSuccessAt: T0 });
+    expect(w.store.successes).toEqual([]);
+    expect(w.store.failures).toEqual([{ endpointId: 'ep_1', count: 2 }]);
+    expect(w.store.endpoints.get('ep_1')!.health).toEqual({ consecutiveFailures: 2, lastSuccessAt: T0 - 1000, lastFailureAt: T0, failingSince: T0 });
+
+    call = 0;
+    outcomes.splice(0, 5, 503, 200);
+    const v = unitWorld({ settings: { concurrency: 1 }, sender: new ScriptedSender(() => ({ outcome: { kind: 'http', status: outcomes[call++]! }, latencyMs: 1 })) });
+    seedMany(v, 2, { health: { consecutiveFailures: 3, failingSince: T0 - 5000, lastSuccessAt: T0 - 9000 } });
+    await processBatch(v.deps, messages(2));
+    expect(v.store.failures).toEqual([]);
+    expect(v.store.successes).toEqual(['ep_1']);
   });
 
-  it('tries the success write again with a later record when it failed', async () => {
+  it('logs a health write that failed: the attempts are saved, health is advice', async () => {
     const w = unitWorld({ settings: { concurrency: 1 } });
     seedMany(w, 3);
     let failures = 1;
@@ -208,8 +219,9 @@ describe('processBatch: what records of one endpoint share', () => {
       return write(id, now);
     };
     expect(await processBatch(w.deps, messages(3))).toEqual({ failedMessageIds: [] });
-    expect(w.store.successes).toEqual(['ep_1']);
-    expect(w.logs.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['updating endpoint health failed after the attempt was saved']);
+    expect(w.store.successes).toEqual([]);
+    expect(w.store.attempts).toHaveLength(3);
+    expect(w.logs.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['updating endpoint health failed']);
   });
 
   it('signs every record with the secret decoded once, each with its own body and timestamp', async () => {

@@ -4,8 +4,9 @@ import { jsonDepth, MAX_DATA_DEPTH, publishRequestSchema } from '../../../../lam
 import { emptyBodySchema, idempotencyKeySchema, listEndpointDeliveriesQuerySchema, recoverRequestSchema } from '../../../../lambdas/api/schemas/query';
 import { check } from '../../../../lambdas/api/schemas/zod-issues';
 import { canonicalJson } from '../../../../lambdas/use-cases/api/canonical-json';
-import { deliveryIdFor } from '../../../../lambdas/use-cases/api/accept-event';
-import { requestHash } from '../../../../lambdas/use-cases/api/publish-event';
+import { eventIdentity, eventKeysOf } from '../../../../lambdas/use-cases/api/event-key';
+import { deliveryId, parseDeliveryId } from '../../../../lambdas/core/ids';
+import { requestFingerprint as requestHash } from '../../../../lambdas/use-cases/api/publish-event';
 import { isId } from '../../../../lambdas/core/ids';
 
 const validateCreateEndpoint = (body: unknown, r: EndpointRules) => check(endpointRequestSchemas(r).create, body);
@@ -163,12 +164,36 @@ describe('publish schema', () => {
     expect(requestHash({ type: 'a.b', data: { x: 1, y: 2 }, tenant: '', errors: [] })).not.toBe(base);
   });
 
-  it('derives delivery ids from (event, endpoint): the same pair always, another pair never', () => {
-    const id = deliveryIdFor('evt_1', 'ep_1', 1_900_000_000_000);
+  it('derives delivery ids from (event key, endpoint): the same pair always, another pair never, and back', () => {
+    const ep1 = 'ep_01HZX3K5B2W8Q4N7M9R6T0V1YA';
+    const ep2 = 'ep_01HZX3K5B2W8Q4N7M9R6T0V1YB';
+    const { key } = eventIdentity({ tenant: 't', idempotencyKey: 'k1' }, 0, () => new Uint8Array(10));
+    const id = deliveryId(key, ep1);
     expect(isId('dlv', id)).toBe(true);
-    expect(deliveryIdFor('evt_1', 'ep_1', 1_900_000_000_000)).toBe(id);
-    expect(deliveryIdFor('evt_1', 'ep_2', 1_900_000_000_000)).not.toBe(id);
-    expect(deliveryIdFor('evt_2', 'ep_1', 1_900_000_000_000)).not.toBe(id);
+    expect(parseDeliveryId(id)).toEqual({ eventKey: key, endpointId: ep1 });
+    expect(deliveryId(key, ep2)).not.toBe(id);
+    expect(deliveryId(eventIdentity({ tenant: 't', idempotencyKey: 'k2' }, 0, () => new Uint8Array(10)).key, ep1)).not.toBe(id);
+  });
+
+  it('scopes event keys by tenant: the same Idempotency-Key or id in two tenants names two events', () => {
+    const random = () => new Uint8Array(10);
+    const a = eventIdentity({ tenant: 'a', idempotencyKey: 'k' }, 0, random);
+    const b = eventIdentity({ tenant: 'b', idempotencyKey: 'k' }, 0, random);
+    expect(a.key).not.toBe(b.key);
+    expect(isId('evt', a.id)).toBe(true);
+    expect(eventIdentity({ tenant: 'a', idempotencyKey: 'k' }, 0, random)).toEqual(a);
+    const c = eventIdentity({ tenant: 'a', id: 'order-1' }, 0, random);
+    const d = eventIdentity({ tenant: 'b', id: 'order-1' }, 0, random);
+    expect([c.id, d.id]).toEqual(['order-1', 'order-1']);
+    expect(c.key).not.toBe(d.key);
+    expect(eventKeysOf('order-1', 'a')).toEqual([c.key]);
+    // A batch's per-event keys differ from each other and from the single-publish key.
+    const first = eventIdentity({ tenant: 'a', idempotencyKey: 'k' }, 0, random, 0);
+    const second = eventIdentity({ tenant: 'a', idempotencyKey: 'k' }, 0, random, 1);
+    expect(new Set([a.key, first.key, second.key]).size).toBe(3);
+    // A generated id locates itself.
+    const generated = eventIdentity({ tenant: 'a' }, 1_900_000_000_000, () => new Uint8Array(10).fill(7));
+    expect(eventKeysOf(generated.id, 'zzz')[0]).toBe(generated.key);
   });
 });
 
