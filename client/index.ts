@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { OPERATIONS, type Operation } from '../lambdas/api/schemas/operations';
 import type {
+  AcceptedBatchBody,
   AcceptedEventBody,
   ApiKeyBody,
   DeletedEndpointBody,
@@ -24,6 +25,7 @@ import type {
   EventBody,
   EventTypeBody,
   Page,
+  PublishBatchRequestBody,
   PublishRequestBody,
   RecoverResultBody,
   RetryPolicyInputBody,
@@ -224,8 +226,20 @@ export class HeraldClient {
     });
     return { ...result.body, replayed: result.headers.get('idempotent-replayed') === 'true' };
   }
-  getEvent(id: string): Promise<EventBody> {
-    return this.body(OPERATIONS.getEvent, { params: { id } });
+  /**
+   * Publishes 1 to 100 events in one request; retried whole on 503 with the same Idempotency-Key, which (with each
+   * event's index, or its own `id`) keeps every event from being stored twice.
+   */
+  async publishBatch(batch: PublishBatchRequestBody, options: { idempotencyKey?: string } = {}): Promise<AcceptedBatchBody> {
+    const result = await this.call<AcceptedBatchBody>(OPERATIONS.publishBatch, {
+      body: batch,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
+    return result.body;
+  }
+  /** Reads an event; an id the client chose is scoped by tenant, so pass the tenant it was published with. */
+  getEvent(id: string, options: { tenant?: string } = {}): Promise<EventBody> {
+    return this.body(OPERATIONS.getEvent, { params: { id }, ...(options.tenant === undefined ? {} : { query: { tenant: options.tenant } }) });
   }
 
   listDeadLetters(query: { limit?: number; cursor?: string } = {}): Promise<Page<DeliveryBody>> {

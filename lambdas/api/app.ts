@@ -98,11 +98,11 @@ export function createApiHandler(deps: ApiDeps) {
       { environment: deps.config.environment ?? DEFAULT_ENVIRONMENT },
     ),
   );
-  const tenantOf = async (kind: 'endpoint' | 'event' | 'delivery', id: string): Promise<string | undefined> => {
+  const tenantOf = async (kind: 'endpoint' | 'event' | 'delivery', id: string, tenantHint: string): Promise<string | undefined> => {
     if (kind === 'endpoint') return (await useCaseDeps.endpoints.get(id))?.tenant;
     if (kind === 'event') {
-      // A Herald id locates its event; a client's own id is scoped by tenant, found by the route itself.
-      for (const key of eventKeysOf(id, '')) {
+      // A Herald id locates its event; a client's own id is scoped by tenant, named by `?tenant=`.
+      for (const key of eventKeysOf(id, tenantHint)) {
         const event = await useCaseDeps.events.getEvent(key);
         if (event !== undefined && event.id === id) return event.tenant;
       }

@@ -43,6 +43,7 @@ import {
   listDeadLettersQuerySchema,
   listEndpointDeliveriesQuerySchema,
   listEndpointsQuerySchema,
+  getEventQuerySchema,
   recoverRequestSchema,
 } from './schemas/query';
 import { parseOrThrow } from './schemas/zod-issues';
@@ -242,7 +243,8 @@ export function apiRoutes(
       return { status: 202, body: { events: accepted.map(acceptedView) } };
     }),
     route(OPERATIONS.getEvent, async (request) => {
-      const { event, deliveries } = await getEvent(deps, param(request, 'id'));
+      const { tenant } = parseOrThrow(getEventQuerySchema, request.query);
+      const { event, deliveries } = await getEvent(deps, param(request, 'id'), tenant ?? '');
       return { status: 200, body: eventView(event, deliveries) };
     }),
 

@@ -62,7 +62,7 @@ export interface AccessOptions {
   /** The route pattern (`/v1/endpoints/{id}`) and path parameters of a request (throws the router's 404/405). */
   readonly match: (method: string, path: string) => { readonly pattern: string; readonly params: Readonly<Record<string, string>> };
   /** The tenant of a resource ('' = none), or undefined when it does not exist. Asked only for tenant-limited principals. */
-  readonly tenantOf: (kind: 'endpoint' | 'event' | 'delivery', id: string) => Promise<string | undefined>;
+  readonly tenantOf: (kind: 'endpoint' | 'event' | 'delivery', id: string, tenantHint: string) => Promise<string | undefined>;
 }
 
 /**
@@ -126,7 +126,8 @@ async function targetOf(source: TenantSource, event: ApiEvent, params: Readonly<
     case 'endpoint':
     case 'event':
     case 'delivery': {
-      const tenant = await options.tenantOf(source, params.id ?? '');
+      // A client's own event id is scoped by tenant: `?tenant=` says whose it is.
+      const tenant = await options.tenantOf(source, params.id ?? '', event.queryStringParameters?.tenant ?? '');
       return tenant === undefined ? { kind: 'unknown' } : { kind: 'one', tenant };
     }
     case 'all':

@@ -16,6 +16,7 @@ import {
   listDeadLettersQuerySchema,
   listEndpointDeliveriesQuerySchema,
   listEndpointsQuerySchema,
+  getEventQuerySchema,
   recoverRequestSchema,
 } from './query';
 
@@ -208,6 +209,7 @@ export const OPERATIONS = {
     path: '/v1/events/{id}',
     tag: 'events',
     summary: 'Read an event and its deliveries',
+    query: getEventQuerySchema,
     responses: { 200: ok('The event.', eventSchema) },
   },
   listDeadLetters: {

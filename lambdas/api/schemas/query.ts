@@ -27,13 +27,21 @@ const listFields = {
 
 const query = <S extends z.ZodRawShape>(shape: S) => strictObject({ ...listFields, ...shape }, 'the query must be an object', 'unknown query parameter');
 
+const tenantField = z
+  .string()
+  .regex(/^$|^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be empty or 1 to 128 letters, digits and . _ : -' })
+  .optional();
+
+/** GET /v1/events/{id}: a client's own event id is scoped by tenant, so `tenant` says whose it is (Herald ids need none). */
+export const getEventQuerySchema = strictObject(
+  { tenant: tenantField.meta({ description: "The event's tenant, when the id is one the client chose; empty or absent for none." }) },
+  'the query must be an object',
+  'unknown query parameter',
+);
+
 /** GET /v1/endpoints: `tenant` ('' selects endpoints without a tenant). */
 export const listEndpointsQuerySchema = query({
-  tenant: z
-    .string()
-    .regex(/^$|^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be empty or 1 to 128 letters, digits and . _ : -' })
-    .optional()
-    .meta({ description: "Only this tenant's endpoints; empty for those without a tenant." }),
+  tenant: tenantField.meta({ description: "Only this tenant's endpoints; empty for those without a tenant." }),
 });
 
 /** GET /v1/endpoints/{id}/deliveries: `status`. */

@@ -8,7 +8,7 @@ import type { eventTypeSchema } from './event-type';
 import type { attemptSchema, deliverySchema, recoverResultSchema } from './delivery';
 import type { deletedEndpointSchema, endpointSchema, endpointStatsSchema } from './endpoint';
 import type { ErrorBody } from './errors';
-import type { acceptedEventSchema, eventSchema, publishRequestSchema, testEventRequestSchema } from './event';
+import type { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './event';
 import type { retryPolicyInputSchema } from './retry-policy';
 
 export type EndpointBody = z.input<typeof endpointSchema>;
@@ -24,6 +24,9 @@ export type EventBody = z.input<typeof eventSchema>;
 export type RetryPolicyInputBody = z.input<typeof retryPolicyInputSchema>;
 /** What a client sends to publish (tenant and id optional). */
 export type PublishRequestBody = z.input<typeof publishRequestSchema>;
+/** POST /v1/events/batch: 1 to 100 events, and what it answers (each event as POST /v1/events answers, in order). */
+export type PublishBatchRequestBody = z.input<typeof publishBatchRequestSchema>;
+export type AcceptedBatchBody = z.input<typeof acceptedBatchSchema>;
 export type TestEventRequestBody = z.input<typeof testEventRequestSchema>;
 export interface Page<T> {
   readonly data: T[];

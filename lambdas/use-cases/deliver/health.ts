@@ -3,6 +3,7 @@
  * busy endpoint costs one health write per batch, not one per attempt.
  */
 import type { Endpoint } from '../../core/model';
+import { displayUrl } from '../../core/target';
 import { endpointDisabledAlert } from './alerts';
 import type { BatchScope, HealthTally } from './batch-scope';
 import { errorText, type DeliverDeps } from './deps';
@@ -80,9 +81,15 @@ export async function disableEndpoint(deps: DeliverDeps, endpoint: Endpoint, rea
   if (!changed) return;
   deps.log.warn('endpoint disabled', { endpointId: endpoint.id, reason });
   const alert = endpointDisabledAlert(endpoint, reason);
-  try {
-    await deps.alerts.publish(alert.subject, alert.message);
-  } catch (error) {
-    deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) });
-  }
+  // The e-mail and the operational webhook are independent: one failing does not hold back the other.
+  await Promise.all([
+    deps.alerts
+      .publish(alert.subject, alert.message)
+      .catch((error: unknown) => deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) })),
+    deps.operational
+      .emit({ type: 'endpoint.disabled', data: { endpointId: endpoint.id, url: displayUrl(endpoint.url), tenant: endpoint.tenant, reason } })
+      .catch((error: unknown) =>
+        deps.log.error('operational webhook failed', { endpointId: endpoint.id, type: 'endpoint.disabled', error: errorText(error) }),
+      ),
+  ]);
 }

@@ -124,6 +124,13 @@ describe('contract: every real answer matches the OpenAPI document', () => {
     const deliveryId = published.body.deliveries[0].id as string;
     expect((await call('GET', `/v1/events/${eventId}`)).status).toBe(200);
     expect((await call('GET', '/v1/events/evt_missing')).status).toBe(404);
+    const batch = await call('POST', '/v1/events/batch', {
+      body: { events: [{ type: 'order.paid', data: { n: 3 }, tenant: 'acme' }, { type: 'order.paid', data: { n: 4 }, tenant: 'acme', id: 'order-4' }] },
+      headers: { 'idempotency-key': 'k-batch' },
+    });
+    expect([batch.status, batch.body.events.length]).toEqual([202, 2]);
+    expect((await call('GET', '/v1/events/order-4?tenant=acme')).status).toBe(200);
+    expect((await call('POST', '/v1/events/batch', { body: { events: [] } })).status).toBe(400);
     const delivered = await waitFor(() => call('GET', `/v1/deliveries/${deliveryId}`), (r) => r.body.status === 'delivered');
     expect(delivered.body.attempts).toHaveLength(1);
     expect((await call('GET', '/v1/deliveries/dlv_missing')).status).toBe(404);
