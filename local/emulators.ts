@@ -1,7 +1,8 @@
 /**
  * Starts the local stand-ins for AWS in this process: dynalite (DynamoDB) and fauxqs (SQS + SNS), each bound to
  * 127.0.0.1 behind the loopback front (./loopback-guard.ts: no web page, no foreign Host), and builds real AWS SDK
- * v3 clients pointed at them. Used by local mode and by the tests.
+ * v3 clients pointed at them. Used by local mode and by the tests. On request, AWS's DynamoDB Local (a Java
+ * process, ./dynamodb-local.ts) stands in for dynalite: the stricter second store the suites also run on.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -11,14 +12,18 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { startDynamoDbLocal, type LocalDynamo } from './dynamodb-local';
 import { guardLoopback } from './loopback-guard';
 
 export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_CREDENTIALS = { accessKeyId: 'herald-local', secretAccessKey: 'herald-local' } as const;
+/** Letters and digits only: DynamoDB Local refuses any other access key id. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'heraldlocal', secretAccessKey: 'heraldlocal' } as const;
 
 export interface EmulatorOptions {
-  /** dynalite data directory; in memory when absent. */
+  /** The DynamoDB data directory; in memory when absent. */
   readonly dataDir?: string;
+  /** Which DynamoDB: dynalite in this process (default), or AWS's DynamoDB Local (needs Java 17). */
+  readonly dynamo?: LocalDynamo;
   /** Ports; 0 (default) picks free ones. */
   readonly dynamoPort?: number;
   readonly sqsPort?: number;
@@ -51,6 +56,41 @@ export function localClients(dynamoEndpoint: string, sqsEndpoint: string): AwsCl
 }
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const dynamo = options.dynamo === 'dynamodb-local' ? await startJavaDynamo(options) : await startDynalite(options);
+  // fauxqs's own startFauxqs always listens on 0.0.0.0 (every interface): its app is built and bound here instead.
+  const fauxqs = buildApp({ logger: false, host: '127.0.0.1', defaultRegion: LOCAL_REGION });
+  let sqsPort: number;
+  try {
+    guardLoopback(fauxqs.server);
+    await fauxqs.listen({ port: options.sqsPort ?? 0, host: '127.0.0.1' });
+    sqsPort = (fauxqs.server.address() as AddressInfo).port;
+  } catch (error) {
+    await fauxqs.close().catch(() => undefined);
+    await dynamo.stop();
+    throw error;
+  }
+  const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
+  const clients = localClients(dynamo.endpoint, sqsEndpoint);
+  return {
+    dynamoEndpoint: dynamo.endpoint,
+    sqsEndpoint,
+    clients,
+    async stop() {
+      clients.dynamo.destroy();
+      clients.sqs.destroy();
+      clients.sns.destroy();
+      await fauxqs.close();
+      await dynamo.stop();
+    },
+  };
+}
+
+interface RunningDynamo {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+async function startDynalite(options: EmulatorOptions): Promise<RunningDynamo> {
   const dyn = dynalite({
     ...(options.dataDir === undefined ? {} : { path: options.dataDir }),
     createTableMs: 0,
@@ -62,32 +102,15 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     dyn.once('error', reject);
     dyn.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());
   });
-  const dynamoPort = (dyn.address() as AddressInfo).port;
-  // fauxqs's own startFauxqs always listens on 0.0.0.0 (every interface): its app is built and bound here instead.
-  const fauxqs = buildApp({ logger: false, host: '127.0.0.1', defaultRegion: LOCAL_REGION });
-  let sqsPort: number;
-  try {
-    guardLoopback(fauxqs.server);
-    await fauxqs.listen({ port: options.sqsPort ?? 0, host: '127.0.0.1' });
-    sqsPort = (fauxqs.server.address() as AddressInfo).port;
-  } catch (error) {
-    await fauxqs.close().catch(() => undefined);
-    await new Promise((r) => dyn.close(r));
-    throw error;
-  }
-  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-  const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
-  const clients = localClients(dynamoEndpoint, sqsEndpoint);
   return {
-    dynamoEndpoint,
-    sqsEndpoint,
-    clients,
-    async stop() {
-      clients.dynamo.destroy();
-      clients.sqs.destroy();
-      clients.sns.destroy();
-      await fauxqs.close();
-      await new Promise<void>((resolve) => dyn.close(() => resolve()));
-    },
+    endpoint: `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => dyn.close(() => resolve())),
   };
+}
+
+function startJavaDynamo(options: EmulatorOptions): Promise<RunningDynamo> {
+  return startDynamoDbLocal({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.dynamoPort === undefined ? {} : { port: options.dynamoPort }),
+  });
 }

@@ -34,6 +34,7 @@ import { startAlertPrinter, type AlertPrinter } from './alert-printer';
 import { startApiGateway, type LocalApiGateway } from './api-gateway';
 import { lockDataDir } from './data-lock';
 import { LanePollers } from './lanes';
+import { localDynamoOf, type LocalDynamo } from './dynamodb-local';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClients, startEmulators, type Emulators } from './emulators';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { ensureScheduleGroup, provisionLocal, type LocalResources } from './provision';
@@ -52,6 +53,8 @@ export interface LocalHeraldOptions {
   readonly apiKey?: string;
   /** Where dynalite and the Scheduler emulator keep their data; in memory when absent. */
   readonly dataDir?: string;
+  /** Which DynamoDB to run on; default from HERALD_DYNAMODB (dynalite unless it says dynamodb-local). */
+  readonly dynamo?: LocalDynamo;
   /** Let endpoints be http, loopback or private addresses (so `http://localhost` receivers work). @default true */
   readonly allowPrivateTargets?: boolean;
   /** How often the sweep runs. @default 10 s */
@@ -125,7 +128,10 @@ export function heraldSettings(env: Env): Env {
 
 export async function startLocalHerald(options: LocalHeraldOptions = {}): Promise<LocalHerald> {
   const apiKey = options.apiKey ?? `hk_dev_${randomBytes(18).toString('base64url')}`;
-  const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
+  // The test suites' switch to AWS's own DynamoDB Local (HERALD_DYNAMODB=dynamodb-local); dynalite otherwise. Each
+  // keeps its own files.
+  const dynamo = options.dynamo ?? localDynamoOf(process.env);
+  const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, dynamo === 'dynalite' ? 'dynamodb' : 'dynamodb-local');
   if (options.dataDir !== undefined && dynamoDir !== undefined) {
     ensurePrivateDir(options.dataDir);
     ensurePrivateDir(dynamoDir);
@@ -136,7 +142,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
 
   let emulators: Emulators;
   try {
-    emulators = await startEmulators(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
+    emulators = await startEmulators({ dynamo, ...(dynamoDir === undefined ? {} : { dataDir: dynamoDir }) });
   } catch (error) {
     lock?.release();
     throw error;

@@ -37,7 +37,8 @@ export interface ChildHeraldOptions {
  */
 export function startChildHerald(options: ChildHeraldOptions): Promise<ChildHerald> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('HERALD_')) env[k] = v;
+  // The suites' store switch passes through (HERALD_DYNAMODB, HERALD_DYNAMODB_LOCAL_JAR); no other HERALD_* setting does.
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (!k.startsWith('HERALD_') || k.startsWith('HERALD_DYNAMODB'))) env[k] = v;
   Object.assign(env, {
     PORT: '0',
     HERALD_API_KEY: options.apiKey,
