@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Which DynamoDB local mode runs on. */
 export type LocalDynamo = 'dynalite' | 'dynamodb-local';
@@ -69,7 +69,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   ];
   // The watchdog shell: java in the background, then wait for stdin to close (this process ended, however it ended).
   const script = 'java "$@" & pid=$!; trap "kill $pid 2>/dev/null" EXIT; cat >/dev/null; exit 0';
-  const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // Run in the jar's folder: DynamoDB Local writes a metadata file into its working directory.
+  const child = spawn('/bin/sh', ['-c', script, 'sh', ...args], { cwd: dirname(jar), stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-2000);
