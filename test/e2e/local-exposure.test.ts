@@ -57,7 +57,9 @@ describe('local listeners: loopback only, same origin only', () => {
   let controlEndpoint: string;
 
   beforeAll(async () => {
-    env = await startTestEnvironment();
+    // What npm start exposes: dynalite behind the loopback front. (The opt-in DynamoDB Local listens on every
+    // interface, having no bind option; README says so.)
+    env = await startTestEnvironment({ dynamo: 'dynalite' });
     await env.clients.dynamo.send(
       new PutItemCommand({ TableName: env.resources.tableName, Item: { pk: { S: 'EP#ep_x' }, sk: { S: 'EP' }, secret: { S: SECRET } } }),
     );

@@ -218,7 +218,8 @@ describe('dependency faults: outages of DynamoDB, SQS, the Scheduler and SNS', (
     }, 10_000);
     expect(onDlq).toEqual([id]);
     expect((faults.sns.injectedByCommand.PublishCommand ?? 0)).toBeGreaterThan(0);
-    expect(t.logger.errors().some((l) => l.message === 'dead-letter alert failed' && l.fields.deliveryId === id)).toBe(true);
+    // The dead letter is queued before its alert is tried, and the SDK retries the failing publish first: wait for the log.
+    expect(await eventually(() => t.logger.errors().some((l) => l.message === 'dead-letter alert failed' && l.fields.deliveryId === id), 15_000)).toBe(true);
     faults.sns.heal();
   }, 40_000);
 });

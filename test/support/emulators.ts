@@ -11,7 +11,7 @@ import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Me
 import { localSecretBox } from '../../lambdas/adapters/secret-box';
 import { systemClock, type Clock, type SecretBox } from '../../lambdas/ports';
 import { LOCAL_NAMES, type LocalNames } from '../../lib/spec';
-import { localDynamoOf } from '../../local/dynamodb-local';
+import { localDynamoOf, type LocalDynamo } from '../../local/dynamodb-local';
 import { localClients, startEmulators, type Emulators } from '../../local/emulators';
 import { IndexLag } from '../../local/index-lag';
 import { provisionLocal, type LocalResources } from '../../local/provision';
@@ -35,9 +35,9 @@ export interface TestEnvironment extends Emulators {
 }
 
 /** Starts a fresh, isolated environment. Each call gets its own table name, so suites never share state. */
-export async function startTestEnvironment(): Promise<TestEnvironment> {
+export async function startTestEnvironment(options: { readonly dynamo?: LocalDynamo } = {}): Promise<TestEnvironment> {
   // HERALD_DYNAMODB=dynamodb-local runs the suites on AWS's DynamoDB Local instead of dynalite (.ci/run does both).
-  const emulators = await startEmulators({ dynamo: localDynamoOf(process.env) });
+  const emulators = await startEmulators({ dynamo: options.dynamo ?? localDynamoOf(process.env) });
   const suffix = randomBytes(4).toString('hex');
   const names: LocalNames = {
     ...LOCAL_NAMES,
