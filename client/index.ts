@@ -25,10 +25,13 @@ import type {
   EventBody,
   EventTypeBody,
   Page,
+  PortalSessionBody,
+  PortalSessionRequestBody,
   PublishBatchRequestBody,
   PublishRequestBody,
   RecoverResultBody,
   RetryPolicyInputBody,
+  SessionBody,
 } from '../lambdas/api/schemas/types';
 
 export type * from '../lambdas/api/schemas/types';
@@ -265,7 +268,7 @@ export class HeraldClient {
     return this.body(OPERATIONS.listEventTypes, { query });
   }
 
-  /** Creates a scoped key: scopes are "admin", "publish", "read" or {scope, tenants}; the answer carries the key once. */
+  /** Creates a scoped key: scopes are "admin", "publish", "read", "manage" or {scope, tenants}; the answer carries the key once. */
   createApiKey(input: { name?: string; scopes: (string | { scope: string; tenants?: string[] })[] }): Promise<ApiKeyBody> {
     return this.body(OPERATIONS.createApiKey, { body: input });
   }
@@ -274,5 +277,17 @@ export class HeraldClient {
   }
   revokeApiKey(id: string): Promise<{ id: string; revoked: true }> {
     return this.body(OPERATIONS.revokeApiKey, { params: { id } });
+  }
+
+  /**
+   * Mints a portal session for one tenant (admin): a token with read and manage of that tenant only, and the
+   * console link that opens its portal page. `ttlSeconds` 60 to 86400 (default 3600).
+   */
+  createPortalSession(tenant: string, input: PortalSessionRequestBody = {}): Promise<PortalSessionBody> {
+    return this.body(OPERATIONS.createPortalSession, { params: { tenant }, body: input });
+  }
+  /** Who this client's credential is: kind, scopes and, for a portal session, its tenant, title and expiry. */
+  session(): Promise<SessionBody> {
+    return this.body(OPERATIONS.getSession);
   }
 }

@@ -29,6 +29,10 @@ export const ENV = {
   apiKeySecretArn: 'HERALD_API_KEY_SECRET_ARN',
   /** Local mode: the API key itself (instead of a secret ARN). */
   apiKey: 'HERALD_API_KEY',
+  /** AWS: the Secrets Manager secret portal session tokens are signed under (a key derived from it). */
+  portalSecretArn: 'HERALD_PORTAL_SECRET_ARN',
+  /** Local mode: that secret itself (kept in the data folder). */
+  portalSecret: 'HERALD_PORTAL_SECRET',
   /** AWS: the KMS key that wraps the data key sealing signing secrets and header values (api and deliver only). */
   secretsKeyArn: 'HERALD_SECRETS_KEY_ARN',
   allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',

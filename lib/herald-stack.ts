@@ -143,6 +143,10 @@ export class HeraldStack extends Stack {
       description: 'Secrets Manager secret holding the API key (aws secretsmanager get-secret-value --secret-id <arn>)',
       value: this.api.apiKeySecret.secretArn,
     });
+    new CfnOutput(this, 'PortalSessionSecretArn', {
+      description: 'Secrets Manager secret portal session tokens are signed under; rotate it to end every portal session',
+      value: this.api.portalSessionSecret.secretArn,
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Dead-letter queue of given-up deliveries',
       value: this.queues.deadLetterQueue.queueUrl,

@@ -50,6 +50,8 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
     if (name === 'cookie') cookies.push(...value.split(/;\s*/));
     else headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
+  // API Gateway sets the scheme the client used, whatever the client sent; local mode serves plain HTTP.
+  headers['x-forwarded-proto'] = 'http';
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const now = Date.now();

@@ -101,14 +101,31 @@ export interface LocalHerald {
 /** The master key file in a data folder: what wraps local mode's data key, as KMS does in AWS. */
 export const MASTER_KEY_FILE = 'master.key';
 
+/** The portal session secret in a data folder: what portal session tokens are signed under (Secrets Manager in AWS). */
+export const PORTAL_SECRET_FILE = 'portal-session.key';
+
 /**
  * Local mode's master key: kept in `<dataDir>/master.key` (0600, created on first start), so a restart can open the
  * secrets it sealed; a random one in memory when there is no data folder. The table holds only the data key wrapped
  * under it, so the table files alone do not give the secrets away.
  */
 export function localMasterKey(dataDir: string | undefined): Buffer {
+  return keptKey(dataDir, MASTER_KEY_FILE);
+}
+
+/**
+ * Local mode's portal session secret: kept in `<dataDir>/portal-session.key` (0600, created on first start), so
+ * portal links survive a restart; deleting the file (and restarting) ends every session, as rotating the secret does
+ * in AWS. A random one in memory when there is no data folder.
+ */
+export function localPortalSecret(dataDir: string | undefined): string {
+  return keptKey(dataDir, PORTAL_SECRET_FILE).toString('base64');
+}
+
+/** A random 32-byte key kept base64 in `<dataDir>/<file>` (0600, created on first use); in memory without a folder. */
+function keptKey(dataDir: string | undefined, fileName: string): Buffer {
   if (dataDir === undefined) return randomBytes(32);
-  const file = join(dataDir, MASTER_KEY_FILE);
+  const file = join(dataDir, fileName);
   try {
     const kept = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
     if (kept.length === 32) return kept;
@@ -180,6 +197,8 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     await ensureScheduleGroup(schedulerClient, resources.scheduleGroup);
 
     // The environment the stack would give the functions, pointing at the local resources.
+    // HERALD_PORTAL_SECRET when given, else the data folder's (or, without one, a random secret for this run).
+    const portalSecret = options.env?.[ENV.portalSecret]?.trim() || localPortalSecret(options.dataDir);
     const env: Env = {
       ...resourceEnvironment({ ...resources, schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN }),
       [ENV.allowPrivateTargets]: String(options.allowPrivateTargets ?? true),
@@ -187,6 +206,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       [ENV.deployment]: 'local',
       ...options.env,
       [ENV.apiKey]: apiKey,
+      [ENV.portalSecret]: portalSecret,
     };
     const apiConfig = parseApiConfig(env);
     const deliverConfig = parseDeliverConfig(env);
@@ -198,12 +218,14 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const apiKeys = new StaticApiKeys([apiKey]);
     // Local mode's stand-in for KMS: a master key in the data folder (0600), or in memory without one.
     const secrets = localSecretBox(clients.doc, apiConfig.tableName, localMasterKey(options.dataDir), systemClock);
-    const authenticator = createAuthenticator({ doc: clients.doc, tableName: apiConfig.tableName, apiKeys, clock: systemClock });
+    const apiBase = { doc: clients.doc, tableName: apiConfig.tableName, apiKeys, clock: systemClock, portalSecret: () => Promise.resolve(portalSecret), logger };
+    const authenticator = createAuthenticator(apiBase);
     const apiHandler = createApiHandler({
       doc: clients.doc,
       tableName: apiConfig.tableName,
       queue,
       apiKeys,
+      portalSecret: apiBase.portalSecret,
       authenticator,
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),

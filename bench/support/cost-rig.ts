@@ -119,6 +119,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       [ENV.allowPrivateTargets]: 'true',
       ...options.env,
       [ENV.apiKey]: apiKey,
+      [ENV.portalSecret]: randomBytes(32).toString('base64'),
     };
     const apiConfig = parseApiConfig(env);
     const deliverConfig = parseDeliverConfig(env);
@@ -132,6 +133,7 @@ export async function startCostRig(options: CostRigOptions): Promise<CostRig> {
       tableName: apiConfig.tableName,
       queue: new SqsDeliveryQueue(api.sqs, apiConfig.deliveryQueueUrl),
       apiKeys: new StaticApiKeys([apiKey]),
+      portalSecret: () => Promise.resolve(apiConfig.portalSecret.kind === 'static' ? apiConfig.portalSecret.value : ''),
       clock: systemClock,
       randomBytes: (size) => randomBytes(size),
       secrets: localSecretBox(api.doc, apiConfig.tableName, masterKey, systemClock),

@@ -18,7 +18,8 @@ import { DEFAULT_ENVIRONMENT } from '../config';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './config';
 import { jsonLogger, type Logger } from '../logger';
 import { DynamoApiKeyStore } from '../adapters/dynamo/api-key-store';
-import { Authenticator, type PrincipalSource } from '../use-cases/api/authenticate';
+import { Authenticator, PortalSessionPrincipals } from '../use-cases/api/authenticate';
+import { HmacPortalTokens } from '../adapters/hmac-portal-tokens';
 import { access } from './middleware/access';
 import { auth } from './middleware/auth';
 import { consoleAssets } from './middleware/console-assets';
@@ -34,7 +35,12 @@ export interface ApiDeps {
   readonly queue: DeliveryQueue;
   /** The deployment's own keys (admin over every tenant): Secrets Manager in AWS, HERALD_API_KEY locally. */
   readonly apiKeys: ApiKeys;
-  /** @default createAuthenticator(deps): the deployment's keys and the scoped keys in the table */
+  /**
+   * The secret portal session tokens are signed under (a key derived from it): Secrets Manager's AWSCURRENT in AWS,
+   * a file in the data folder locally. Rotating it ends every portal session.
+   */
+  readonly portalSecret: () => Promise<string>;
+  /** @default createAuthenticator(deps): the deployment's keys, the scoped keys in the table and portal sessions */
   readonly authenticator?: Authenticator;
   readonly clock: Clock;
   /** Cryptographically random bytes (`crypto.randomBytes` in production). */
@@ -59,12 +65,20 @@ export interface ApiDeps {
   readonly logger?: Logger;
 }
 
+/** The signer and verifier of portal session tokens over the deployment's portal session secret. */
+export function portalTokens(deps: Pick<ApiDeps, 'portalSecret' | 'clock'>): HmacPortalTokens {
+  return new HmacPortalTokens(deps.portalSecret, deps.clock);
+}
+
 /**
- * Who may call the API: the deployment's keys (`apiKeys`), the scoped keys stored in the table, and any further
- * principal source (portal sessions). Local mode builds one to share it with its gateway's early key check.
+ * Who may call the API: the deployment's keys (`apiKeys`), the scoped keys stored in the table, and portal
+ * sessions (a refused token is logged with its reason, and answered like any wrong key). Local mode builds one to
+ * share it with its gateway's early key check.
  */
-export function createAuthenticator(deps: Pick<ApiDeps, 'doc' | 'tableName' | 'apiKeys' | 'clock'>, others: readonly PrincipalSource[] = []): Authenticator {
-  return new Authenticator(deps.apiKeys, new DynamoApiKeyStore(deps.doc, deps.tableName), deps.clock, others);
+export function createAuthenticator(deps: Pick<ApiDeps, 'doc' | 'tableName' | 'apiKeys' | 'clock' | 'portalSecret' | 'logger'>): Authenticator {
+  const logger = deps.logger ?? jsonLogger;
+  const sessions = new PortalSessionPrincipals(portalTokens(deps), (reason) => logger.warn('portal session refused', { reason }));
+  return new Authenticator(deps.apiKeys, new DynamoApiKeyStore(deps.doc, deps.tableName), deps.clock, [sessions]);
 }
 
 /**
@@ -84,6 +98,7 @@ export function createApiHandler(deps: ApiDeps) {
     apiKeys: new DynamoApiKeyStore(deps.doc, deps.tableName),
     catalog: new EventTypeCatalog(new DynamoEventTypeStore(deps.doc, deps.tableName), deps.clock),
     metrics: deps.metrics,
+    portalTokens: portalTokens(deps),
   };
   const authenticator = deps.authenticator ?? createAuthenticator(deps);
   const router = new Router(

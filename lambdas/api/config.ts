@@ -17,11 +17,14 @@ export interface ApiConfig extends CommonConfig {
   readonly maxPayloadBytes: number;
   /** Where the API key comes from: Secrets Manager in AWS, the environment in local mode. */
   readonly apiKey: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly key: string };
+  /** What portal session tokens are signed under: a Secrets Manager secret in AWS, the value itself in local mode. */
+  readonly portalSecret: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly value: string };
 }
 
 /**
  * Reads the api's settings. Fails fast (ConfigError naming the variable) when a required one is missing, when
- * neither HERALD_API_KEY_SECRET_ARN nor HERALD_API_KEY is set, or (parseCommonConfig) when the default retry policy is invalid.
+ * neither HERALD_API_KEY_SECRET_ARN nor HERALD_API_KEY is set, when neither HERALD_PORTAL_SECRET_ARN nor
+ * HERALD_PORTAL_SECRET is set, or (parseCommonConfig) when the default retry policy is invalid.
  */
 export function parseApiConfig(env: Env): ApiConfig {
   const common = parseCommonConfig(env);
@@ -35,10 +38,21 @@ export function parseApiConfig(env: Env): ApiConfig {
   if (apiKey === undefined) {
     throw new ConfigError(`missing required environment variable ${ENV.apiKeySecretArn} (or ${ENV.apiKey} in local mode)`);
   }
+  const portalSecretId = env[ENV.portalSecretArn]?.trim();
+  const portalSecret =
+    portalSecretId !== undefined && portalSecretId !== ''
+      ? ({ kind: 'secret', secretId: portalSecretId } as const)
+      : env[ENV.portalSecret] !== undefined && env[ENV.portalSecret]?.trim() !== ''
+        ? ({ kind: 'static', value: requireString(env, ENV.portalSecret) } as const)
+        : undefined;
+  if (portalSecret === undefined) {
+    throw new ConfigError(`missing required environment variable ${ENV.portalSecretArn} (or ${ENV.portalSecret} in local mode)`);
+  }
   return {
     ...common,
     maxPayloadBytes: optionalInt(env, ENV.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1024, MAX_PAYLOAD_BYTES_LIMIT),
     apiKey,
+    portalSecret,
   };
 }
 

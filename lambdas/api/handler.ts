@@ -9,7 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { kmsSecretBox } from '../adapters/secret-box';
-import { SecretsManagerApiKeys, StaticApiKeys } from '../adapters/secrets-api-keys';
+import { SecretsManagerApiKeys, StaticApiKeys, secretReader } from '../adapters/secrets-api-keys';
 import { requireSecretsKeyArn } from '../config';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { EmfMetrics } from '../adapters/emf-metrics';
@@ -21,16 +21,19 @@ import { apiSettings, parseApiConfig } from './config';
 const config = parseApiConfig(process.env);
 const secretsKeyArn = requireSecretsKeyArn(process.env);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+const secretsManager = new SecretsManagerClient({});
 const apiKeys =
-  config.apiKey.kind === 'secret'
-    ? new SecretsManagerApiKeys(new SecretsManagerClient({}), config.apiKey.secretId, systemClock)
-    : new StaticApiKeys([config.apiKey.key]);
+  config.apiKey.kind === 'secret' ? new SecretsManagerApiKeys(secretsManager, config.apiKey.secretId, systemClock) : new StaticApiKeys([config.apiKey.key]);
+const portalSecret = config.portalSecret;
+const readSecret = secretReader(secretsManager, systemClock);
 
 export const handler = createApiHandler({
   doc,
   tableName: config.tableName,
   queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
   apiKeys,
+  // AWSCURRENT only, cached five minutes: a rotation ends every portal session within that time.
+  portalSecret: portalSecret.kind === 'secret' ? () => readSecret(portalSecret.secretId) : () => Promise.resolve(portalSecret.value),
   clock: systemClock,
   randomBytes: (size) => randomBytes(size),
   secrets: kmsSecretBox(doc, config.tableName, new KMSClient({}), secretsKeyArn, systemClock),

@@ -11,6 +11,7 @@ import { getEventType } from '../use-cases/api/get-event-type';
 import { listEventTypes } from '../use-cases/api/list-event-types';
 import { putEventType } from '../use-cases/api/put-event-type';
 import { createApiKey } from '../use-cases/api/create-api-key';
+import { createPortalSession } from '../use-cases/api/create-portal-session';
 import { listApiKeys } from '../use-cases/api/list-api-keys';
 import { revokeApiKey } from '../use-cases/api/revoke-api-key';
 import { createEndpoint } from '../use-cases/api/create-endpoint';
@@ -30,6 +31,7 @@ import { rotateSecret } from '../use-cases/api/rotate-secret';
 import { sendTestEvent } from '../use-cases/api/send-test-event';
 import { updateEndpoint } from '../use-cases/api/update-endpoint';
 import { createApiKeyRequestSchema } from './schemas/api-key';
+import { portalSessionRequestSchema } from './schemas/portal-session';
 import { endpointRequestSchemas, type EndpointRules } from './schemas/endpoint';
 import { eventTypeRequestSchema } from './schemas/event-type';
 import { publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './schemas/event';
@@ -47,7 +49,7 @@ import {
   recoverRequestSchema,
 } from './schemas/query';
 import { parseOrThrow } from './schemas/zod-issues';
-import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView } from './views';
+import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView, sessionView } from './views';
 
 export interface ApiRequest {
   readonly method: string;
@@ -151,6 +153,15 @@ function matchSegments(pattern: readonly string[], actual: readonly string[]): R
 }
 
 const param = (request: ApiRequest, name: string): string => request.params[name] ?? '';
+
+/**
+ * The API's public origin as the client reached it: API Gateway passes the domain in `host` and the scheme in
+ * `x-forwarded-proto` (https); local mode's gateway sets both the same way (http).
+ */
+function publicBaseUrl(request: ApiRequest): string {
+  const proto = request.headers['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+  return `${proto}://${request.headers.host ?? 'localhost'}`;
+}
 
 /** What the key routes need beyond the use-case dependencies. */
 export interface KeyRouteOptions {
@@ -293,5 +304,17 @@ export function apiRoutes(
       await revokeApiKey(deps, id, keys.forgetKey);
       return { status: 200, body: { id, revoked: true } };
     }),
+
+    route(OPERATIONS.createPortalSession, async (request) => {
+      const { ttlSeconds, title } = parseOrThrow(portalSessionRequestSchema, request.body ?? {}, 'invalid portal session request');
+      const session = await createPortalSession(deps, {
+        tenant: param(request, 'tenant'),
+        ttlSeconds,
+        ...(title === undefined ? {} : { title }),
+        baseUrl: publicBaseUrl(request),
+      });
+      return { status: 201, body: { token: session.token, url: session.url, expiresAt: new Date(session.expiresAt).toISOString() } };
+    }),
+    route(OPERATIONS.getSession, async (request) => ({ status: 200, body: sessionView(request.principal ?? DEPLOYMENT_PRINCIPAL) })),
   ];
 }

@@ -3,13 +3,14 @@
  * strings or null, absent values are null, and an endpoint's signing secret appears only where a caller
  * passes it (create and rotate-secret).
  */
+import type { Principal } from '../core/access';
 import type { EventTypeDefinition } from '../core/event-catalog';
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { StoredApiKey } from '../ports/api-key-store';
 import type { AcceptedDelivery } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
-import type { AcceptedEventBody, ApiKeyBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
+import type { AcceptedEventBody, ApiKeyBody, SessionBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 /** For times that always exist. */
@@ -141,12 +142,30 @@ export function listView<T, V>(items: readonly T[], nextCursor: string | undefin
   return { data: items.map(view), nextCursor: nextCursor ?? null };
 }
 
+/** A principal's grants as the API shows them: `tenants` null for every tenant. */
+function grantsView(principal: Pick<Principal, 'grants'>): ApiKeyBody['scopes'] {
+  return principal.grants.map((g) => ({ scope: g.scope, tenants: g.tenants === undefined ? null : [...g.tenants] }));
+}
+
+/** GET /v1/session: who the credential is, so the console knows whether it runs in portal mode, for whom, until when. */
+export function sessionView(principal: Principal): SessionBody {
+  const session = principal.session;
+  return {
+    kind: principal.kind,
+    id: principal.id,
+    scopes: grantsView(principal),
+    tenant: session === undefined ? null : session.tenant,
+    title: session?.title ?? null,
+    expiresAt: session === undefined ? null : isoAt(session.expiresAt),
+  };
+}
+
 /** A scoped API key as the API shows it; `key` only in the answer that created it (only its hash is stored). */
 export function apiKeyView(apiKey: StoredApiKey, key?: string): ApiKeyBody {
   return {
     id: apiKey.id,
     name: apiKey.name,
-    scopes: apiKey.grants.map((g) => ({ scope: g.scope, tenants: g.tenants === undefined ? null : [...g.tenants] })),
+    scopes: grantsView(apiKey),
     createdAt: isoAt(apiKey.createdAt),
     createdBy: apiKey.createdBy,
     ...(key === undefined ? {} : { key }),

@@ -3,7 +3,7 @@
  * Crockford base32), so ids sort by creation time as strings and in DynamoDB sort keys.
  */
 
-export type IdPrefix = 'ep' | 'evt' | 'dlv' | 'msg' | 'key';
+export type IdPrefix = 'ep' | 'evt' | 'dlv' | 'msg' | 'key' | 'ps';
 /** Kinds of ids that are one ULID (a delivery id is two bodies: see {@link deliveryId}). */
 export type UlidPrefix = Exclude<IdPrefix, 'dlv'>;
 
@@ -53,6 +53,7 @@ const ID_PATTERNS: Record<IdPrefix, RegExp> = {
   evt: new RegExp(`^evt_${BODY}$`),
   msg: new RegExp(`^msg_${BODY}$`),
   key: new RegExp(`^key_${BODY}$`),
+  ps: new RegExp(`^ps_${BODY}$`),
   // A delivery names its event's storage key and its endpoint: `dlv_<k><endpoint id body>`.
   dlv: new RegExp(`^dlv_(${BODY})(${BODY})$`),
 };

@@ -62,6 +62,8 @@ export class PublishApi extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly apiKeySecret: secretsmanager.Secret;
+  /** What portal session tokens are signed under (a key derived from it); rotating it ends every session. */
+  readonly portalSessionSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: PublishApiProps) {
     super(scope, id);
@@ -75,18 +77,34 @@ export class PublishApi extends Construct {
         'The API key is shared with the clients, so the operator rotates it when the clients can follow; the api accepts both AWSCURRENT and AWSPREVIOUS, so a rotation never locks a client out.',
     });
 
+    this.portalSessionSecret = new secretsmanager.Secret(this, 'PortalSessionSecret', {
+      description: 'Herald portal sessions: tokens are signed under a key derived from this value; rotating it ends every session',
+      generateSecretString: { excludePunctuation: true, includeSpace: false, passwordLength: 64 },
+    });
+    Validations.of(this.portalSessionSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating this secret is how an operator revokes every portal session at once, so it is rotated by hand when wanted (a new value takes effect within five minutes); each session lasts at most 24 hours anyway.',
+    });
+
     this.function = new HeraldFunction(this, 'Function', {
       entry: 'lambdas/api/handler.ts',
       description: 'Herald public HTTP API',
       memorySize: 512,
       // Below API Gateway's 30 s integration limit, so a slow request ends as a Lambda timeout.
       timeout: Duration.seconds(15),
-      environment: { ...props.environment, ...props.secretsKey.environment(), [ENV.apiKeySecretArn]: this.apiKeySecret.secretArn },
+      environment: {
+        ...props.environment,
+        ...props.secretsKey.environment(),
+        [ENV.apiKeySecretArn]: this.apiKeySecret.secretArn,
+        [ENV.portalSecretArn]: this.portalSessionSecret.secretArn,
+      },
     });
     props.dataStore.grantReadWriteData(this.function);
     props.secretsKey.grantSeal(this.function);
     props.queues.grantSendToDeliveryQueue(this.function);
     this.apiKeySecret.grantRead(this.function);
+    this.portalSessionSecret.grantRead(this.function);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       // The stack's name (Herald-sandbox, Herald-production): two environments in one account read apart.

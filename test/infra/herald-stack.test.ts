@@ -270,10 +270,11 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       expect(variables(template, FUNCTIONS.sweeper)).toEqual(shared());
     });
 
-    it('the api also gets the API key secret ARN and the secrets key', () => {
+    it('the api also gets the API key secret ARN, the portal session secret ARN and the secrets key', () => {
       expect(variables(template, FUNCTIONS.api)).toEqual({
         ...shared(),
         [ENV.apiKeySecretArn]: ref(id('Herald/Api/ApiKey/Resource')),
+        [ENV.portalSecretArn]: ref(id('Herald/Api/PortalSessionSecret/Resource')),
         [ENV.secretsKeyArn]: getAtt(id('Herald/SecretsKey/Key/Resource')),
       });
     });
@@ -439,13 +440,16 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
     });
   });
 
-  describe('THEN the API key', () => {
-    it('is a generated 40-character secret without punctuation', () => {
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      template.hasResourceProperties('AWS::SecretsManager::Secret', {
-        GenerateSecretString: { ExcludePunctuation: true, PasswordLength: 40 },
+  describe('THEN the API key and the portal session secret', () => {
+    it('are generated secrets without punctuation (40 and 64 characters), no value in the template', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      expect(resourceAt(template, 'Herald/Api/ApiKey/Resource').Properties!.GenerateSecretString).toMatchObject({ ExcludePunctuation: true, PasswordLength: 40 });
+      expect(resourceAt(template, 'Herald/Api/PortalSessionSecret/Resource').Properties!.GenerateSecretString).toMatchObject({
+        ExcludePunctuation: true,
+        PasswordLength: 64,
       });
       expect(resourceAt(template, 'Herald/Api/ApiKey/Resource').Properties!.SecretString).toBeUndefined();
+      expect(resourceAt(template, 'Herald/Api/PortalSessionSecret/Resource').Properties!.SecretString).toBeUndefined();
     });
   });
 
@@ -460,6 +464,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
         },
       });
       template.hasOutput('ApiKeySecretArn', { Value: ref(id('Herald/Api/ApiKey/Resource')) });
+      template.hasOutput('PortalSessionSecretArn', { Value: ref(id('Herald/Api/PortalSessionSecret/Resource')) });
       template.hasOutput('DeadLetterQueueUrl', { Value: ref(id('Herald/Queues/DeadLetterQueue/Resource')) });
       template.hasOutput('AlertTopicArn', { Value: ref(id('Herald/Alerts/Topic/Resource')) });
     });

@@ -118,6 +118,7 @@ describe('GIVEN operationalWebhookUrl WHEN the stack is synthesized', () => {
   it('THEN without it there is no secret and no variable', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> } } }[];
     for (const f of fns) expect(f.Properties.Environment?.Variables?.[ENV.operationalWebhookUrl]).toBeUndefined();
-    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(1);
+    // The API key and the portal session secret only.
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
   });
 });

@@ -31,6 +31,7 @@ let arn: {
   topic: string;
   topicKey: string;
   secret: string;
+  portalSecret: string;
   secretsKey: string;
   schedulerRole: string;
   scheduleGroupName: string;
@@ -51,6 +52,7 @@ beforeAll(() => {
     topic: `<${id('Herald/Alerts/Topic/Resource')}>`,
     topicKey: `<${id('Herald/Alerts/TopicKey/Resource')}.Arn>`,
     secret: `<${id('Herald/Api/ApiKey/Resource')}>`,
+    portalSecret: `<${id('Herald/Api/PortalSessionSecret/Resource')}>`,
     secretsKey: `<${id('Herald/SecretsKey/Key/Resource')}.Arn>`,
     schedulerRole: `<${id('Herald/RetryScheduler/Role/Resource')}.Arn>`,
     scheduleGroupName: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name as string,
@@ -82,13 +84,13 @@ const publishGrants = () => [
 
 describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () => {
   describe('THEN each Lambda has exactly the permissions of its job (fails on any addition or loss)', () => {
-    it('api: its log group, table items and indexes, send to the delivery queue, read the API key, seal secrets', () => {
+    it('api: its log group, table items and indexes, send to the delivery queue, read the API key and the portal session secret, seal secrets', () => {
       expect(grants(api)).toEqual(
         [
           ...logGrants('Api'),
           ...tableGrants(),
           ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]),
-          ...pairs(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], [arn.secret]),
+          ...pairs(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], [arn.secret, arn.portalSecret]),
           ...pairs(['kms:Decrypt', 'kms:GenerateDataKey'], [arn.secretsKey]),
         ].sort(),
       );
@@ -183,9 +185,11 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
       for (const statements of [api, worker, sweeper]) expect(allows(statements, action, resource())).toBe(false);
     });
 
-    it('only the api reads the API key; only deliver consumes the delivery queue or writes to the DLQ', () => {
-      expect(allows(worker, 'secretsmanager:GetSecretValue', arn.secret)).toBe(false);
-      expect(allows(sweeper, 'secretsmanager:GetSecretValue', arn.secret)).toBe(false);
+    it('only the api reads the API key and the portal session secret; only deliver consumes the delivery queue or writes to the DLQ', () => {
+      for (const secret of [arn.secret, arn.portalSecret]) {
+        expect(allows(worker, 'secretsmanager:GetSecretValue', secret)).toBe(false);
+        expect(allows(sweeper, 'secretsmanager:GetSecretValue', secret)).toBe(false);
+      }
       expect(allows(api, 'sqs:ReceiveMessage', arn.deliveryQueue)).toBe(false);
       expect(allows(sweeper, 'sqs:ReceiveMessage', arn.deliveryQueue)).toBe(false);
       expect(allows(api, 'sqs:SendMessage', arn.deadLetterQueue)).toBe(false);

@@ -197,11 +197,16 @@ export class MemoryLogger {
 
 export const TEST_API_KEY = 'test-api-key-0123456789';
 
+/** The portal session secret of the test api; {@link TestApi.rotatePortalSecret} changes it. */
+export const TEST_PORTAL_SECRET = 'test-portal-secret-0123456789';
+
 export interface TestApi {
   readonly api: ApiClient;
   readonly handler: ReturnType<typeof createApiHandler>;
   readonly queue: FlakyQueue;
   readonly logger: MemoryLogger;
+  /** Replaces the portal session secret (as rotating it in Secrets Manager does): every session minted before ends. */
+  rotatePortalSecret(value: string): void;
 }
 
 /**
@@ -222,12 +227,14 @@ export function createTestApi(
   const queue = new FlakyQueue(options.innerQueue ?? new SqsDeliveryQueue(env.clients.sqs, env.resources.deliveryQueueUrl));
   const logger = new MemoryLogger();
   const metrics = new MemoryMetrics();
+  let portalSecret = TEST_PORTAL_SECRET;
   const handler = createApiHandler({
     doc: env.clients.doc,
     tableName: env.resources.tableName,
     queue,
     secrets: env.secrets,
     apiKeys: new StaticApiKeys([TEST_API_KEY]),
+    portalSecret: async () => portalSecret,
     clock,
     randomBytes: options.randomBytes ?? ((n) => randomBytes(n)),
     metrics,
@@ -238,7 +245,7 @@ export function createTestApi(
     },
     logger,
   });
-  return { api: apiClient(handler, TEST_API_KEY), handler, queue, logger };
+  return { api: apiClient(handler, TEST_API_KEY), handler, queue, logger, rotatePortalSecret: (value) => void (portalSecret = value) };
 }
 
 /** Receives (and deletes) every message on the delivery queue and returns their bodies. */

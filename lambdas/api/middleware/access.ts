@@ -11,32 +11,36 @@ import type { ApiEvent, ApiResult } from './types';
  * - `body`: the body's `tenant` (none when absent or null);
  * - `query`: `?tenant=`; without it the route lists every tenant;
  * - `endpoint`, `event`, `delivery`: the tenant of the resource named by the path's `{id}`;
- * - `all`: the route works across tenants (or on keys, which belong to none).
+ * - `path`: the path's `{tenant}`;
+ * - `all`: the route works across tenants (or on keys, which belong to none);
+ * - `shared`: the deployment's data every tenant shares (the event-type catalog): any grant of the scope will do.
  */
-export type TenantSource = 'body' | 'batch' | 'query' | 'endpoint' | 'event' | 'delivery' | 'all';
+export type TenantSource = 'body' | 'batch' | 'query' | 'endpoint' | 'event' | 'delivery' | 'path' | 'all' | 'shared';
 
 export interface RouteAccess {
-  /** `public`: no key needed (GET /health). */
-  readonly scope: Scope | 'public';
+  /** `public`: no key needed (GET /health); `authenticated`: any principal (GET /v1/session, about itself). */
+  readonly scope: Scope | 'public' | 'authenticated';
   readonly tenant: TenantSource;
 }
 
 /**
  * The route × scope table: every route of the API (lambdas/api/router.ts) and what it needs. `read` is the GET
- * routes, `publish` is publishing only, `admin` is everything else, key management included. A route missing from
- * this table is refused to all but an unlimited admin, and the tests fail until it is added.
+ * routes; `publish` is publishing only; `manage` is a tenant's endpoint management (create, change, delete, rotate
+ * the secret, send a test event, recover) and redelivery, what a portal session does besides reading; `admin` is
+ * everything else: key management, event-type changes, minting portal sessions. A route missing from this table
+ * is refused to all but an unlimited admin, and the tests fail until it is added.
  */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /health': { scope: 'public', tenant: 'all' },
   'GET /v1/openapi.json': { scope: 'public', tenant: 'all' },
-  'POST /v1/endpoints': { scope: 'admin', tenant: 'body' },
+  'POST /v1/endpoints': { scope: 'manage', tenant: 'body' },
   'GET /v1/endpoints': { scope: 'read', tenant: 'query' },
   'GET /v1/endpoints/{id}': { scope: 'read', tenant: 'endpoint' },
-  'PATCH /v1/endpoints/{id}': { scope: 'admin', tenant: 'endpoint' },
-  'DELETE /v1/endpoints/{id}': { scope: 'admin', tenant: 'endpoint' },
-  'POST /v1/endpoints/{id}/rotate-secret': { scope: 'admin', tenant: 'endpoint' },
-  'POST /v1/endpoints/{id}/test': { scope: 'admin', tenant: 'endpoint' },
-  'POST /v1/endpoints/{id}/recover': { scope: 'admin', tenant: 'endpoint' },
+  'PATCH /v1/endpoints/{id}': { scope: 'manage', tenant: 'endpoint' },
+  'DELETE /v1/endpoints/{id}': { scope: 'manage', tenant: 'endpoint' },
+  'POST /v1/endpoints/{id}/rotate-secret': { scope: 'manage', tenant: 'endpoint' },
+  'POST /v1/endpoints/{id}/test': { scope: 'manage', tenant: 'endpoint' },
+  'POST /v1/endpoints/{id}/recover': { scope: 'manage', tenant: 'endpoint' },
   'GET /v1/endpoints/{id}/stats': { scope: 'read', tenant: 'endpoint' },
   'GET /v1/endpoints/{id}/deliveries': { scope: 'read', tenant: 'endpoint' },
   'POST /v1/events': { scope: 'publish', tenant: 'body' },
@@ -44,15 +48,19 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/events/{id}': { scope: 'read', tenant: 'event' },
   'GET /v1/deliveries': { scope: 'read', tenant: 'all' },
   'GET /v1/deliveries/{id}': { scope: 'read', tenant: 'delivery' },
-  'POST /v1/deliveries/{id}/retry': { scope: 'admin', tenant: 'delivery' },
-  // The event-type catalog is the deployment's, shared by every tenant: changed by admins, read with an unlimited read scope.
+  'POST /v1/deliveries/{id}/retry': { scope: 'manage', tenant: 'delivery' },
+  // The event-type catalog is the deployment's, shared by every tenant: changed by admins, read by any read grant
+  // (a tenant's key or portal session picks the types its endpoints subscribe to).
   'PUT /v1/event-types/{type}': { scope: 'admin', tenant: 'all' },
-  'GET /v1/event-types/{type}': { scope: 'read', tenant: 'all' },
+  'GET /v1/event-types/{type}': { scope: 'read', tenant: 'shared' },
   'DELETE /v1/event-types/{type}': { scope: 'admin', tenant: 'all' },
-  'GET /v1/event-types': { scope: 'read', tenant: 'all' },
+  'GET /v1/event-types': { scope: 'read', tenant: 'shared' },
   'GET /v1/keys': { scope: 'admin', tenant: 'all' },
   'POST /v1/keys': { scope: 'admin', tenant: 'all' },
   'DELETE /v1/keys/{id}': { scope: 'admin', tenant: 'all' },
+  // Minting a tenant's portal session: an admin of that tenant (a session can never mint one: it has no admin).
+  'POST /v1/tenants/{tenant}/portal-sessions': { scope: 'admin', tenant: 'path' },
+  'GET /v1/session': { scope: 'authenticated', tenant: 'all' },
 };
 
 const UNLISTED: RouteAccess = { scope: 'admin', tenant: 'all' };
@@ -72,7 +80,9 @@ export interface AccessOptions {
  * - the same for a resource named in the path: 404, as for a resource that does not exist, so a key learns nothing
  *   about other tenants' ids.
  *
- * A principal whose grant covers every tenant costs no lookup.
+ * A principal whose grant covers every tenant costs no lookup. A portal session's request that names no tenant (a
+ * create without `tenant`, a list without `?tenant=`, a client event id without `?tenant=`) is taken as its tenant's:
+ * the session sees and creates only its own, without having to say so.
  */
 export function access(options: AccessOptions): MiddlewareObj<ApiEvent, ApiResult> {
   return {
@@ -84,6 +94,8 @@ export function access(options: AccessOptions): MiddlewareObj<ApiEvent, ApiResul
       if (rule.scope === 'public') return;
       const principal = event.principal;
       if (principal === undefined) throw new ForbiddenError('no principal');
+      if (rule.scope === 'authenticated') return;
+      if (principal.session !== undefined) bindToTenant(rule.tenant, event, principal.session.tenant);
       const scope = rule.scope;
       const target: TenantTarget = coversEveryTenant(principal, scope) ? { kind: 'all' } : await targetOf(rule.tenant, event, params, options);
       const decision = decideAccess(principal, scope, target);
@@ -98,6 +110,18 @@ export function access(options: AccessOptions): MiddlewareObj<ApiEvent, ApiResul
       );
     },
   };
+}
+
+/** Fills in a portal session's tenant where a request names none (the body's `tenant`, the query's `?tenant=`). */
+function bindToTenant(source: TenantSource, event: ApiEvent, tenant: string): void {
+  if (source === 'body') {
+    const body = event.jsonBody;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { tenant?: unknown }).tenant == null) {
+      event.jsonBody = { ...body, tenant };
+    }
+  } else if (source === 'query' || source === 'event') {
+    if (event.queryStringParameters?.tenant === undefined) event.queryStringParameters = { ...event.queryStringParameters, tenant };
+  }
 }
 
 async function targetOf(source: TenantSource, event: ApiEvent, params: Readonly<Record<string, string>>, options: AccessOptions): Promise<TenantTarget> {
@@ -130,8 +154,12 @@ async function targetOf(source: TenantSource, event: ApiEvent, params: Readonly<
       const tenant = await options.tenantOf(source, params.id ?? '', event.queryStringParameters?.tenant ?? '');
       return tenant === undefined ? { kind: 'unknown' } : { kind: 'one', tenant };
     }
+    case 'path':
+      return { kind: 'one', tenant: params.tenant ?? '' };
     case 'all':
       return { kind: 'all' };
+    case 'shared':
+      return { kind: 'shared' };
   }
 }
 

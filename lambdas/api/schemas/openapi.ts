@@ -174,11 +174,12 @@ export function openApiDocument(operations: readonly Operation[] = Object.values
       { name: 'events', description: 'What you publish.' },
       { name: 'event-types', description: 'The catalog: a data schema and an example per event type.' },
       { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
-      { name: 'keys', description: 'Scoped API keys: admin, publish, read, each optionally limited to tenants.' },
+      { name: 'keys', description: 'Scoped API keys: admin, publish, read, manage, each optionally limited to tenants.' },
+      { name: 'portal', description: "Portal sessions: a tenant's own credential (read and manage of that tenant) for your customers' webhook page." },
     ],
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The deployment API key.' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The deployment API key, a scoped key (hk_...) or a portal session token (hps_...).' } },
       schemas: { ...schemas, Error: error },
     },
   };

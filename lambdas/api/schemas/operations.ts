@@ -9,6 +9,7 @@ import { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequ
 import { apiKeySchema, createApiKeyRequestSchema, revokedApiKeySchema } from './api-key';
 import { deliverySchema, pageSchema, recoverResultSchema } from './delivery';
 import { deletedEventTypeSchema, eventTypeRequestSchema, eventTypeSchema } from './event-type';
+import { portalSessionRequestSchema, portalSessionSchema, sessionSchema } from './portal-session';
 import {
   emptyBodySchema,
   emptyQuerySchema,
@@ -34,7 +35,7 @@ export interface Operation {
   readonly method: Method;
   /** `/v1/endpoints/{id}`: `{name}` is one path segment. */
   readonly path: string;
-  readonly tag: 'system' | 'endpoints' | 'events' | 'event-types' | 'deliveries' | 'keys';
+  readonly tag: 'system' | 'endpoints' | 'events' | 'event-types' | 'deliveries' | 'keys' | 'portal';
   readonly summary: string;
   readonly description?: string;
   /** No API key needed. */
@@ -299,6 +300,25 @@ export const OPERATIONS = {
     summary: 'List the event-type catalog',
     query: emptyQuerySchema,
     responses: { 200: ok('A page of event types.', eventTypePage) },
+  },
+  createPortalSession: {
+    operationId: 'createPortalSession',
+    method: 'POST',
+    path: '/v1/tenants/{tenant}/portal-sessions',
+    tag: 'portal',
+    summary: "Mint a portal session for a tenant's customers (admin)",
+    description:
+      "The token is a bearer credential with read and manage of this tenant only: it lists, creates, changes and deletes the tenant's endpoints, sees their deliveries and attempts, redelivers, recovers, rotates secrets and sends test events; it never publishes, manages keys or event types, or mints sessions. It is signed, not stored: it ends at expiresAt, or for every session when the portal session secret is rotated. The url opens the console in portal mode.",
+    body: { schema: portalSessionRequestSchema, required: false },
+    responses: { 201: ok('The session: its token and console link.', portalSessionSchema) },
+  },
+  getSession: {
+    operationId: 'getSession',
+    method: 'GET',
+    path: '/v1/session',
+    tag: 'portal',
+    summary: 'Who the calling credential is: its kind, scopes and (for a portal session) tenant, title and expiry',
+    responses: { 200: ok('The calling credential.', sessionSchema) },
   },
 } as const satisfies Record<string, Operation>;
 

@@ -10,6 +10,7 @@ import type { deletedEndpointSchema, endpointSchema, endpointStatsSchema } from 
 import type { ErrorBody } from './errors';
 import type { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './event';
 import type { retryPolicyInputSchema } from './retry-policy';
+import type { portalSessionRequestSchema, portalSessionSchema, sessionSchema } from './portal-session';
 
 export type EndpointBody = z.input<typeof endpointSchema>;
 export type ApiKeyBody = z.input<typeof apiKeySchema>;
@@ -27,6 +28,9 @@ export type PublishRequestBody = z.input<typeof publishRequestSchema>;
 /** POST /v1/events/batch: 1 to 100 events, and what it answers (each event as POST /v1/events answers, in order). */
 export type PublishBatchRequestBody = z.input<typeof publishBatchRequestSchema>;
 export type AcceptedBatchBody = z.input<typeof acceptedBatchSchema>;
+export type PortalSessionRequestBody = z.input<typeof portalSessionRequestSchema>;
+export type PortalSessionBody = z.input<typeof portalSessionSchema>;
+export type SessionBody = z.input<typeof sessionSchema>;
 export type TestEventRequestBody = z.input<typeof testEventRequestSchema>;
 export interface Page<T> {
   readonly data: T[];

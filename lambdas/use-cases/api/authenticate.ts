@@ -3,9 +3,10 @@
  * such as portal sessions. Every source answers with a Principal, so the access middleware treats them alike.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DEPLOYMENT_PRINCIPAL, type Principal } from '../../core/access';
+import { DEPLOYMENT_PRINCIPAL, portalPrincipal, type Principal } from '../../core/access';
 import type { ApiKeys, Clock } from '../../ports';
 import type { ApiKeyStore, StoredApiKey } from '../../ports/api-key-store';
+import type { PortalSessionTokens, PortalTokenRejection } from '../../ports/portal-sessions';
 
 /** Anything that can tell whether a token is one of its principals (e.g. portal sessions). */
 export interface PrincipalSource {
@@ -88,4 +89,27 @@ export class Authenticator implements PrincipalSource {
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Portal session tokens as principals: a token that verifies (signature under the current secret, not expired)
+ * is `read` and `manage` of its one tenant. A refused token is no principal (the same 401 as a wrong key); why it
+ * was refused goes to `onRefused` (the logs), never to the caller.
+ */
+export class PortalSessionPrincipals implements PrincipalSource {
+  constructor(
+    private readonly tokens: PortalSessionTokens,
+    private readonly onRefused: (reason: PortalTokenRejection) => void = () => undefined,
+  ) {}
+
+  async principal(token: string): Promise<Principal | undefined> {
+    if (!this.tokens.recognises(token)) return undefined;
+    const verified = await this.tokens.verify(token);
+    if (!verified.ok) {
+      this.onRefused(verified.reason);
+      return undefined;
+    }
+    const { id, tenant, expiresAt, title } = verified.claims;
+    return portalPrincipal(id, { tenant, expiresAt, ...(title === undefined ? {} : { title }) });
+  }
 }

@@ -8,6 +8,7 @@ import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
 import type { Metrics } from '../../ports/metrics';
+import type { PortalSessionTokens } from '../../ports/portal-sessions';
 import type { Delivery } from '../../core/model';
 import type { EventTypeCatalog } from './event-type-catalog';
 
@@ -26,6 +27,8 @@ export interface ApiUseCaseDeps {
   readonly catalog: EventTypeCatalog;
   /** Deployment-level counters (flushed by the handler once per request). */
   readonly metrics: Metrics;
+  /** Mints portal session tokens (POST /v1/tenants/{tenant}/portal-sessions); the same signer verifies them. */
+  readonly portalTokens: PortalSessionTokens;
 }
 
 /**

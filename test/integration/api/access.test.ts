@@ -9,7 +9,8 @@ import { apiRoutes } from '../../../lambdas/api/router';
 import type { Scope } from '../../../lambdas/core/access';
 import type { ApiUseCaseDeps } from '../../../lambdas/use-cases/api/deps';
 import { startTestEnvironment, type TestEnvironment } from '../../support/emulators';
-import { TestClock, TEST_API_KEY, apiClient, createTestApi, drainDeliveryQueue, scanTable, type ApiClient, type ApiResponse, type TestApi } from '../../support/api-events';
+import { TestClock, TEST_API_KEY, apiClient, createTestApi, scanTable, type ApiClient, type TestApi } from '../../support/api-events';
+import { routeRequests, tenantCells, type TenantCell } from './route-requests';
 
 const START = Date.parse('2030-04-01T00:00:00.000Z');
 
@@ -17,20 +18,23 @@ const START = Date.parse('2030-04-01T00:00:00.000Z');
 interface KeySpec {
   readonly name: string;
   readonly scopes: unknown[];
-  /** null: the deployment key. */
-  readonly covers: (scope: Scope, tenant: 'A' | 'B' | 'none' | 'all') => boolean;
+  /** Whether the key may use `scope` on what the request touches (`shared`: the event-type catalog every tenant reads). */
+  readonly covers: (scope: Scope, tenant: TenantCell | 'all' | 'shared') => boolean;
 }
 
 const everyTenant = () => true;
-const onlyA = (t: string) => t === 'A';
+/** A grant limited to tenant A covers A and the shared catalog. */
+const onlyA = (t: string) => t === 'A' || t === 'shared';
 const KEYS: readonly KeySpec[] = [
   { name: 'admin', scopes: ['admin'], covers: everyTenant },
   { name: 'publish', scopes: ['publish'], covers: (s) => s === 'publish' },
   { name: 'read', scopes: ['read'], covers: (s) => s === 'read' },
-  { name: 'read+publish', scopes: ['read', 'publish'], covers: (s) => s !== 'admin' },
+  { name: 'manage', scopes: ['manage'], covers: (s) => s === 'manage' },
+  { name: 'read+publish', scopes: ['read', 'publish'], covers: (s) => s === 'read' || s === 'publish' },
   { name: 'admin of A', scopes: [{ scope: 'admin', tenants: ['A'] }], covers: (_s, t) => onlyA(t) },
   { name: 'publish to A', scopes: [{ scope: 'publish', tenants: ['A'] }], covers: (s, t) => s === 'publish' && onlyA(t) },
   { name: 'read of A', scopes: [{ scope: 'read', tenants: ['A'] }], covers: (s, t) => s === 'read' && onlyA(t) },
+  { name: 'manage of A', scopes: [{ scope: 'manage', tenants: ['A'] }], covers: (s, t) => s === 'manage' && onlyA(t) },
   { name: 'read of A, publish anywhere', scopes: [{ scope: 'read', tenants: ['A'] }, 'publish'], covers: (s, t) => s === 'publish' || (s === 'read' && onlyA(t)) },
 ];
 
@@ -57,93 +61,31 @@ describe('scoped API keys', () => {
     await env?.stop();
   });
 
-  const tenantName = (tenant: 'A' | 'B' | 'none') => (tenant === 'A' ? tenantA : tenant === 'B' ? tenantB : undefined);
+  const tenantName = (tenant: TenantCell) => (tenant === 'A' ? tenantA : tenant === 'B' ? tenantB : undefined);
 
-  async function endpointOf(tenant: 'A' | 'B' | 'none'): Promise<string> {
-    clock.advance(1);
-    const name = tenantName(tenant);
-    const res = await root.post('/v1/endpoints', { url: 'https://hooks.example.com/in', ...(name === undefined ? {} : { tenant: name }) });
-    expect(res.status).toBe(201);
-    return res.body.id;
-  }
-
-  async function eventOf(tenant: 'A' | 'B' | 'none'): Promise<{ eventId: string; deliveryId: string }> {
-    const endpointId = await endpointOf(tenant);
-    const name = tenantName(tenant);
-    clock.advance(1);
-    const res = await root.post('/v1/events', { type: 'matrix.event', data: {}, ...(name === undefined ? {} : { tenant: name }) });
-    expect(res.status).toBe(202);
-    await drainDeliveryQueue(env);
-    return { eventId: res.body.id, deliveryId: res.body.deliveries.find((d: { endpointId: string }) => d.endpointId === endpointId).id };
-  }
-
-  /** One request per route, on fresh resources of `tenant` (destructive routes never see another cell's leftovers). */
-  const REQUESTS: Record<string, (tenant: 'A' | 'B' | 'none', api: ApiClient) => Promise<ApiResponse>> = {
-    'POST /v1/endpoints': (tenant, api) => {
-      const name = tenantName(tenant);
-      return api.post('/v1/endpoints', { url: 'https://hooks.example.com/new', ...(name === undefined ? {} : { tenant: name }) });
-    },
-    'GET /v1/endpoints': (tenant, api) => {
-      const name = tenantName(tenant);
-      return api.get('/v1/endpoints', name === undefined ? {} : { tenant: name });
-    },
-    'GET /v1/endpoints/{id}': async (tenant, api) => api.get(`/v1/endpoints/${await endpointOf(tenant)}`),
-    'PATCH /v1/endpoints/{id}': async (tenant, api) => api.patch(`/v1/endpoints/${await endpointOf(tenant)}`, { description: 'changed' }),
-    'DELETE /v1/endpoints/{id}': async (tenant, api) => api.delete(`/v1/endpoints/${await endpointOf(tenant)}`),
-    'POST /v1/endpoints/{id}/rotate-secret': async (tenant, api) => api.post(`/v1/endpoints/${await endpointOf(tenant)}/rotate-secret`),
-    'POST /v1/endpoints/{id}/test': async (tenant, api) => {
-      const res = await api.post(`/v1/endpoints/${await endpointOf(tenant)}/test`);
-      await drainDeliveryQueue(env);
-      return res;
-    },
-    'POST /v1/endpoints/{id}/recover': async (tenant, api) => api.post(`/v1/endpoints/${await endpointOf(tenant)}/recover`, { since: '2030-01-01T00:00:00Z' }),
-    'GET /v1/endpoints/{id}/stats': async (tenant, api) => api.get(`/v1/endpoints/${await endpointOf(tenant)}/stats`),
-    'GET /v1/endpoints/{id}/deliveries': async (tenant, api) => api.get(`/v1/endpoints/${await endpointOf(tenant)}/deliveries`),
-    'POST /v1/events': async (tenant, api) => {
-      const name = tenantName(tenant);
-      const res = await api.post('/v1/events', { type: 'matrix.published', data: {}, ...(name === undefined ? {} : { tenant: name }) });
-      await drainDeliveryQueue(env);
-      return res;
-    },
-    'POST /v1/events/batch': async (tenant, api) => {
-      const name = tenantName(tenant);
-      const res = await api.post('/v1/events/batch', { events: [{ type: 'matrix.batch', data: {}, ...(name === undefined ? {} : { tenant: name }) }] });
-      await drainDeliveryQueue(env);
-      return res;
-    },
-    'GET /v1/events/{id}': async (tenant, api) => api.get(`/v1/events/${(await eventOf(tenant)).eventId}`),
-    'GET /v1/deliveries': (_tenant, api) => api.get('/v1/deliveries', { status: 'dead' }),
-    'GET /v1/deliveries/{id}': async (tenant, api) => api.get(`/v1/deliveries/${(await eventOf(tenant)).deliveryId}`),
-    'POST /v1/deliveries/{id}/retry': async (tenant, api) => {
-      const res = await api.post(`/v1/deliveries/${(await eventOf(tenant)).deliveryId}/retry`);
-      await drainDeliveryQueue(env);
-      return res;
-    },
-    'PUT /v1/event-types/{type}': (_tenant, api) => api.request('PUT', '/v1/event-types/matrix.typed', { body: { description: 'from the matrix' } }),
-    'GET /v1/event-types/{type}': async (_tenant, api) => {
-      await root.request('PUT', '/v1/event-types/matrix.read', { body: {} });
-      return api.get('/v1/event-types/matrix.read');
-    },
-    'DELETE /v1/event-types/{type}': async (_tenant, api) => {
-      await root.request('PUT', '/v1/event-types/matrix.deleted', { body: {} });
-      return api.delete('/v1/event-types/matrix.deleted');
-    },
-    'GET /v1/event-types': (_tenant, api) => api.get('/v1/event-types'),
-    'GET /v1/keys': (_tenant, api) => api.get('/v1/keys'),
-    'POST /v1/keys': (_tenant, api) => api.post('/v1/keys', { name: 'made in the matrix', scopes: ['read'] }),
-    'DELETE /v1/keys/{id}': async (_tenant, api) => api.delete(`/v1/keys/${(await root.post('/v1/keys', { scopes: ['read'] })).body.id}`),
-  };
+  const REQUESTS = routeRequests({ env: () => env, root: () => root, clock, tenantName });
 
   it('the table covers every route of the API, and the matrix every row of the table', () => {
     const routes = apiRoutes({} as ApiUseCaseDeps, { allowPrivateTargets: false, defaultRetryPolicy: undefined }).map((r) => `${r.method} ${r.path}`);
     expect(Object.keys(ROUTE_ACCESS).sort()).toEqual([...routes].sort());
     expect(Object.keys(REQUESTS).sort()).toEqual(Object.keys(ROUTE_ACCESS).filter((k) => ROUTE_ACCESS[k]!.scope !== 'public').sort());
-    // read is exactly the GET routes but the public ones (GET /health, GET /v1/openapi.json) and key management;
-    // publish exactly POST /v1/events; admin the rest.
+    // read is exactly the GET routes but the public ones, key management and GET /v1/session (any credential, about
+    // itself); publish exactly publishing; manage exactly a tenant's endpoint changes and redelivery; admin the rest.
+    const MANAGE = [
+      'POST /v1/endpoints',
+      'PATCH /v1/endpoints/{id}',
+      'DELETE /v1/endpoints/{id}',
+      'POST /v1/endpoints/{id}/rotate-secret',
+      'POST /v1/endpoints/{id}/test',
+      'POST /v1/endpoints/{id}/recover',
+      'POST /v1/deliveries/{id}/retry',
+    ];
     for (const [route, rule] of Object.entries(ROUTE_ACCESS)) {
       if (route === 'GET /health' || route === 'GET /v1/openapi.json') expect(rule.scope).toBe('public');
+      else if (route === 'GET /v1/session') expect(rule.scope).toBe('authenticated');
       else if (route.startsWith('GET ') && !route.includes('/v1/keys')) expect(rule.scope, route).toBe('read');
       else if (route === 'POST /v1/events' || route === 'POST /v1/events/batch') expect(rule.scope).toBe('publish');
+      else if (MANAGE.includes(route)) expect(rule.scope, route).toBe('manage');
       else expect(rule.scope, route).toBe('admin');
     }
   });
@@ -152,12 +94,15 @@ describe('scoped API keys', () => {
   for (const [route, rule] of Object.entries(ROUTE_ACCESS)) {
     if (rule.scope === 'public') continue;
     const scope = rule.scope;
-    const tenants: ('A' | 'B' | 'none')[] = rule.tenant === 'all' ? ['none'] : ['A', 'B', 'none'];
-    for (const tenant of tenants) {
-      const touched = rule.tenant === 'all' || (rule.tenant === 'query' && tenant === 'none') ? 'all' : tenant;
-      it(`${route} on ${touched === 'all' ? 'every tenant' : `tenant ${tenant}`}: each key as its scopes say`, async () => {
+    for (const tenant of tenantCells(rule.tenant)) {
+      const touched = rule.tenant === 'shared' ? 'shared' : rule.tenant === 'all' || (rule.tenant === 'query' && tenant === 'none') ? 'all' : tenant;
+      it(`${route} on ${touched === 'all' ? 'every tenant' : touched === 'shared' ? 'the shared catalog' : `tenant ${tenant}`}: each key as its scopes say`, async () => {
         for (const spec of KEYS) {
           const res = await REQUESTS[route]!(tenant, clients.get(spec.name)!);
+          if (scope === 'authenticated') {
+            expect(res.status, `${spec.name}: ${res.rawBody}`).toBe(200);
+            continue;
+          }
           const hasScope = spec.covers(scope, 'A'); // every limited key of the matrix is limited to tenant A
           if (spec.covers(scope, touched)) {
             expect(res.status, `${spec.name}: ${res.rawBody}`).toBeLessThan(300);

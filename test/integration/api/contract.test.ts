@@ -174,6 +174,22 @@ describe('contract: every real answer matches the OpenAPI document', () => {
     expect((await call('GET', '/v1/keys')).status).toBe(200);
     expect((await call('DELETE', `/v1/keys/${created2.body.id}`)).status).toBe(200);
 
+    // Portal sessions: minted by the admin key (201; 400 for a bad lifetime); the token reads its session and its
+    // tenant's endpoints, is refused publishing (403), another tenant's endpoint (404), and when tampered (401).
+    const minted = await call('POST', '/v1/tenants/acme/portal-sessions', { body: { ttlSeconds: 600, title: 'Acme' } });
+    expect(minted.status).toBe(201);
+    expect(minted.body.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console\/#portal=hps_/);
+    expect((await call('POST', '/v1/tenants/acme/portal-sessions', { body: { ttlSeconds: 86_401 } })).status).toBe(400);
+    const session = await call('GET', '/v1/session', { key: minted.body.token });
+    expect(session.body).toMatchObject({ kind: 'portal_session', tenant: 'acme', title: 'Acme' });
+    expect((await call('GET', '/v1/session')).body).toMatchObject({ kind: 'deployment_key', tenant: null });
+    const acmeEndpoint = await call('POST', '/v1/endpoints', { body: { url: receiverUrl }, key: minted.body.token });
+    expect([acmeEndpoint.status, acmeEndpoint.body.tenant]).toEqual([201, 'acme']);
+    expect((await call('POST', '/v1/events', { body: { type: 'a.b', data: {} }, key: minted.body.token })).status).toBe(403);
+    const globex = await call('POST', '/v1/endpoints', { body: { url: receiverUrl, tenant: 'globex' } });
+    expect((await call('GET', `/v1/endpoints/${globex.body.id}`, { key: minted.body.token })).status).toBe(404);
+    expect((await call('GET', '/v1/session', { key: `${minted.body.token.slice(0, -2)}AA` })).status).toBe(401);
+
     expect(violations).toEqual([]);
     // Every documented operation was called and answered with a documented success at least once.
     const documented = Object.entries(DOC.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));

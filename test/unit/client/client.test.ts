@@ -58,6 +58,8 @@ describe('HeraldClient against the OpenAPI document', () => {
     await client.listEventTypes();
     await client.listApiKeys();
     await client.revokeApiKey('key_1');
+    await client.createPortalSession('acme', { title: 'Acme' });
+    await client.session();
 
     const called = sent.map((s) => {
       const path = new URL(s.url).pathname;
@@ -71,6 +73,7 @@ describe('HeraldClient against the OpenAPI document', () => {
     expect(sent.find((s) => s.url.endsWith('/v1/events'))!.headers.authorization).toBe('Bearer k');
     expect(sent.find((s) => s.url.endsWith('/v1/events/batch'))!.headers['idempotency-key']).toMatch(/\S/);
     expect(sent.find((s) => s.url.includes('/v1/events/mine-1'))!.url).toBe('http://herald.test/v1/events/mine-1?tenant=acme');
+    expect(sent.find((s) => s.url.endsWith('/v1/tenants/acme/portal-sessions'))).toMatchObject({ method: 'POST', body: '{"title":"Acme"}' });
   });
 });
 
