@@ -50,6 +50,7 @@ describe('GIVEN the Herald stack WHEN checked with cdk-nag AwsSolutions', () => 
         'Herald/Api/Function AwsSolutions-L1',
         'Herald/Api/HttpApi AwsSolutions-APIG4',
         'Herald/Api/HttpApi AwsSolutions-COG4',
+        'Herald/Api/PortalSessionSecret AwsSolutions-SMG4',
         'Herald/OperationalWebhook/SigningSecret AwsSolutions-SMG4',
         'Herald/Sweeper/Function AwsSolutions-L1',
         'Herald/Worker/Function AwsSolutions-L1',
