@@ -24,6 +24,7 @@ import type {
   ErrorBody,
   EventBody,
   EventTypeBody,
+  OverviewBody,
   Page,
   PortalSessionBody,
   PortalSessionRequestBody,
@@ -285,6 +286,10 @@ export class HeraldClient {
    */
   createPortalSession(tenant: string, input: PortalSessionRequestBody = {}): Promise<PortalSessionBody> {
     return this.body(OPERATIONS.createPortalSession, { params: { tenant }, body: input });
+  }
+  /** The deployment at a glance (read over every tenant): failing endpoints, dead letters, the queues, deliveries per period. */
+  overview(): Promise<OverviewBody> {
+    return this.body(OPERATIONS.getOverview);
   }
   /** Who this client's credential is: kind, scopes and, for a portal session, its tenant, title and expiry. */
   session(): Promise<SessionBody> {

@@ -20,6 +20,8 @@ import { buildDeliverDeps, createDeliverHandler, operationalEvents } from '../la
 import { parseDeliverConfig } from '../lambdas/deliver/config';
 import { localSecretBox } from '../lambdas/adapters/secret-box';
 import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
+import { SqsQueueDepths } from '../lambdas/adapters/sqs-queue-depths';
+import { OutcomeTimeline, TimelineMetrics } from '../lambdas/adapters/timeline-metrics';
 import { SnsAlerts } from '../lambdas/adapters/sns-alerts';
 import { StaticApiKeys } from '../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
@@ -213,7 +215,10 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
     const sweepConfig = parseSweepConfig(env);
     const queue = new SqsDeliveryQueue(clients.sqs, resources.deliveryQueueUrl);
     const printMetrics = options.printMetrics ?? ((line: string) => console.log(line));
-    const metrics = (service: string) => new EmfMetrics({ deployment: apiConfig.deployment, service, write: printMetrics, clock: systemClock });
+    // One process: every handler's outcomes are also counted per minute, for the console overview's charts.
+    const timeline = new OutcomeTimeline(systemClock);
+    const metrics = (service: string) =>
+      new TimelineMetrics(new EmfMetrics({ deployment: apiConfig.deployment, service, write: printMetrics, clock: systemClock }), timeline);
 
     const apiKeys = new StaticApiKeys([apiKey]);
     // Local mode's stand-in for KMS: a master key in the data folder (0600), or in memory without one.
@@ -232,6 +237,8 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       secrets,
       logger,
       metrics: metrics('api'),
+      queueDepths: new SqsQueueDepths(clients.sqs, [resources.deliveryQueueUrl, resources.slowDeliveryQueueUrl]),
+      history: timeline,
       config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(

@@ -12,6 +12,7 @@ import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
 import { DynamoEventTypeStore } from '../adapters/dynamo/event-type-store';
 import { EventTypeCatalog } from '../use-cases/api/event-type-catalog';
 import type { Metrics } from '../ports/metrics';
+import type { DeliveryHistory, QueueDepths } from '../ports/operations';
 import { flushMetrics } from '../flush-metrics';
 import type { ApiUseCaseDeps } from '../use-cases/api/deps';
 import { DEFAULT_ENVIRONMENT } from '../config';
@@ -49,6 +50,10 @@ export interface ApiDeps {
   readonly secrets: SecretBox;
   /** EMF metrics on stdout in AWS (handler.ts); flushed after every request. */
   readonly metrics: Metrics;
+  /** The delivery lanes' depths for GET /v1/overview. @default none: the overview's queue figures are null */
+  readonly queueDepths?: QueueDepths;
+  /** Deliveries per period by outcome for GET /v1/overview (CloudWatch in AWS, the process locally). @default none: no charts */
+  readonly history?: DeliveryHistory;
   readonly config: {
     /** Endpoint URLs may be http, loopback or private (local mode). */
     readonly allowPrivateTargets: boolean;
@@ -99,6 +104,8 @@ export function createApiHandler(deps: ApiDeps) {
     catalog: new EventTypeCatalog(new DynamoEventTypeStore(deps.doc, deps.tableName), deps.clock),
     metrics: deps.metrics,
     portalTokens: portalTokens(deps),
+    ...(deps.queueDepths === undefined ? {} : { queueDepths: deps.queueDepths }),
+    ...(deps.history === undefined ? {} : { history: deps.history }),
   };
   const authenticator = deps.authenticator ?? createAuthenticator(deps);
   const router = new Router(

@@ -19,6 +19,8 @@ export interface ApiConfig extends CommonConfig {
   readonly apiKey: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly key: string };
   /** What portal session tokens are signed under: a Secrets Manager secret in AWS, the value itself in local mode. */
   readonly portalSecret: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly value: string };
+  /** The slow delivery lane, whose depth the overview adds to the delivery queue's. */
+  readonly slowDeliveryQueueUrl: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export function parseApiConfig(env: Env): ApiConfig {
     maxPayloadBytes: optionalInt(env, ENV.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 1024, MAX_PAYLOAD_BYTES_LIMIT),
     apiKey,
     portalSecret,
+    slowDeliveryQueueUrl: requireString(env, ENV.slowDeliveryQueueUrl),
   };
 }
 

@@ -7,6 +7,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchDeliveryHistory } from '../adapters/cloudwatch-delivery-history';
+import { SqsQueueDepths } from '../adapters/sqs-queue-depths';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { kmsSecretBox } from '../adapters/secret-box';
 import { SecretsManagerApiKeys, StaticApiKeys, secretReader } from '../adapters/secrets-api-keys';
@@ -22,6 +25,7 @@ const config = parseApiConfig(process.env);
 const secretsKeyArn = requireSecretsKeyArn(process.env);
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 const secretsManager = new SecretsManagerClient({});
+const sqs = new SQSClient({});
 const apiKeys =
   config.apiKey.kind === 'secret' ? new SecretsManagerApiKeys(secretsManager, config.apiKey.secretId, systemClock) : new StaticApiKeys([config.apiKey.key]);
 const portalSecret = config.portalSecret;
@@ -30,7 +34,10 @@ const readSecret = secretReader(secretsManager, systemClock);
 export const handler = createApiHandler({
   doc,
   tableName: config.tableName,
-  queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+  queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
+  queueDepths: new SqsQueueDepths(sqs, [config.deliveryQueueUrl, config.slowDeliveryQueueUrl]),
+  // The overview's charts: the deployment's own Herald metrics, read back from CloudWatch.
+  history: new CloudWatchDeliveryHistory(new CloudWatchClient({}), config.deployment),
   apiKeys,
   // AWSCURRENT only, cached five minutes: a rotation ends every portal session within that time.
   portalSecret: portalSecret.kind === 'secret' ? () => readSecret(portalSecret.secretId) : () => Promise.resolve(portalSecret.value),

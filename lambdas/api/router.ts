@@ -12,6 +12,7 @@ import { listEventTypes } from '../use-cases/api/list-event-types';
 import { putEventType } from '../use-cases/api/put-event-type';
 import { createApiKey } from '../use-cases/api/create-api-key';
 import { createPortalSession } from '../use-cases/api/create-portal-session';
+import { overview } from '../use-cases/api/overview';
 import { listApiKeys } from '../use-cases/api/list-api-keys';
 import { revokeApiKey } from '../use-cases/api/revoke-api-key';
 import { createEndpoint } from '../use-cases/api/create-endpoint';
@@ -49,7 +50,7 @@ import {
   recoverRequestSchema,
 } from './schemas/query';
 import { parseOrThrow } from './schemas/zod-issues';
-import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView, sessionView } from './views';
+import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView, overviewView, sessionView } from './views';
 
 export interface ApiRequest {
   readonly method: string;
@@ -316,5 +317,6 @@ export function apiRoutes(
       return { status: 201, body: { token: session.token, url: session.url, expiresAt: new Date(session.expiresAt).toISOString() } };
     }),
     route(OPERATIONS.getSession, async (request) => ({ status: 200, body: sessionView(request.principal ?? DEPLOYMENT_PRINCIPAL) })),
+    route(OPERATIONS.getOverview, async () => ({ status: 200, body: overviewView(await overview(deps)) })),
   ];
 }

@@ -9,8 +9,10 @@ import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from
 import type { StoredApiKey } from '../ports/api-key-store';
 import type { AcceptedDelivery } from '../ports/event-store';
 import type { AcceptedEvent } from '../use-cases/api/publish-event';
+import type { Overview } from '../use-cases/api/overview';
+import type { OutcomeCounts } from '../ports/operations';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
-import type { AcceptedEventBody, ApiKeyBody, SessionBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
+import type { AcceptedEventBody, ApiKeyBody, OutcomeCountsBody, OverviewBody, SessionBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 /** For times that always exist. */
@@ -169,5 +171,41 @@ export function apiKeyView(apiKey: StoredApiKey, key?: string): ApiKeyBody {
     createdAt: isoAt(apiKey.createdAt),
     createdBy: apiKey.createdBy,
     ...(key === undefined ? {} : { key }),
+  };
+}
+
+function outcomeCountsView(c: OutcomeCounts): OutcomeCountsBody {
+  return { start: isoAt(c.start), delivered: c.delivered, failed: c.failed, dead: c.dead, canceled: c.canceled };
+}
+
+/** GET /v1/overview: times as ISO-8601 and tenants as null for none, like every other view. */
+export function overviewView(o: Overview): OverviewBody {
+  return {
+    generatedAt: isoAt(o.generatedAt),
+    endpoints: {
+      examined: o.endpoints.examined,
+      truncated: o.endpoints.truncated,
+      failingCount: o.endpoints.failingCount,
+      disabledCount: o.endpoints.disabledCount,
+      failing: o.endpoints.failing.map((ep) => ({
+        id: ep.id,
+        url: ep.url,
+        tenant: tenantOrNull(ep.tenant),
+        disabled: ep.disabled,
+        disabledReason: ep.disabledReason ?? null,
+        health: {
+          consecutiveFailures: ep.health.consecutiveFailures,
+          failingSince: iso(ep.health.failingSince),
+          lastSuccessAt: iso(ep.health.lastSuccessAt),
+          lastFailureAt: iso(ep.health.lastFailureAt),
+        },
+      })),
+    },
+    deadLetters: { count: o.deadLetters.count, atLeast: o.deadLetters.atLeast },
+    queue: o.queue === null ? null : { visible: o.queue.visible, delayed: o.queue.delayed, inFlight: o.queue.inFlight, lagMs: o.queue.lagMs },
+    history:
+      o.history === null
+        ? null
+        : { source: o.history.source, lastHour: o.history.lastHour.map(outcomeCountsView), lastDay: o.history.lastDay.map(outcomeCountsView) },
   };
 }

@@ -58,6 +58,11 @@ export interface EventStore {
   /** Dead letters across endpoints, newest death first. */
   listDeadDeliveries(query: PageRequest): Promise<Page<Delivery>>;
   /**
+   * How many deliveries are dead, counted over the dead-letter index (eventually consistent: a death or a
+   * redelivery of the last moments may be missing), stopping once `atMost` are counted.
+   */
+  countDeadDeliveries(atMost: number): Promise<number>;
+  /**
    * Non-final deliveries of one `WAIT#` shard (a Scheduler retry or a recheck) due before `dueBefore`, oldest first,
    * read strongly consistent after the index gave their keys. `cursor` continues an earlier page of the shard.
    */

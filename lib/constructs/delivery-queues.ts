@@ -59,4 +59,10 @@ export class DeliveryQueues extends Construct {
   grantSendToDeadLetterQueue(grantee: iam.IGrantable): void {
     this.deadLetterQueue.grant(grantee, 'sqs:SendMessage');
   }
+
+  /** Lets a function read both delivery lanes' approximate depths (the console overview), and no message. */
+  grantReadDepths(grantee: iam.IGrantable): void {
+    this.queue.grant(grantee, 'sqs:GetQueueAttributes');
+    this.slowQueue.grant(grantee, 'sqs:GetQueueAttributes');
+  }
 }

@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -103,6 +104,18 @@ export class PublishApi extends Construct {
     props.dataStore.grantReadWriteData(this.function);
     props.secretsKey.grantSeal(this.function);
     props.queues.grantSendToDeliveryQueue(this.function);
+    props.queues.grantReadDepths(this.function);
+    // The overview's charts read the deployment's own Herald metrics back. GetMetricData has no resource-level
+    // permissions (IAM accepts only "*"); it reads metrics, nothing else.
+    const principal = this.function.grantPrincipal;
+    principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    if (Construct.isConstruct(principal)) {
+      Validations.of(principal).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:GetMetricData supports no resource-level permissions (IAM accepts only "*"); the statement grants that one read-only action, which the overview uses to chart the Herald metrics.',
+      });
+    }
     this.apiKeySecret.grantRead(this.function);
     this.portalSessionSecret.grantRead(this.function);
 

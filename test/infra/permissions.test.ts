@@ -90,6 +90,9 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
           ...logGrants('Api'),
           ...tableGrants(),
           ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]),
+          // The overview: both lanes' depths, and the Herald metrics read back (GetMetricData takes only "*").
+          ...pairs(['sqs:GetQueueAttributes'], [arn.deliveryQueue, arn.slowQueue]),
+          'cloudwatch:GetMetricData on *',
           ...pairs(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], [arn.secret, arn.portalSecret]),
           ...pairs(['kms:Decrypt', 'kms:GenerateDataKey'], [arn.secretsKey]),
         ].sort(),
@@ -197,13 +200,13 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
       expect(allows(api, 'sns:Publish', arn.topic)).toBe(false);
     });
 
-    it('no identity policy in the stack has a wildcard action or a "*" resource', () => {
+    it('no identity policy in the stack has a wildcard action, nor a "*" resource but for cloudwatch:GetMetricData (which takes no other)', () => {
       const policies = template.findResources('AWS::IAM::Policy');
       expect(Object.keys(policies).length).toBeGreaterThan(0);
       for (const policy of Object.values(policies)) {
         for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
           for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
-          for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+          if ([statement.Resource].flat().includes('*')) expect([statement.Action].flat()).toEqual(['cloudwatch:GetMetricData']);
         }
       }
     });
@@ -234,6 +237,7 @@ function actionsTheCodeCalls(): Set<string> {
     'client-sns': 'sns',
     'client-scheduler': 'scheduler',
     'client-secrets-manager': 'secretsmanager',
+    'client-cloudwatch': 'cloudwatch',
   };
   // Document-client command names differ from the API operations they call.
   const operation: Record<string, string> = {
@@ -267,6 +271,12 @@ describe('GIVEN the SDK commands the Lambda code imports WHEN compared with the 
   it('THEN every table action granted is one the code calls, and every one it calls is granted', () => {
     const called = [...actionsTheCodeCalls()].filter((a) => a.startsWith('dynamodb:'));
     expect([...TABLE_DATA_ACTIONS].sort()).toEqual(called.sort());
+  });
+
+  it('THEN the CloudWatch and SQS read actions granted to the api are exactly the ones the code calls', () => {
+    const called = [...actionsTheCodeCalls()].filter((a) => a.startsWith('cloudwatch:') || a === 'sqs:GetQueueAttributes');
+    const granted = [...new Set(grants(api).map((g) => g.split(' on ')[0]!).filter((a) => a.startsWith('cloudwatch:') || a === 'sqs:GetQueueAttributes'))];
+    expect(granted.sort()).toEqual(called.sort());
   });
 
   it('THEN the Scheduler actions granted to deliver are exactly the ones the code calls', () => {

@@ -272,6 +272,37 @@ export class DynamoEventStore implements EventStore {
     });
   }
 
+  countDeadDeliveries(atMost: number): Promise<number> {
+    return storeCall(async () => {
+      // Select COUNT on the keys-only index: no item is read, each page costs a fraction of a read unit.
+      const counts = await Promise.all(
+        Array.from({ length: DELIVERY_SHARDS }, async (_, shard) => {
+          let count = 0;
+          let start: Record<string, unknown> | undefined;
+          do {
+            const out = await this.doc.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: 'gsi3',
+                KeyConditionExpression: 'gsi3pk = :p',
+                ExpressionAttributeValues: { ':p': indexKeys.dead(shard) },
+                Select: 'COUNT',
+                ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+              }),
+            );
+            count += out.Count ?? 0;
+            start = out.LastEvaluatedKey;
+          } while (start !== undefined && count < atMost);
+          return count;
+        }),
+      );
+      return Math.min(
+        atMost,
+        counts.reduce((a, b) => a + b, 0),
+      );
+    });
+  }
+
   listWaiting(shard: number, dueBefore: number, limit: number, cursor?: string): Promise<Page<Delivery>> {
     return storeCall(async () => {
       const partition = indexKeys.waiting(shard);

@@ -61,6 +61,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Minting a tenant's portal session: an admin of that tenant (a session can never mint one: it has no admin).
   'POST /v1/tenants/{tenant}/portal-sessions': { scope: 'admin', tenant: 'path' },
   'GET /v1/session': { scope: 'authenticated', tenant: 'all' },
+  // The operator's overview reads every tenant's endpoints and the deployment's queues: an unlimited read.
+  'GET /v1/overview': { scope: 'read', tenant: 'all' },
 };
 
 const UNLISTED: RouteAccess = { scope: 'admin', tenant: 'all' };

@@ -298,5 +298,8 @@ export const endpointStatsSchema = z
         ),
       })
       .meta({ description: "The receiver's last hour: p95 against 80 % of the timeout, non-2xx rate against 5 %." }),
+    buckets: z
+      .array(z.object({ start: timeSchema, attempts: z.number().int().min(0), succeeded: z.number().int().min(0) }))
+      .meta({ description: 'The window in 24 hourly slices, oldest first: attempts and 2xx answers in each (the success sparkline).' }),
   })
   .meta({ id: 'EndpointStats', title: 'EndpointStats', description: "An endpoint's delivery health over the last 24 hours." });

@@ -175,6 +175,7 @@ export function openApiDocument(operations: readonly Operation[] = Object.values
       { name: 'event-types', description: 'The catalog: a data schema and an example per event type.' },
       { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
       { name: 'keys', description: 'Scoped API keys: admin, publish, read, manage, each optionally limited to tenants.' },
+      { name: 'operations', description: "The operator's overview of the deployment." },
       { name: 'portal', description: "Portal sessions: a tenant's own credential (read and manage of that tenant) for your customers' webhook page." },
     ],
     paths,

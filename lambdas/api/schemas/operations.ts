@@ -10,6 +10,7 @@ import { apiKeySchema, createApiKeyRequestSchema, revokedApiKeySchema } from './
 import { deliverySchema, pageSchema, recoverResultSchema } from './delivery';
 import { deletedEventTypeSchema, eventTypeRequestSchema, eventTypeSchema } from './event-type';
 import { portalSessionRequestSchema, portalSessionSchema, sessionSchema } from './portal-session';
+import { overviewSchema } from './overview';
 import {
   emptyBodySchema,
   emptyQuerySchema,
@@ -35,7 +36,7 @@ export interface Operation {
   readonly method: Method;
   /** `/v1/endpoints/{id}`: `{name}` is one path segment. */
   readonly path: string;
-  readonly tag: 'system' | 'endpoints' | 'events' | 'event-types' | 'deliveries' | 'keys' | 'portal';
+  readonly tag: 'system' | 'endpoints' | 'events' | 'event-types' | 'deliveries' | 'keys' | 'portal' | 'operations';
   readonly summary: string;
   readonly description?: string;
   /** No API key needed. */
@@ -319,6 +320,16 @@ export const OPERATIONS = {
     tag: 'portal',
     summary: 'Who the calling credential is: its kind, scopes and (for a portal session) tenant, title and expiry',
     responses: { 200: ok('The calling credential.', sessionSchema) },
+  },
+  getOverview: {
+    operationId: 'getOverview',
+    method: 'GET',
+    path: '/v1/overview',
+    tag: 'operations',
+    summary: "The deployment at a glance (read across tenants): failing endpoints, dead letters, the queues, deliveries per minute",
+    description:
+      'Failing endpoints first (then disabled ones), the dead-letter count, the delivery queues’ backlog and lag, and deliveries by outcome per minute over the last hour and per quarter-hour over the last day (from CloudWatch in AWS, from the process in local mode). Needs a read scope over every tenant.',
+    responses: { 200: ok('The overview.', overviewSchema) },
   },
 } as const satisfies Record<string, Operation>;
 

@@ -11,6 +11,7 @@ import type { ErrorBody } from './errors';
 import type { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './event';
 import type { retryPolicyInputSchema } from './retry-policy';
 import type { portalSessionRequestSchema, portalSessionSchema, sessionSchema } from './portal-session';
+import type { outcomeCountsSchema, overviewSchema } from './overview';
 
 export type EndpointBody = z.input<typeof endpointSchema>;
 export type ApiKeyBody = z.input<typeof apiKeySchema>;
@@ -31,6 +32,8 @@ export type AcceptedBatchBody = z.input<typeof acceptedBatchSchema>;
 export type PortalSessionRequestBody = z.input<typeof portalSessionRequestSchema>;
 export type PortalSessionBody = z.input<typeof portalSessionSchema>;
 export type SessionBody = z.input<typeof sessionSchema>;
+export type OverviewBody = z.input<typeof overviewSchema>;
+export type OutcomeCountsBody = z.input<typeof outcomeCountsSchema>;
 export type TestEventRequestBody = z.input<typeof testEventRequestSchema>;
 export interface Page<T> {
   readonly data: T[];

@@ -9,6 +9,7 @@ import type { EventStore } from '../../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
 import type { Metrics } from '../../ports/metrics';
 import type { PortalSessionTokens } from '../../ports/portal-sessions';
+import type { DeliveryHistory, QueueDepths } from '../../ports/operations';
 import type { Delivery } from '../../core/model';
 import type { EventTypeCatalog } from './event-type-catalog';
 
@@ -29,6 +30,10 @@ export interface ApiUseCaseDeps {
   readonly metrics: Metrics;
   /** Mints portal session tokens (POST /v1/tenants/{tenant}/portal-sessions); the same signer verifies them. */
   readonly portalTokens: PortalSessionTokens;
+  /** The delivery lanes' depths for the overview; absent when the api is not given them (the overview says unknown). */
+  readonly queueDepths?: QueueDepths;
+  /** Deliveries per period by outcome for the overview's charts; absent when the deployment keeps none the api can read. */
+  readonly history?: DeliveryHistory;
 }
 
 /**

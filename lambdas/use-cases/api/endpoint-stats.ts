@@ -51,6 +51,36 @@ export interface EndpointStats {
   readonly truncated: boolean;
   /** The last hour's receiver metrics and their warnings (p95 against the timeout, non-2xx rate against 5 %). */
   readonly lastHour: ReceiverHealth;
+  /** The window in {@link STATS_BUCKETS} equal slices, oldest first: the console's success-rate sparkline. */
+  readonly buckets: readonly StatsBucket[];
+}
+
+/** One slice of the stats window. */
+export interface StatsBucket {
+  /** ISO-8601 start of the slice. */
+  readonly start: string;
+  readonly attempts: number;
+  readonly succeeded: number;
+}
+
+/** Hourly slices over the 24-hour window. */
+export const STATS_BUCKETS = 24;
+
+/**
+ * Splits the attempts that started in `[windowStart, windowEnd]` into `count` equal slices, oldest first, counting
+ * attempts and 2xx answers in each. An empty slice is zeros: no traffic, which the sparkline shows as a gap, not as
+ * a failure.
+ */
+export function bucketAttempts(attempts: readonly Attempt[], windowStart: number, windowEnd: number, count: number = STATS_BUCKETS): StatsBucket[] {
+  const size = (windowEnd - windowStart) / count;
+  const slices = Array.from({ length: count }, (_, i) => ({ start: windowStart + i * size, attempts: 0, succeeded: 0 }));
+  for (const a of attempts) {
+    if (a.startedAt < windowStart || a.startedAt > windowEnd) continue;
+    const slice = slices[Math.min(count - 1, Math.floor((a.startedAt - windowStart) / size))] as (typeof slices)[number];
+    slice.attempts++;
+    if (a.outcome.kind === 'http' && a.outcome.status >= 200 && a.outcome.status < 300) slice.succeeded++;
+  }
+  return slices.map((s) => ({ start: new Date(Math.round(s.start)).toISOString(), attempts: s.attempts, succeeded: s.succeeded }));
 }
 
 /**
@@ -123,5 +153,6 @@ export async function endpointStats(deps: EndpointStatsDeps, endpointId: string)
     deliveriesExamined: active.length,
     truncated,
     lastHour: receiverHealth({ attempts, now: windowEnd, timeoutMs: endpoint.timeoutMs }),
+    buckets: bucketAttempts(attempts, windowStart, windowEnd),
   };
 }

@@ -190,6 +190,12 @@ describe('contract: every real answer matches the OpenAPI document', () => {
     expect((await call('GET', `/v1/endpoints/${globex.body.id}`, { key: minted.body.token })).status).toBe(404);
     expect((await call('GET', '/v1/session', { key: `${minted.body.token.slice(0, -2)}AA` })).status).toBe(401);
 
+    // The overview: local mode keeps the delivery history, so both charts are there; a portal session may not read it.
+    const overview = await call('GET', '/v1/overview');
+    expect(overview.status).toBe(200);
+    expect([overview.body.history.source, overview.body.history.lastHour.length, overview.body.history.lastDay.length]).toEqual(['local', 60, 96]);
+    expect((await call('GET', '/v1/overview', { key: minted.body.token })).status).toBe(403);
+
     expect(violations).toEqual([]);
     // Every documented operation was called and answered with a documented success at least once.
     const documented = Object.entries(DOC.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));

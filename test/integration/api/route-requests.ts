@@ -95,6 +95,7 @@ export function routeRequests(ctx: RouteRequestContext): Record<string, RouteReq
     'DELETE /v1/keys/{id}': async (_tenant, api) => api.delete(`/v1/keys/${(await ctx.root().post('/v1/keys', { scopes: ['read'] })).body.id}`),
     'POST /v1/tenants/{tenant}/portal-sessions': (tenant, api) => api.post(`/v1/tenants/${tenantName(tenant) ?? 'nobody'}/portal-sessions`, { ttlSeconds: 600 }),
     'GET /v1/session': (_tenant, api) => api.get('/v1/session'),
+    'GET /v1/overview': (_tenant, api) => api.get('/v1/overview'),
   };
 }
 

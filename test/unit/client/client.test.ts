@@ -60,6 +60,7 @@ describe('HeraldClient against the OpenAPI document', () => {
     await client.revokeApiKey('key_1');
     await client.createPortalSession('acme', { title: 'Acme' });
     await client.session();
+    await client.overview();
 
     const called = sent.map((s) => {
       const path = new URL(s.url).pathname;

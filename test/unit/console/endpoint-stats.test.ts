@@ -8,6 +8,7 @@ import {
   STATS_WINDOW_MS,
   endpointStats,
   percentile,
+  bucketAttempts,
   summariseAttempts,
   type EndpointStatsDeps,
 } from '../../../lambdas/use-cases/api/endpoint-stats';
@@ -120,6 +121,23 @@ describe('summariseAttempts', () => {
   });
 });
 
+describe('bucketAttempts', () => {
+  it('splits the window into equal slices, oldest first; the window end falls in the last slice; outside attempts are left out', () => {
+    const buckets = bucketAttempts(
+      [attempt('d', 1, 0, 1, ok), attempt('d', 2, 59, 1, fail), attempt('d', 3, 60, 1, ok), attempt('d', 4, 240, 1, ok), attempt('d', 5, 241, 1, ok), attempt('d', 6, -1, 1, ok)],
+      0,
+      240,
+      4,
+    );
+    expect(buckets).toEqual([
+      { start: new Date(0).toISOString(), attempts: 2, succeeded: 1 },
+      { start: new Date(60).toISOString(), attempts: 1, succeeded: 1 },
+      { start: new Date(120).toISOString(), attempts: 0, succeeded: 0 },
+      { start: new Date(180).toISOString(), attempts: 1, succeeded: 1 },
+    ]);
+  });
+});
+
 describe('endpointStats', () => {
   it('reads the attempts of deliveries active in the window, including older deliveries still retrying', async () => {
     const start = NOW - STATS_WINDOW_MS;
@@ -150,8 +168,18 @@ describe('endpointStats', () => {
       truncated: false,
       // The newest attempt started exactly an hour ago: outside the last hour.
       lastHour: { attempts: 0, p95LatencyMs: null, non2xxRate: null, warnings: [] },
+      buckets: expect.any(Array),
     });
     expect(reads.attemptReads.sort()).toEqual(['new', 'retrying-old']);
+    // Hourly: the failure an hour into the window, the two successes in the last hours.
+    const busy = stats.buckets.map((b, i) => [i, b.attempts, b.succeeded]).filter(([, n]) => n !== 0);
+    expect(busy).toEqual([
+      [1, 1, 0],
+      [22, 1, 1],
+      [23, 1, 1],
+    ]);
+    expect(stats.buckets).toHaveLength(24);
+    expect(stats.buckets[0]!.start).toBe(new Date(start).toISOString());
   });
 
   it('stops listing at deliveries created before the look-back, without reading further pages', async () => {
