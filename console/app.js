@@ -13,6 +13,8 @@
  */
 
 const KEY_STORAGE = 'herald.apiKey';
+const PORTAL_STORAGE = 'herald.portal';
+
 const PAGE_SIZE = 20;
 const POLL_MS = 2000;
 const STATS_CONCURRENCY = 4;
@@ -70,6 +72,66 @@ function link(text, ...segments) {
 /** @param {...string} segments */
 function hashOf(...segments) {
   return `#/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * An SVG element with attributes (never inline styles: the CSP allows none; colours come from classes in styles.css).
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attrs]
+ * @param {...(Element | null)} children
+ */
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  for (const child of children) if (child) node.appendChild(child);
+  return node;
+}
+
+/**
+ * A success-rate sparkline over the stats buckets (oldest first): a line through the hours that had attempts, gaps
+ * where there was no traffic, a dot for a lone hour. Labelled for screen readers; it holds no text, so the cell's text
+ * stays the figure.
+ * @param {{attempts: number, succeeded: number}[]} buckets
+ */
+function sparkline(buckets) {
+  const w = 72;
+  const h = 20;
+  const step = buckets.length > 1 ? (w - 4) / (buckets.length - 1) : 0;
+  const yOf = (b) => (h - 3 - (b.succeeded / b.attempts) * (h - 6)).toFixed(1);
+  /** @type {string[][]} */
+  const runs = [];
+  let run = [];
+  buckets.forEach((b, i) => {
+    if (b.attempts === 0) {
+      if (run.length > 0) runs.push(run);
+      run = [];
+      return;
+    }
+    run.push(`${(2 + i * step).toFixed(1)},${yOf(b)}`);
+  });
+  if (run.length > 0) runs.push(run);
+  const active = buckets.filter((b) => b.attempts > 0);
+  const attempts = active.reduce((n, b) => n + b.attempts, 0);
+  const succeeded = active.reduce((n, b) => n + b.succeeded, 0);
+  const label =
+    active.length === 0
+      ? 'Success per hour, last 24 hours: no attempts'
+      : `Success per hour, last 24 hours: ${active.length} hours with attempts, ${succeeded} of ${attempts} succeeded, lowest hour ${Math.round(Math.min(...active.map((b) => b.succeeded / b.attempts)) * 100)}%`;
+  return svg(
+    'svg',
+    { class: 'sparkline', viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img', 'aria-label': label },
+    svg('line', { class: 'spark-base', x1: 0, y1: h - 3, x2: w, y2: h - 3 }),
+    ...runs.filter((points) => points.length > 1).map((points) => svg('polyline', { class: 'spark-line', points: points.join(' ') })),
+    // A dot for an hour alone (no line through it), and a red one for every hour with more failures than successes.
+    ...buckets.map((b, i) => {
+      if (b.attempts === 0) return null;
+      const bad = b.succeeded / b.attempts < 0.5;
+      const alone = (buckets[i - 1]?.attempts ?? 0) === 0 && (buckets[i + 1]?.attempts ?? 0) === 0;
+      return bad || alone ? svg('circle', { class: bad ? 'spark-dot spark-bad' : 'spark-dot', cx: (2 + i * step).toFixed(1), cy: yOf(b), r: 2.2 }) : null;
+    }),
+  );
 }
 
 /** Formats an ISO-8601 time for people, keeping the exact value in `datetime` and `title`. */
@@ -405,7 +467,7 @@ function setView(title, nodes, { focus = true } = {}) {
   const heading = el('h1', { tabindex: '-1', id: 'view-title' }, title);
   viewRoot.replaceChildren(heading, ...nodes.filter(Boolean));
   viewRoot.setAttribute('aria-busy', 'false');
-  document.title = `${title} · Herald console`;
+  document.title = `${title} · ${portalSession()?.title || (portalSession() ? 'Webhooks' : 'Herald console')}`;
   if (focus && !firstView) heading.focus({ preventScroll: false });
   firstView = false;
   return heading;
@@ -439,8 +501,74 @@ function loadFailed(ctx, slot, error) {
 }
 
 function forgetKey(reason) {
+  const wasPortal = portalSession() !== null;
   sessionStorage.removeItem(KEY_STORAGE);
-  renderKeyForm(reason);
+  sessionStorage.removeItem(PORTAL_STORAGE);
+  applyPortalChrome();
+  if (wasPortal) renderPortalEnded();
+  else renderKeyForm(reason);
+}
+
+/**
+ * The portal session this tab runs under, or null for the operator's console.
+ * @returns {{tenant: string, title: string | null, expiresAt: string} | null}
+ */
+function portalSession() {
+  try {
+    const raw = sessionStorage.getItem(PORTAL_STORAGE);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens a portal session link (`/console/#portal=<token>`): the token becomes this tab's credential and leaves the
+ * address bar and the history at once; the session's tenant, title and expiry are read from the API
+ * (`GET /v1/session`). Resolves false when the token is refused (expired, tampered, or not a portal session).
+ */
+async function startPortalSession(token) {
+  history.replaceState(null, '', `${location.pathname}${location.search}#/endpoints`);
+  sessionStorage.setItem(KEY_STORAGE, token);
+  sessionStorage.removeItem(PORTAL_STORAGE);
+  try {
+    const session = await api('GET', 'v1/session');
+    if (session?.kind !== 'portal_session') throw new Error('not a portal session');
+    sessionStorage.setItem(PORTAL_STORAGE, JSON.stringify({ tenant: session.tenant, title: session.title, expiresAt: session.expiresAt }));
+    return true;
+  } catch {
+    sessionStorage.removeItem(KEY_STORAGE);
+    return false;
+  }
+}
+
+/** Portal mode: the header names the session's title and tenant; the operator's parts of the page are hidden. */
+function applyPortalChrome() {
+  const portal = portalSession();
+  document.body.classList.toggle('portal', portal !== null);
+  const name = document.getElementById('brand-name');
+  if (name) name.textContent = portal ? portal.title || 'Webhooks' : 'Herald';
+  const note = document.getElementById('portal-tenant');
+  if (note) {
+    note.replaceChildren();
+    if (portal) appendAll(note, [`${portal.tenant} · session ends `, timeEl(portal.expiresAt)]);
+  }
+  const forget = document.getElementById('forget-key');
+  if (forget) forget.textContent = portal ? 'Sign out' : 'Forget API key';
+}
+
+/** A portal session that ended (expired, revoked, or signed out): there is no key to type, only a new link to ask for. */
+function renderPortalEnded() {
+  startView('__portal_ended');
+  showNav(false);
+  setView('This session has ended', [
+    el(
+      'div',
+      { class: 'card stack' },
+      el('p', {}, 'The link you opened has expired, was revoked, or you signed out.'),
+      el('p', {}, 'Open a new link from the application that sent you here.'),
+    ),
+  ]);
 }
 
 function parseHash() {
@@ -473,6 +601,20 @@ function showEnvironment() {
 }
 
 function route() {
+  if (location.hash.startsWith('#portal=')) {
+    let token = location.hash.slice('#portal='.length);
+    try {
+      token = decodeURIComponent(token);
+    } catch {
+      // Not percent-encoded: the token as it is (the API refuses a malformed one).
+    }
+    void startPortalSession(token).then((ok) => {
+      applyPortalChrome();
+      if (ok) route();
+      else renderPortalEnded();
+    });
+    return;
+  }
   if (!sessionStorage.getItem(KEY_STORAGE)) {
     renderKeyForm(null);
     return;
@@ -492,13 +634,16 @@ function route() {
     else a.removeAttribute('aria-current');
   }
   const [first, id, sub] = segments;
+  const portal = portalSession() !== null;
   if (first === 'endpoints' && id === 'new' && sub === undefined) endpointFormView(ctx, null);
   else if (first === 'endpoints' && id !== undefined && sub === 'edit') endpointFormView(ctx, id);
   else if (first === 'endpoints' && id !== undefined && sub === undefined) endpointView(ctx, id, params);
   else if (first === 'endpoints' && id === undefined) endpointsView(ctx, params);
   else if (first === 'deliveries' && id !== undefined && sub === undefined) deliveryView(ctx, id);
   else if (first === 'events' && id !== undefined && sub === undefined) eventView(ctx, id);
-  else if (first === 'dead' && id === undefined) deadLettersView(ctx, params);
+  // The operator's pages; a portal session has no business there (and the API would refuse it anyway).
+  else if (first === 'dead' && id === undefined && !portal) deadLettersView(ctx, params);
+  else if (first === 'overview' && id === undefined && !portal) overviewView(ctx);
   else if (first === 'event-types' && id === undefined) eventTypesView(ctx, params);
   else setView('Not found', [el('p', {}, 'No such page. '), link('Go to endpoints', 'endpoints')]);
 }
@@ -571,6 +716,25 @@ function renderKeyForm(reason) {
     el('label', { for: 'api-key' }, 'API key'),
     input,
     el('p', { id: 'api-key-help', class: 'help' }, 'Kept in this browser tab’s session storage only: closing the tab forgets it.'),
+    el(
+      'div',
+      { class: 'key-where help' },
+      el('p', {}, 'Where to find the key:'),
+      el(
+        'ul',
+        {},
+        el('li', {}, 'Local mode: ', el('code', {}, 'npm start'), ' prints it when it starts, and keeps it in ', el('code', {}, '.herald-data/dev-api-key'), '.'),
+        el(
+          'li',
+          {},
+          'In AWS: in Secrets Manager. The stack output ',
+          el('code', {}, 'ApiKeySecretArn'),
+          ' names the secret: ',
+          el('code', {}, 'aws secretsmanager get-secret-value --secret-id <arn> --query SecretString --output text'),
+          '.',
+        ),
+      ),
+    ),
     el('p', {}, submit),
     region,
   );
@@ -625,10 +789,16 @@ function endpointStatusCell(ep) {
 
 /** Fixed-height slots for the 24-hour stats and the last hour's receiver warnings, filled in place when they arrive. */
 function statsSlots() {
+  const rate = el('span', { class: 'stat-slot', 'aria-busy': 'true' }, '…');
+  // The sparkline's box is there from the start, so its arrival moves nothing.
+  const spark = el('span', { class: 'spark-slot' });
   return {
-    rate: el('span', { class: 'stat-slot', 'aria-busy': 'true' }, '…'),
+    rate,
     p95: el('span', { class: 'stat-slot', 'aria-busy': 'true' }, '…'),
     receiver: el('span', { class: 'stat-slot', 'aria-busy': 'true', id: 'receiver-health' }, '…'),
+    spark,
+    /** The rate with its 24-hour sparkline, for table cells. */
+    cell: el('span', { class: 'stat-cell' }, rate, spark),
   };
 }
 
@@ -651,7 +821,7 @@ function showReceiverHealth(slot, lastHour) {
  * Fills stats slots from `GET /v1/endpoints/{id}/stats` (attempts of the last 24 hours).
  * @param {ViewContext} ctx
  * @param {string} id
- * @param {{rate: HTMLElement, p95: HTMLElement, receiver?: HTMLElement}} slots
+ * @param {{rate: HTMLElement, p95: HTMLElement, receiver?: HTMLElement, spark?: HTMLElement}} slots
  */
 async function loadStats(ctx, id, slots) {
   try {
@@ -664,6 +834,7 @@ async function loadStats(ctx, id, slots) {
     } else {
       const pct = (Number(stats.successRate) * 100).toFixed(1).replace(/\.0$/, '');
       slots.rate.textContent = `${pct}% of ${stats.attempts}`;
+      if (slots.spark && Array.isArray(stats.buckets)) slots.spark.replaceChildren(sparkline(stats.buckets));
       slots.p95.textContent = stats.p95LatencyMs === null ? '—' : `${stats.p95LatencyMs} ms`;
       if (stats.truncated) {
         const note = `Computed from the ${stats.deliveriesExamined} most recent deliveries of the last 24 hours.`;
@@ -707,9 +878,12 @@ function endpointsView(ctx, params) {
     const tenant = /** @type {HTMLInputElement} */ (tenantInput).value.trim();
     go(tenant ? `#/endpoints?tenant=${encodeURIComponent(tenant)}` : '#/endpoints');
   });
+  // A portal session only ever sees its own tenant: no tenant filter, no tenant column.
+  const portal = portalSession() !== null;
+  const columns = portal ? ENDPOINT_COLUMNS.filter((c) => c !== 'Tenant') : ENDPOINT_COLUMNS;
   setView('Endpoints', [
     takeNotice(),
-    el('div', { class: 'toolbar' }, el('a', { href: '#/endpoints/new', class: 'button' }, 'New endpoint'), filter),
+    el('div', { class: 'toolbar' }, el('a', { href: '#/endpoints/new', class: 'button' }, 'New endpoint'), portal ? null : filter),
     slot,
   ]);
   const load = async (p) => {
@@ -727,24 +901,24 @@ function endpointsView(ctx, params) {
       const rows = endpoints.map((ep) => {
         const slots = statsSlots();
         statTasks.push(() => loadStats(ctx, ep.id, slots));
-        return row(ENDPOINT_COLUMNS, [
+        return row(columns, [
           el(
             'span',
             { class: 'stacked' },
             link(String(ep.url), 'endpoints', ep.id),
             ep.description ? el('span', { class: 'muted' }, String(ep.description)) : null,
           ),
-          ep.tenant ? String(ep.tenant) : el('span', { class: 'muted' }, 'none'),
+          portal ? undefined : ep.tenant ? String(ep.tenant) : el('span', { class: 'muted' }, 'none'),
           endpointStatusCell(ep),
           String(ep.health?.consecutiveFailures ?? 0),
-          slots.rate,
+          slots.cell,
           slots.p95,
-        ]);
+        ].filter((cell) => cell !== undefined));
       });
       slot.replaceChildren(
         endpoints.length === 0
           ? el('p', { class: 'empty' }, p.get('tenant') ? 'No endpoints for this tenant.' : 'No endpoints yet. Create one to start delivering.')
-          : table(ENDPOINT_COLUMNS, rows, 'Endpoints'),
+          : table(columns, rows, 'Endpoints'),
         pager('endpoints', p, page?.nextCursor ?? null),
       );
       slot.setAttribute('aria-busy', 'false');
@@ -1113,11 +1287,76 @@ function parseJsonField(text, field) {
 }
 
 /**
+ * The event-type catalog as checkboxes under the endpoint form's Event types field (`GET /v1/event-types`, which
+ * every read grant may call): ticking a type adds it to the field, unticking removes it, so a customer picks from
+ * the types that exist and may still type a wildcard. The box has a fixed height, so loading it moves nothing.
+ * @param {ViewContext} ctx
+ * @param {HTMLInputElement} input the Event types field
+ */
+function catalogPicker(ctx, input) {
+  const legend = el('legend', {}, 'Pick from the event-type catalog');
+  const list = el('div', { class: 'catalog-list' }, el('p', { class: 'muted' }, 'Loading the event types…'));
+  const box = el('fieldset', { class: 'catalog-picker', 'aria-busy': 'true' }, legend, list);
+  const chosen = () => input.value.split(',').map((s) => s.trim()).filter(Boolean);
+  /** @type {HTMLInputElement[]} */
+  const boxes = [];
+  const sync = () => {
+    const now = new Set(chosen());
+    for (const b of boxes) b.checked = now.has(b.value);
+  };
+  input.addEventListener('input', sync);
+  void (async () => {
+    try {
+      const types = [];
+      let cursor;
+      do {
+        const page = await api('GET', 'v1/event-types', { query: { limit: 100, cursor }, signal: ctx.signal });
+        types.push(...(Array.isArray(page?.data) ? page.data : []));
+        cursor = page?.nextCursor ?? undefined;
+      } while (cursor && types.length < 1000);
+      if (!ctx.alive()) return;
+      if (types.length === 0) {
+        list.replaceChildren(el('p', { class: 'muted' }, 'No event types are registered: type the ones you want, or * for all.'));
+      } else {
+        list.replaceChildren(
+          el(
+            'ul',
+            { class: 'plain' },
+            types.map((t, i) => {
+              const check = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', class: 'checkbox', id: `catalog-${i}`, value: String(t.type) }));
+              boxes.push(check);
+              check.addEventListener('change', () => {
+                const rest = chosen().filter((x) => x !== '*' && x !== check.value);
+                const next = check.checked ? [...rest, check.value] : rest;
+                input.value = (next.length === 0 ? ['*'] : next).join(', ');
+              });
+              return el(
+                'li',
+                { class: 'catalog-item' },
+                check,
+                el('label', { for: `catalog-${i}` }, el('code', {}, String(t.type)), t.description ? el('span', { class: 'muted' }, ` ${String(t.description)}`) : null),
+              );
+            }),
+          ),
+        );
+        sync();
+      }
+    } catch (error) {
+      if (!ctx.alive()) return;
+      list.replaceChildren(el('p', { class: 'muted' }, `The catalog could not be read (${error instanceof ApiError ? error.code : String(error)}); type the event types.`));
+    }
+    box.setAttribute('aria-busy', 'false');
+  })();
+  return box;
+}
+
+/**
  * @param {ViewContext} ctx
  * @param {string | null} id null to create
  */
 function endpointFormView(ctx, id) {
   const creating = id === null;
+  const portal = portalSession();
   const slot = el('div', { class: 'load-slot', 'aria-busy': String(!creating) }, creating ? null : el('div', { class: 'skeleton skeleton-form' }));
   setView(creating ? 'New endpoint' : `Edit endpoint ${id}`, [slot]);
 
@@ -1144,7 +1383,10 @@ function endpointFormView(ctx, id) {
       field('url', 'URL', el('input', { type: 'url', required: true, value: ep?.url ?? '', autocomplete: 'off', inputmode: 'url' }), 'Where Herald POSTs the events (use HTTPS in production).'),
       field('description', 'Description', el('input', { type: 'text', value: ep?.description ?? '', autocomplete: 'off' })),
       field('eventTypes', 'Event types', el('input', { type: 'text', value: (ep?.eventTypes ?? ['*']).join(', '), autocomplete: 'off' }), 'Comma-separated: * for all, exact types, or prefix wildcards like dir_sync.*'),
-      field('tenant', 'Tenant', el('input', { type: 'text', value: ep?.tenant ?? '', autocomplete: 'off', disabled: !creating }), creating ? 'Optional. Events fan out only to endpoints of their own tenant.' : 'The tenant of an endpoint cannot change.'),
+      catalogPicker(ctx, /** @type {HTMLInputElement} */ (fields.eventTypes)),
+      portal
+        ? field('tenant', 'Account', el('input', { type: 'text', value: portal.tenant, autocomplete: 'off', disabled: true }), 'Your endpoints belong to your account.')
+        : field('tenant', 'Tenant', el('input', { type: 'text', value: ep?.tenant ?? '', autocomplete: 'off', disabled: !creating }), creating ? 'Optional. Events fan out only to endpoints of their own tenant.' : 'The tenant of an endpoint cannot change.'),
       field('timeoutMs', 'Timeout (ms)', el('input', { type: 'number', min: '1', step: '1', value: ep?.timeoutMs ?? '', inputmode: 'numeric' }), 'Optional; the deployment default when empty.'),
       field('retryPolicy', 'Retry policy (JSON)', textarea(ep && Object.keys(ep.retryPolicy ?? {}).length > 0 ? prettyJson(ep.retryPolicy) : '', 5), 'Optional, e.g. {"preset": "default"} or {"delays": ["30s", "5m", "1h"]}.'),
       field('headers', 'Headers (JSON object)', textarea(ep && Object.keys(ep.headers ?? {}).length > 0 ? prettyJson(ep.headers) : '', 3), creating ? 'Optional extra headers sent with every request, e.g. {"authorization": "Bearer …"}. Their values are stored encrypted and shown masked from then on.' : 'Values are shown masked (********): leave a masked value as it is to keep it, or type a new one.'),
@@ -1164,7 +1406,8 @@ function endpointFormView(ctx, id) {
         body.url = value('url').trim();
         body.description = value('description');
         body.eventTypes = value('eventTypes').split(',').map((s) => s.trim()).filter(Boolean);
-        if (creating && value('tenant').trim() !== '') body.tenant = value('tenant').trim();
+        // A portal session's endpoints take its tenant (the API fills it in).
+        if (creating && !portal && value('tenant').trim() !== '') body.tenant = value('tenant').trim();
         if (value('timeoutMs').trim() !== '') body.timeoutMs = Number(value('timeoutMs'));
         const policy = parseJsonField(value('retryPolicy'), 'Retry policy');
         if (policy !== undefined) body.retryPolicy = policy;
@@ -1495,11 +1738,200 @@ function eventTypesView(ctx, params) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Overview (operators): failing endpoints first, dead letters, the queues, deliveries per period as SVG.
+
+const OUTCOMES = /** @type {const} */ (['delivered', 'failed', 'dead', 'canceled']);
+const OUTCOME_LABELS = { delivered: 'Delivered', failed: 'Failed attempts', dead: 'Dead', canceled: 'Canceled' };
+const OVERVIEW_POLL_MS = 10_000;
+
+/**
+ * Deliveries per period by outcome as stacked bars. The bars are an inline SVG stretched to the box (no external
+ * asset, no inline style: colours come from classes); the scale and the times are HTML around it, so the text stays
+ * crisp at any width. The totals are the legend and the chart's accessible name.
+ * @param {{start: string, delivered: number, failed: number, dead: number, canceled: number}[]} points
+ * @param {string} caption
+ * @param {string} id
+ */
+function outcomeChart(points, caption, id) {
+  const unit = 10;
+  const height = 100;
+  const total = (p) => OUTCOMES.reduce((n, k) => n + (Number(p[k]) || 0), 0);
+  const max = Math.max(1, ...points.map(total));
+  const bars = [];
+  points.forEach((p, i) => {
+    let base = 0;
+    for (const k of OUTCOMES) {
+      const v = Number(p[k]) || 0;
+      if (v === 0) continue;
+      const top = height * (1 - (base + v) / max);
+      bars.push(svg('rect', { class: `bar bar-${k}`, x: i * unit + 1, y: top.toFixed(2), width: unit - 2, height: ((height * v) / max).toFixed(2) }));
+      base += v;
+    }
+  });
+  const totals = Object.fromEntries(OUTCOMES.map((k) => [k, points.reduce((n, p) => n + (Number(p[k]) || 0), 0)]));
+  const label = `${caption}: ${OUTCOMES.map((k) => `${totals[k]} ${OUTCOME_LABELS[k].toLowerCase()}`).join(', ')}`;
+  // Over a day, the first bar's time needs its day too.
+  const spansDays = points.length > 1 && Date.parse(points[points.length - 1].start) - Date.parse(points[0].start) > 12 * 3600_000;
+  const clock = (iso) => new Date(iso).toLocaleString([], { ...(spansDays ? { weekday: 'short' } : {}), hour: '2-digit', minute: '2-digit' });
+  const chart = svg(
+    'svg',
+    { class: 'chart', viewBox: `0 0 ${Math.max(1, points.length) * unit} ${height}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': label },
+    svg('line', { class: 'grid', x1: 0, y1: 0.5, x2: points.length * unit, y2: 0.5, 'vector-effect': 'non-scaling-stroke' }),
+    ...bars,
+  );
+  return el(
+    'figure',
+    { class: 'chart-figure', 'aria-labelledby': id },
+    el('figcaption', { id, class: 'chart-caption' }, caption),
+    el(
+      'div',
+      { class: 'chart-area' },
+      el('div', { class: 'chart-scale', 'aria-hidden': 'true' }, el('span', {}, String(max)), el('span', {}, '0')),
+      el(
+        'div',
+        { class: 'chart-plot' },
+        chart,
+        el('div', { class: 'chart-times', 'aria-hidden': 'true' }, el('span', {}, points[0] ? clock(points[0].start) : ''), el('span', {}, 'now')),
+      ),
+    ),
+    el('ul', { class: 'legend' }, OUTCOMES.map((k) => el('li', {}, el('span', { class: `swatch bar-${k}`, 'aria-hidden': 'true' }), `${OUTCOME_LABELS[k]}: ${totals[k]}`))),
+  );
+}
+
+/**
+ * Find an event, a delivery or an endpoint by its id: the prefix says which (`dlv_`, `ep_`; anything else is an
+ * event id, Herald's or the client's own).
+ */
+function findForm() {
+  const input = el('input', { id: 'find-id', name: 'id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'evt_…, dlv_…, ep_… or your own id' });
+  const form = el(
+    'form',
+    { class: 'inline-form find-form', role: 'search', 'aria-label': 'Find by id' },
+    el('label', { for: 'find-id' }, 'Find an event, delivery or endpoint by id'),
+    input,
+    el('button', { type: 'submit', class: 'secondary' }, 'Find'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = /** @type {HTMLInputElement} */ (input).value.trim();
+    if (id === '') {
+      input.focus();
+      return;
+    }
+    const kind = id.startsWith('dlv_') ? 'deliveries' : id.startsWith('ep_') ? 'endpoints' : 'events';
+    go(hashOf(kind, id));
+  });
+  return form;
+}
+
+const FAILING_COLUMNS = ['Endpoint', 'Tenant', 'Status', 'Consecutive failures', 'Success (24 h)'];
+
+/** A figure with a second, smaller line under it (always there, so a figure's height never changes). */
+function figure(value, note) {
+  return el('span', { class: 'stacked' }, value, el('span', { class: 'reason' }, note));
+}
+
+/**
+ * The overview's figures; with `o` null, the same list with placeholders (same lines, so filling it in moves nothing).
+ * @param {any} o the GET /v1/overview answer, or null while it loads
+ */
+function overviewFigures(o) {
+  const q = o?.queue;
+  const dead = o?.deadLetters;
+  const examined = o ? `of ${o.endpoints.examined}${o.endpoints.truncated ? ' (the newest)' : ''}` : '…';
+  return defList(
+    [
+      ['Failing endpoints', figure(o ? String(o.endpoints.failingCount) : '…', examined)],
+      ['Disabled endpoints', figure(o ? String(o.endpoints.disabledCount) : '…', examined)],
+      ['Dead letters', figure(!dead ? '…' : dead.count > 0 ? link(`${dead.count}${dead.atLeast ? '+' : ''}`, 'dead') : '0', 'given up, not redelivered')],
+      [
+        'Waiting on the queues',
+        figure(!o ? '…' : q ? String(q.visible + q.delayed + q.inFlight) : 'unknown', `${q?.visible ?? '…'} ready · ${q?.delayed ?? '…'} on a timer · ${q?.inFlight ?? '…'} in flight`),
+      ],
+      ['Queue lag', figure(!o ? '…' : q && q.lagMs !== null ? durationText(q.lagMs) : '—', 'longest wait, last 5 min')],
+    ],
+    'facts figures',
+  );
+}
+
+/** Zero counts for `count` periods of `periodMs` ending now: the charts' shape while the overview loads. */
+function emptySeries(count, periodMs) {
+  const end = Math.floor(Date.now() / periodMs) * periodMs + periodMs;
+  return Array.from({ length: count }, (_, i) => ({ start: new Date(end - (count - i) * periodMs).toISOString(), delivered: 0, failed: 0, dead: 0, canceled: 0 }));
+}
+
+/** Both charts and where their numbers come from; with `history` null, empty charts of the same shape. */
+function overviewCharts(history) {
+  const source = !history ? '…' : history.source === 'cloudwatch' ? 'From the Herald metrics in CloudWatch (they arrive about a minute late).' : 'Counted by this process since it started (local mode).';
+  return [
+    el(
+      'div',
+      { class: 'charts' },
+      outcomeChart(history ? history.lastHour : emptySeries(60, 60_000), 'Last hour, per minute', 'chart-hour'),
+      outcomeChart(history ? history.lastDay : emptySeries(96, 900_000), 'Last day, per 15 minutes', 'chart-day'),
+    ),
+    el('p', { class: 'help' }, source),
+  ];
+}
+
+function overviewView(ctx) {
+  const figuresSlot = el('div', { class: 'figures-slot', 'aria-busy': 'true' }, overviewFigures(null));
+  const chartsSlot = el('div', { class: 'charts-slot', 'aria-busy': 'true' }, overviewCharts(null));
+  const failingSlot = el('div', { class: 'load-slot', 'aria-busy': 'true' }, skeletonTable(3));
+  setView('Overview', [
+    findForm(),
+    figuresSlot,
+    el('section', { 'aria-labelledby': 'charts-title' }, el('h2', { id: 'charts-title' }, 'Deliveries by outcome'), chartsSlot),
+    el('section', { 'aria-labelledby': 'failing-title' }, el('h2', { id: 'failing-title' }, 'Failing endpoints'), failingSlot),
+  ]);
+  /** The failing endpoints' stats slots, kept across refreshes so their sparklines do not flicker. */
+  const statSlots = new Map();
+  const load = async () => {
+    const o = await api('GET', 'v1/overview', { signal: ctx.signal });
+    if (!ctx.alive()) return;
+    figuresSlot.replaceChildren(overviewFigures(o));
+    figuresSlot.setAttribute('aria-busy', 'false');
+    chartsSlot.replaceChildren(...(o.history ? overviewCharts(o.history) : [el('p', { class: 'empty' }, 'This deployment keeps no delivery history the API can read.')]));
+    chartsSlot.setAttribute('aria-busy', 'false');
+    const rows = o.endpoints.failing.map((ep) => {
+      let slots = statSlots.get(ep.id);
+      if (!slots) {
+        slots = statsSlots();
+        statSlots.set(ep.id, slots);
+        void loadStats(ctx, ep.id, slots);
+      }
+      return row(FAILING_COLUMNS, [
+        link(String(ep.url), 'endpoints', ep.id),
+        ep.tenant ? String(ep.tenant) : el('span', { class: 'muted' }, 'none'),
+        endpointStatusCell(ep),
+        String(ep.health?.consecutiveFailures ?? 0),
+        slots.cell,
+      ]);
+    });
+    failingSlot.replaceChildren(rows.length === 0 ? el('p', { class: 'empty' }, 'No endpoint is failing or disabled.') : table(FAILING_COLUMNS, rows, 'Failing endpoints first, then disabled ones'));
+    failingSlot.setAttribute('aria-busy', 'false');
+  };
+  load().catch((error) => loadFailed(ctx, failingSlot, error));
+  ctx.every(OVERVIEW_POLL_MS, load);
+}
+
+/** `1234` → `1.2 s`, `65000` → `1 min 5 s`. */
+function durationText(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Start.
 
 document.getElementById('forget-key')?.addEventListener('click', () => {
   forgetKey(null);
 });
+
+applyPortalChrome();
 
 // The skip link must not change the hash (the hash is the route).
 document.querySelector('.skip-link')?.addEventListener('click', (event) => {

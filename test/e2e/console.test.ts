@@ -5,19 +5,14 @@
  *
  * Screenshots of every view go to test-results/console/ (git-ignored).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, ROOT, callApi, closeAll, consolePage, launchConsoleBrowser, startLocalMode, startReceiver, type LocalHerald, type Receiver } from './support/console-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = join(ROOT, 'test-results', 'console');
 const API_KEY = 'console-e2e-key-0123456789abcdef';
 /** How long the UI may take to show what the worker did (retries are 1 s apart; the page polls every 2 s). */
@@ -25,109 +20,6 @@ const UI_WAIT_MS = 30_000;
 
 if (!HAS_CHROMIUM) {
   console.warn(`[console e2e] SKIPPED: ${CHROMIUM} is missing. Install Chromium to run the browser tests: apt-get install chromium`);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The receiver: 200 or 500 on demand, keeps what it received.
-
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-interface Receiver {
-  readonly url: string;
-  status: number;
-  readonly received: Received[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  const state = { status: 200 };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(state.status, { 'content-type': 'text/plain' });
-      res.end(state.status === 200 ? 'ok' : '<b>receiver failure</b>');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    get status() {
-      return state.status;
-    },
-    set status(value: number) {
-      state.status = value;
-    },
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Local mode as a child process.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface LocalHerald {
-  readonly base: string;
-  readonly child: ChildProcess;
-  output(): string;
-}
-
-async function startLocalMode(dataDir: string): Promise<LocalHerald> {
-  const port = await freePort();
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HERALD_API_KEY: API_KEY,
-      HERALD_DATA_DIR: dataDir,
-      HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local mode did not start within 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /Herald listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve((match[1] as string).replace(/\/$/, ''));
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`local mode exited with ${code}:\n${output}`));
-    });
-  });
-  return { base, child, output: () => output };
-}
-
-async function stopLocalMode(herald: LocalHerald | undefined): Promise<void> {
-  const child = herald?.child;
-  if (child === undefined || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -144,15 +36,7 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
   let endpointId = '';
   let firstSecret = '';
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${herald.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text === '' ? null : JSON.parse(text) };
-  }
+  const api = (method: string, path: string, body?: unknown) => callApi(herald.base, API_KEY, method, path, body);
 
   /** Publishes an event and returns its id and the id of its delivery to our endpoint. */
   async function publish(type: string, data: unknown): Promise<{ eventId: string; deliveryId: string }> {
@@ -189,46 +73,12 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
     dataDir = mkdtempSync(join(tmpdir(), 'herald-console-e2e-'));
     userDataDir = mkdtempSync(join(tmpdir(), 'herald-console-chromium-'));
     receiver = await startReceiver();
-    herald = await startLocalMode(dataDir);
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1100, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    // Layout shifts not caused by input (per page load), and every CSP violation (Trusted Types included).
-    await context.exposeFunction('__heraldCspViolation', (violation: string) => problems.push(`CSP violation: ${violation}`));
-    await context.addInitScript(`
-      window.__cls = 0;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
-      }).observe({ type: 'layout-shift', buffered: true });
-      document.addEventListener('securitypolicyviolation', (e) => {
-        void window.__heraldCspViolation(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sample);
-      });
-    `);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
+    herald = await startLocalMode(dataDir, API_KEY);
+    context = await launchConsoleBrowser(userDataDir, problems);
+    page = await consolePage(context, problems);
   }, 90_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await stopLocalMode(herald);
-    await receiver?.close();
-    for (const dir of [dataDir, userDataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => closeAll({ context, herald, receiver, dirs: [dataDir, userDataDir] }), 30_000);
 
   it('serves the page with its security headers and asks for the API key', async () => {
     const response = await fetch(`${herald.base}/console/`);
