@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RetryPolicyInput } from '../core/model';
+import { DynamoCircuitStore } from '../adapters/dynamo/circuit-store';
 import { DynamoEndpointStore } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
@@ -95,6 +96,7 @@ export function createAuthenticator(deps: Pick<ApiDeps, 'doc' | 'tableName' | 'a
 export function createApiHandler(deps: ApiDeps) {
   const useCaseDeps: ApiUseCaseDeps = {
     endpoints: new DynamoEndpointStore(deps.doc, deps.tableName),
+    circuits: new DynamoCircuitStore(deps.doc, deps.tableName),
     events: new DynamoEventStore(deps.doc, deps.tableName, deps.config.retentionDays),
     queue: deps.queue,
     clock: deps.clock,

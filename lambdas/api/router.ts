@@ -205,7 +205,11 @@ export function apiRoutes(
       const page = await listEndpoints(deps, query);
       return { status: 200, body: listView(page.items, page.nextCursor, (ep) => endpointView(ep)) };
     }),
-    route(OPERATIONS.getEndpoint, async (request) => ({ status: 200, body: endpointView(await getEndpoint(deps, param(request, 'id'))) })),
+    route(OPERATIONS.getEndpoint, async (request) => {
+      const endpoint = await getEndpoint(deps, param(request, 'id'));
+      const parked = await deps.circuits?.countParked(endpoint.id);
+      return { status: 200, body: endpointView(endpoint, undefined, { parked }) };
+    }),
     route(OPERATIONS.updateEndpoint, async (request) => {
       const patch = parseOrThrow(endpointRequests.update, request.body, 'invalid endpoint change');
       return { status: 200, body: endpointView(await updateEndpoint(deps, param(request, 'id'), patch)) };

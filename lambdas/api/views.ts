@@ -5,6 +5,7 @@
  */
 import type { Principal } from '../core/access';
 import type { EventTypeDefinition } from '../core/event-catalog';
+import { CLOSED, nextProbeTime } from '../core/circuit';
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { StoredApiKey } from '../ports/api-key-store';
 import type { AcceptedDelivery } from '../ports/event-store';
@@ -20,11 +21,29 @@ const isoAt = (ms: number): string => new Date(ms).toISOString();
 const tenantOrNull = (tenant: string): string | null => (tenant === '' ? null : tenant);
 
 /**
+ * An endpoint's circuit breaker as the API shows it: `closed`, `open` or `half_open`, since when, why, when the next
+ * probe is due (or, half-open, when the running probe counts as lost), consecutive failures while closed, and how
+ * many deliveries are parked (on single reads only: it is a count over the parked index).
+ */
+export function circuitView(endpoint: Endpoint, parked?: number): EndpointBody['circuit'] {
+  const circuit = endpoint.circuit ?? CLOSED;
+  return {
+    enabled: endpoint.circuitBreaker !== false,
+    state: circuit.state,
+    since: circuit.state === 'closed' ? null : isoAt(circuit.since),
+    reason: circuit.state === 'closed' ? null : circuit.reason,
+    nextProbeAt: iso(nextProbeTime(circuit)),
+    consecutiveFailures: circuit.state === 'closed' ? circuit.failures : null,
+    ...(parked === undefined ? {} : { parked }),
+  };
+}
+
+/**
  * An endpoint as the API shows it. Header values are receivers' credentials: they are shown only in the answer to
  * the request that set them at creation (`showHeaders`), and masked everywhere after (GET, list, PATCH, rotate, the
  * console).
  */
-export function endpointView(endpoint: Endpoint, secret?: string, options: { readonly showHeaders?: boolean } = {}): EndpointBody {
+export function endpointView(endpoint: Endpoint, secret?: string, options: { readonly showHeaders?: boolean; readonly parked?: number | undefined } = {}): EndpointBody {
   return {
     id: endpoint.id,
     url: endpoint.url,
@@ -43,6 +62,9 @@ export function endpointView(endpoint: Endpoint, secret?: string, options: { rea
       lastSuccessAt: iso(endpoint.health.lastSuccessAt),
       lastFailureAt: iso(endpoint.health.lastFailureAt),
     },
+    circuitBreaker: endpoint.circuitBreaker ?? null,
+    rateLimitPerSecond: endpoint.rateLimitPerSecond ?? null,
+    circuit: circuitView(endpoint, options.parked),
     createdAt: isoAt(endpoint.createdAt),
     updatedAt: isoAt(endpoint.updatedAt),
     ...(secret === undefined ? {} : { secret }),

@@ -4,6 +4,7 @@
  * Pure types only (no I/O). Times are epoch milliseconds (`number`) inside the domain; the HTTP API
  * and the DynamoDB items render them as ISO-8601 strings.
  */
+import type { Circuit, CircuitBreakerInput } from './circuit';
 import { deliveryId } from './ids';
 
 /** How one delivery attempt ended. Exactly one kind per attempt; transport failures are data, not exceptions. */
@@ -224,6 +225,12 @@ export interface Endpoint {
   /** Newest first. Expired entries are ignored when signing. */
   readonly secrets: readonly SigningSecret[];
   readonly health: EndpointHealth;
+  /** The endpoint's own circuit breaker settings over the deployment's; `false`: no breaker. */
+  readonly circuitBreaker?: CircuitBreakerInput;
+  /** At most this many requests per second (plus 10 % over any 10 s), when set. */
+  readonly rateLimitPerSecond?: number;
+  /** The breaker's state, written by the worker (absent: closed, no failures). */
+  readonly circuit?: Circuit;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -10,6 +10,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoCircuitStore } from '../adapters/dynamo/circuit-store';
 import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
 import { EmfMetrics } from '../adapters/emf-metrics';
@@ -24,9 +25,11 @@ import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { systemClock, type SecretBox } from '../ports';
 import { withOpenedEndpoints } from '../use-cases/endpoint-secrets';
 import { flushMetrics, stdoutLine } from '../flush-metrics';
-import { errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
+import { DEFAULT_RELEASE_PER_SECOND, errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
 import { holdEarly } from '../use-cases/deliver/hold-early';
 import { processBatch } from '../use-cases/deliver/process-batch';
+import { SlowMarks } from '../use-cases/deliver/slow-marks';
+import { DEFAULT_LANE_SETTINGS } from '../core/lanes';
 import { deliverSettings, type DeliverConfig } from './config';
 
 export interface DeliverClients {
@@ -83,6 +86,13 @@ export function buildDeliverDeps(
     log: jsonLogger,
     metrics: new EmfMetrics({ deployment: config.deployment, service: 'deliver', write: stdoutLine, clock: systemClock }),
     settings: deliverSettings(config),
+    breaker: {
+      circuits: new DynamoCircuitStore(clients.doc, config.tableName),
+      slowQueue: new SqsDeliveryQueue(clients.sqs, config.slowDeliveryQueueUrl),
+      slowQueueArn: config.slowDeliveryQueueArn,
+      slowMarks: new SlowMarks(),
+      settings: { defaults: config.breaker, lanes: DEFAULT_LANE_SETTINGS, releasePerSecond: DEFAULT_RELEASE_PER_SECOND },
+    },
     ...rest,
   };
 }
@@ -110,9 +120,12 @@ export function createDeliverHandler(deps: DeliverDeps) {
     .use(flushMetrics(deps.metrics))
     .use(logBatchErrors(deps.log))
     .handler(async (event, context) => {
+      // One event source mapping per lane, the same function: the records' queue tells which lane this batch is.
+      const slow = deps.breaker !== undefined && event.Records[0]?.eventSourceARN === deps.breaker.slowQueueArn;
       const early = await holdEarly(deps, event.Records);
       const result = await processBatch(deps, early.due, {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        lane: slow ? 'slow' : 'fast',
       });
       const failed = early.failedMessageIds.length === 0 ? result.failedMessageIds : [...early.failedMessageIds, ...result.failedMessageIds];
       return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -2,6 +2,7 @@
  * The storage port for endpoints, as the API use cases need it. The DynamoDB adapter
  * (lambdas/adapters/dynamo/endpoint-store.ts) implements it on the single table.
  */
+import type { CircuitBreakerInput } from '../core/circuit';
 import type { Endpoint, EndpointHealth, PayloadFormat, RetryPolicyInput, SigningSecret } from '../core/model';
 
 /** What fan-out needs to know of one endpoint. */
@@ -41,6 +42,10 @@ export interface EndpointChanges {
   readonly disabledReason?: string | null;
   readonly payloadFormat?: PayloadFormat;
   readonly health?: EndpointHealth;
+  /** The endpoint's own breaker settings; `null` removes them (the deployment's apply). */
+  readonly circuitBreaker?: CircuitBreakerInput | null;
+  /** `null` removes the limit. */
+  readonly rateLimitPerSecond?: number | null;
   readonly updatedAt: number;
 }
 

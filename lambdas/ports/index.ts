@@ -2,6 +2,7 @@
  * Ports the domain owns for effects other than storage. Adapters in lambdas/adapters implement them;
  * use cases receive them as arguments, tests pass their own.
  */
+import type { ControlMessage } from '../core/control';
 import type { DeliveryMessage, Outcome } from '../core/model';
 
 export interface Clock {
@@ -12,7 +13,8 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export interface QueuedDelivery {
-  readonly message: DeliveryMessage;
+  /** A delivery message, or a circuit breaker control message (core/control.ts). */
+  readonly message: DeliveryMessage | ControlMessage;
   /** The endpoint id: SQS fair-queue message group, so one endpoint's backlog does not starve others. */
   readonly groupId: string;
   /** SQS message timer, 0..900 seconds. */

@@ -3,6 +3,7 @@
  * clients; local mode runs it on a timer with its own).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCircuitStore } from '../adapters/dynamo/circuit-store';
 import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import { errorFields, jsonLogger, type Logger } from '../logger';
@@ -10,6 +11,7 @@ import type { Alerts, Clock, DeliveryQueue } from '../ports';
 import type { OperationalEvents } from '../ports/operational-events';
 import { flushAlerts } from '../use-cases/deliver/flush-alerts';
 import { sweepOverdue, type SweepResult } from '../use-cases/sweep';
+import { sweepCircuits } from '../use-cases/sweep-circuits';
 
 export interface SweepHandlerDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -30,7 +32,11 @@ export interface SweepHandlerDeps {
   readonly logger?: Logger;
 }
 
-export type SweepSummary = Omit<SweepResult, 'enqueueError'> & { readonly alertSummaries: number };
+export type SweepSummary = Omit<SweepResult, 'enqueueError'> & {
+  readonly alertSummaries: number;
+  /** Endpoints whose circuit needed a probe or a release restarted (issue 11). */
+  readonly circuitsProbed: number;
+};
 
 /**
  * Builds the handler of the scheduled sweep (an EventBridge rule, once a minute; the event itself carries
@@ -43,6 +49,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) =>
   const logger = deps.logger ?? jsonLogger;
   const events = new DynamoEventStore(deps.doc, deps.tableName, deps.retentionDays);
   const alertStore = new DynamoDeliveryStore(deps.doc, { tableName: deps.tableName, retentionDays: deps.retentionDays });
+  const circuits = new DynamoCircuitStore(deps.doc, deps.tableName);
   return async () => {
     // Alerts first: they need no queue, so a queue outage does not also hold back the alerts about it.
     const alertSummaries = await flushAlerts({ store: alertStore, alerts: deps.alerts, operational: deps.operational, clock: deps.clock, log: logger });
@@ -54,7 +61,8 @@ export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) =>
       ...(deps.maxPerRun === undefined ? {} : { maxPerRun: deps.maxPerRun }),
       ...(deps.lookaheadSeconds === undefined ? {} : { lookaheadSeconds: deps.lookaheadSeconds }),
     });
-    const summary = { ...swept, alertSummaries };
+    const circuitsProbed = await sweepCircuits({ circuits, queue: deps.queue, clock: deps.clock });
+    const summary = { ...swept, alertSummaries, circuitsProbed };
     if (summary.enqueueFailures > 0) {
       logger.error('sweep could not enqueue every overdue delivery', { ...summary, ...errorFields(enqueueError) });
       throw new Error(`sweep: ${summary.enqueueFailures} overdue deliveries could not be enqueued`);

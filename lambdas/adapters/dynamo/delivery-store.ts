@@ -184,11 +184,11 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
     return this.conditionalUpdate(keys.delivery(locationOf(delivery)), update, condition, x);
   }
 
-  /** Waiting (pending or retrying), exactly `attemptCount` attempts made, no running lease. */
+  /** Waiting (pending, retrying or parked), exactly `attemptCount` attempts made, no running lease. */
   private claimable(x: Expression, attemptCount: number, now: number): string {
     const lease = x.name('leaseUntil');
     return (
-      `${x.name('attemptCount')} = ${x.value(attemptCount)} AND ${x.name('status')} IN (${x.value('pending')}, ${x.value('retrying')}) ` +
+      `${x.name('attemptCount')} = ${x.value(attemptCount)} AND ${x.name('status')} IN (${x.value('pending')}, ${x.value('retrying')}, ${x.value('parked')}) ` +
       `AND (attribute_not_exists(${lease}) OR ${lease} < ${x.value(now)})`
     );
   }
@@ -231,7 +231,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
         : `${lease} = ${x.value(record.leaseUntil)}`;
     const condition =
       `${x.name('attemptCount')} = ${x.value(attempt.number - 1)} AND ` +
-      `${x.name('status')} IN (${x.value('pending')}, ${x.value('retrying')}) AND ${held}`;
+      `${x.name('status')} IN (${x.value('pending')}, ${x.value('retrying')}, ${x.value('parked')}) AND ${held}`;
     return this.conditionalUpdate(keys.delivery(at), update, condition, x);
   }
 

@@ -143,6 +143,10 @@ export class DynamoEndpointStore implements EndpointStore {
       for (const field of PLAIN_FIELDS) {
         if (changes[field] !== undefined) update.set(field, changes[field]);
       }
+      if (changes.circuitBreaker === null) update.remove('circuitBreaker');
+      else if (changes.circuitBreaker !== undefined) update.set('circuitBreaker', changes.circuitBreaker);
+      if (changes.rateLimitPerSecond === null) update.remove('rateLimitPerSecond');
+      else if (changes.rateLimitPerSecond !== undefined) update.set('rateLimitPerSecond', changes.rateLimitPerSecond);
       if (changes.disabledReason === null) {
         update.remove('disabledReason');
       } else if (changes.disabledReason !== undefined) {

@@ -20,6 +20,7 @@
  * Every item but an endpoint and its subscriptions carries `expiresAt` (epoch seconds) for TTL retention.
  */
 import { DELIVERY_SHARDS, TABLE_SPEC } from '../../../lib/spec';
+import { parseCircuit, type Circuit } from '../../core/circuit';
 import { keyShard, parseDeliveryId } from '../../core/ids';
 import type { Attempt, Delivery, Endpoint, FanOutEntry, HeraldEvent } from '../../core/model';
 import { isFinal } from '../../core/model';
@@ -123,6 +124,7 @@ export function endpointToItem(ep: Endpoint): Item {
     gsi2sk: created,
     entity: 'endpoint',
     ...ep,
+    ...(ep.circuit === undefined ? {} : { circuit: JSON.stringify(ep.circuit) }),
   };
 }
 
@@ -141,9 +143,21 @@ export function itemToEndpoint(item: Item): Endpoint {
     ...(item.payloadFormat === undefined ? {} : { payloadFormat: item.payloadFormat as Endpoint['payloadFormat'] }),
     secrets: (item.secrets as Endpoint['secrets'] | undefined) ?? [],
     health: (item.health as Endpoint['health'] | undefined) ?? { consecutiveFailures: 0 },
+    ...(item.circuitBreaker === undefined ? {} : { circuitBreaker: item.circuitBreaker as NonNullable<Endpoint['circuitBreaker']> }),
+    ...(typeof item.rateLimitPerSecond === 'number' ? { rateLimitPerSecond: item.rateLimitPerSecond } : {}),
+    ...(typeof item.circuit === 'string' ? { circuit: parseStoredCircuit(item.circuit) } : {}),
     createdAt: item.createdAt as number,
     updatedAt: item.updatedAt as number,
   };
+}
+
+/** The circuit as stored: JSON text, so a conditional write can compare it exactly (lambdas/adapters/dynamo/circuit-store.ts). */
+export function parseStoredCircuit(text: string): Circuit {
+  try {
+    return parseCircuit(JSON.parse(text));
+  } catch {
+    return parseCircuit(undefined);
+  }
 }
 
 export function subscriptionToItem(ep: Pick<Endpoint, 'id' | 'tenant' | 'eventTypes' | 'disabled' | 'createdAt'>, copy: number): Item {

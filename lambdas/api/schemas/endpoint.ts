@@ -12,6 +12,7 @@ import { headerMap } from '../../core/header-map';
 import { describe, isPlainObject, rule, ruleAbort, strictObject } from './zod-issues';
 import { idSchema, optionalTimeSchema, tenantInputSchema, tenantSchema, timeSchema } from './fields';
 import { retryPolicyInputSchema } from './retry-policy';
+import { circuitBreakerInputSchema, circuitViewSchema, rateLimitSchema } from './breaker';
 
 
 export const MAX_DESCRIPTION_LENGTH = 1024;
@@ -172,10 +173,24 @@ function endpointFields(rules: EndpointRules) {
     payloadFormat: z
       .enum(PAYLOAD_FORMATS as [PayloadFormat, ...PayloadFormat[]], rule(`must be one of ${PAYLOAD_FORMATS.join(', ')}`))
       .meta({ description: 'The body deliveries carry: standard (Standard Webhooks envelope), cryptr, or data (the event data alone).' }),
+    circuitBreaker: circuitBreakerInputSchema,
+    rateLimitPerSecond: rateLimitSchema,
   };
 }
 
-export const ENDPOINT_FIELDS = ['url', 'description', 'eventTypes', 'tenant', 'retryPolicy', 'timeoutMs', 'headers', 'disabled', 'payloadFormat'] as const;
+export const ENDPOINT_FIELDS = [
+  'url',
+  'description',
+  'eventTypes',
+  'tenant',
+  'retryPolicy',
+  'timeoutMs',
+  'headers',
+  'disabled',
+  'payloadFormat',
+  'circuitBreaker',
+  'rateLimitPerSecond',
+] as const;
 
 /** What PATCH may change: everything but the tenant, which is fixed at creation (a tenant boundary never moves). */
 const PATCH_FIELDS = ENDPOINT_FIELDS.filter((f) => f !== 'tenant');
@@ -198,11 +213,16 @@ export function endpointRequestSchemas(rules: EndpointRules) {
       headers: f.headers.default({}),
       disabled: f.disabled.default(false),
       payloadFormat: f.payloadFormat.default('standard'),
+      circuitBreaker: f.circuitBreaker.optional(),
+      rateLimitPerSecond: f.rateLimitPerSecond.optional(),
     },
     'the body must be a JSON object',
   ).meta({
     title: 'EndpointCreate',
-    examples: [{ url: 'https://example.com/webhooks', eventTypes: ['invoice.*'], tenant: 'org_42', retryPolicy: { preset: 'cryptr' } }],
+    examples: [
+      { url: 'https://example.com/webhooks', eventTypes: ['invoice.*'], tenant: 'org_42', retryPolicy: { preset: 'cryptr' } },
+      { url: 'https://example.com/webhooks', circuitBreaker: { failureThreshold: 10, probeIntervalSeconds: 120 }, rateLimitPerSecond: 20 },
+    ],
   });
   const update = strictObject(
     {
@@ -215,6 +235,8 @@ export function endpointRequestSchemas(rules: EndpointRules) {
       headers: f.headers.optional(),
       disabled: f.disabled.optional(),
       payloadFormat: f.payloadFormat.optional(),
+      circuitBreaker: f.circuitBreaker.nullable().optional().meta({ description: "null: back to the deployment's breaker settings." }),
+      rateLimitPerSecond: f.rateLimitPerSecond.nullable().optional().meta({ description: 'null: no limit.' }),
     },
     'the body must be a JSON object',
   )
@@ -260,6 +282,9 @@ export const endpointSchema = z
       lastSuccessAt: optionalTimeSchema,
       lastFailureAt: optionalTimeSchema,
     }),
+    circuitBreaker: circuitBreakerInputSchema.nullable().meta({ description: "The endpoint's own breaker settings; null: the deployment's; false: none." }),
+    rateLimitPerSecond: z.number().int().nullable().meta({ description: 'Requests per second at most; null: no limit.' }),
+    circuit: circuitViewSchema,
     createdAt: timeSchema,
     updatedAt: timeSchema,
     secret: z

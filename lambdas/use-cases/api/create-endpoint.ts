@@ -14,7 +14,7 @@ export const DISABLED_BY_API = 'disabled through the API';
 
 export type NewEndpoint = Pick<
   Endpoint,
-  'url' | 'description' | 'eventTypes' | 'tenant' | 'retryPolicy' | 'timeoutMs' | 'headers' | 'disabled' | 'payloadFormat'
+  'url' | 'description' | 'eventTypes' | 'tenant' | 'retryPolicy' | 'timeoutMs' | 'headers' | 'disabled' | 'payloadFormat' | 'circuitBreaker' | 'rateLimitPerSecond'
 >;
 
 /**

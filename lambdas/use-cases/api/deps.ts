@@ -4,6 +4,7 @@
  */
 import { HeraldError, UnavailableError } from '../../core/errors';
 import type { ApiKeyStore } from '../../ports/api-key-store';
+import type { CircuitStore } from '../../ports/circuit-store';
 import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
 import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../ports';
@@ -34,6 +35,8 @@ export interface ApiUseCaseDeps {
   readonly queueDepths?: QueueDepths;
   /** Deliveries per period by outcome for the overview's charts; absent when the deployment keeps none the api can read. */
   readonly history?: DeliveryHistory;
+  /** The circuit breaker's store, for an endpoint's parked count (issue 11). */
+  readonly circuits?: Pick<CircuitStore, 'countParked'>;
 }
 
 /**

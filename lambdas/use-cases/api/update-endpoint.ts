@@ -9,6 +9,12 @@ import { DISABLED_BY_API, type NewEndpoint } from './create-endpoint';
 import { HEADER_VALUE_MASK, sealHeaders } from '../endpoint-secrets';
 import type { ApiUseCaseDeps } from './deps';
 
+/** A validated change: any endpoint field but the tenant; `null` removes the breaker settings or the rate limit. */
+export type EndpointPatch = Partial<Omit<NewEndpoint, 'tenant' | 'circuitBreaker' | 'rateLimitPerSecond'>> & {
+  readonly circuitBreaker?: NewEndpoint['circuitBreaker'] | null;
+  readonly rateLimitPerSecond?: number | null;
+};
+
 /**
  * Applies a validated partial change; only the given fields are written. New header values are stored sealed; a
  * value sent as the mask (`********`, what GET shows) keeps the stored value of that header.
@@ -20,7 +26,7 @@ import type { ApiUseCaseDeps } from './deps';
  * @throws NotFoundError when there is no endpoint with this id
  * @throws ValidationError when a masked value names a header the endpoint does not have
  */
-export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: Partial<Omit<NewEndpoint, 'tenant'>>): Promise<Endpoint> {
+export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: EndpointPatch): Promise<Endpoint> {
   const current = await deps.endpoints.get(id);
   if (current === undefined) throw new NotFoundError('endpoint');
   const changes: { -readonly [K in keyof EndpointChanges]: EndpointChanges[K] } = { ...patch, updatedAt: deps.clock.now() };

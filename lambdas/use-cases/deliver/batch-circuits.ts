@@ -18,7 +18,7 @@ export interface CircuitChange {
 }
 
 interface Tracked {
-  readonly before: Circuit;
+  before: Circuit;
   current: Circuit;
   readonly settings: CircuitSettings;
   probeAt?: number;
@@ -83,9 +83,28 @@ export class BatchCircuits {
     return this.apply(t, step.action);
   }
 
+  /** The circuit of an endpoint as last saved (or loaded): what the next save is conditioned on. */
+  before(endpointId: string): Circuit {
+    return this.tracked.get(endpointId)?.before ?? CLOSED;
+  }
+
   /** The circuit of an endpoint as the batch has it now (as loaded when the batch has not touched it). */
   current(endpoint: { readonly id: string; readonly circuit?: Circuit }): Circuit {
     return this.tracked.get(endpoint.id)?.current ?? endpoint.circuit ?? CLOSED;
+  }
+
+  /**
+   * The endpoint's circuit as the batch has it now was saved (a probe's open → half-open move is saved at once,
+   * before the probe is sent): later saves of the batch are conditioned on it.
+   */
+  saved(endpointId: string): void {
+    const t = this.tracked.get(endpointId);
+    if (t !== undefined) t.before = t.current;
+  }
+
+  /** The saved circuit could not be written (another worker changed it): forget the batch's change. */
+  discard(endpointId: string): void {
+    this.tracked.delete(endpointId);
   }
 
   /** Every endpoint whose circuit the batch changed, with what must follow. */

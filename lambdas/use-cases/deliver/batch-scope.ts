@@ -12,6 +12,7 @@ import type { Endpoint, HeraldEvent, PayloadFormat, RetryPolicy, SigningSecret }
 import { headerMap } from '../../core/header-map';
 import { resolveCheckedPolicy } from '../../api/schemas/retry-policy';
 import { secretKey, signContent } from '../../core/signing';
+import { BatchCircuits } from './batch-circuits';
 import { errorText, type DeliverDeps } from './deps';
 
 /** Headers Herald sets on every attempt; an endpoint's own headers of these names are dropped. */
@@ -44,6 +45,8 @@ export interface EndpointPlan {
 
 /** Per-batch memo of endpoint plans and event bodies; `processBatch` makes one per batch. */
 export class BatchScope {
+  /** The circuits of the batch's endpoints (issue 11), saved once per endpoint after the batch. */
+  readonly circuits = new BatchCircuits();
   private readonly plans = new Map<Endpoint, EndpointPlan>();
   private readonly bodies = new Map<HeraldEvent, Map<string, string>>();
 

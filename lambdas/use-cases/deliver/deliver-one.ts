@@ -7,6 +7,7 @@ import { SQS_MAX_DELAY_SECONDS } from '../../../lib/spec';
 import { describeOutcome } from '../../core/classify';
 import { decide } from '../../core/decide';
 import { failureClass } from '../../core/failure-class';
+import type { Lane } from '../../core/lanes';
 import type { Attempt, Decision, Delivery, DeliveryMessage, Endpoint, HeraldEvent, RetryPolicy } from '../../core/model';
 import { isFinal } from '../../core/model';
 import { headerMap } from '../../core/header-map';
@@ -18,6 +19,7 @@ import { reportDeadLetter } from './alerts';
 import { BatchScope } from './batch-scope';
 import { errorText, type DeliverDeps } from './deps';
 import { disableEndpoint, flushHealth, tallyAttempt } from './health';
+import { gateRecord, handOff, recordVerdict } from './park';
 
 /** The product default when an endpoint has no usable timeout stored. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -43,6 +45,8 @@ export interface WorkItem {
    * absent the message is sent at once.
    */
   readonly sendLater?: (message: QueuedDelivery) => void;
+  /** The lane the record arrived on (lib/spec.ts LANE_SPEC). @default 'fast' */
+  readonly lane?: Lane;
 }
 
 /**
@@ -153,11 +157,18 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     return 'done';
   }
 
+  const timeoutMs = effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs);
+  const lane = item.lane ?? 'fast';
+  // The circuit breaker and the lanes (park.ts): send, probe, park, or move to the slow lane.
+  const gate = await gateRecord(deps, scope, { message, delivery, stored, endpoint, policy, timeoutMs, lane }, (d, s, reason, at) =>
+    expire(deps, d, s, endpoint, reason, at),
+  );
+  if (gate.kind !== 'send') return gate.kind;
+
   const startedAt = deps.clock.now();
   const body = scope.body(event, endpoint.id, plan.format, deps.settings.environment);
   // Object.assign rather than spreads: the same own properties, without V8's slower spread-with-extras path.
   const headers = Object.assign(headerMap(), plan.headers, plan.signer.headers(event.id, Math.floor(startedAt / 1000), body, startedAt));
-  const timeoutMs = effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs);
   let leaseUntil: number | undefined;
   if (item.mayDuplicate === true) {
     leaseUntil = startedAt + timeoutMs + deps.settings.leaseMarginMs;
@@ -172,7 +183,8 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     }
   }
 
-  const result = await deps.sender.send({ url: endpoint.url, headers, body, timeoutMs });
+  const result = await deps.sender.send({ url: endpoint.url, headers, body, timeoutMs: gate.timeoutMs });
+  if (gate.handOff && result.outcome.kind === 'timeout') return handOff(deps, message, endpoint.id, leaseUntil);
   const now = deps.clock.now();
   const decision = decide({
     outcome: result.outcome,
@@ -183,8 +195,13 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     random: deps.random,
   });
   const attempt: Attempt = attemptOf(delivery.id, message.attempt, startedAt, result, decision);
-  const state = stateAfter(decision);
-  const longWait = decision.kind === 'retry' && isLongWait(deps, decision.at, now);
+  // With the circuit (now) open, a failed delivery is parked instead of retried: no message, no schedule.
+  const circuit =
+    gate.settings === undefined ? undefined : recordVerdict(deps, scope, { endpoint, deliveryId: delivery.id, settings: gate.settings, policy, lane }, result, now);
+  const parked = decision.kind === 'retry' && (circuit?.kind === 'park_failed' || circuit?.kind === 'reopened');
+  const state: Pick<DeliveryTransition, 'status' | 'nextAttemptAt' | 'finalReason'> =
+    parked && (circuit?.kind === 'park_failed' || circuit?.kind === 'reopened') ? { status: 'parked', finalReason: circuit.reason } : stateAfter(decision);
+  const longWait = !parked && decision.kind === 'retry' && isLongWait(deps, decision.at, now);
   let saved;
   try {
     saved = await deps.store.recordAttempt({
@@ -210,14 +227,15 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     attempt: message.attempt,
     outcome: describeOutcome(result.outcome),
     latencyMs: result.latencyMs,
-    next: decision.kind,
+    next: parked ? 'parked' : decision.kind,
   };
-  if (decision.kind === 'retry') fields.nextAttemptAt = new Date(decision.at).toISOString();
+  if (decision.kind === 'retry' && !parked) fields.nextAttemptAt = new Date(decision.at).toISOString();
   deps.log.info('attempt', fields);
   recordAttemptMetrics(deps, delivery, result, decision, now);
 
   tallyAttempt(plan.tally, decision.kind === 'delivered', now);
   if (decision.kind === 'retry') {
+    if (parked) return 'done';
     return sendNext(deps, item, delivery, message.attempt + 1, decision.at, now, false);
   }
   if (decision.kind === 'dead') {
@@ -234,7 +252,6 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
   return 'done';
 }
 
-/**
 /**
  * The metrics of one saved attempt: its latency, its failure class when it failed, and how the delivery ended
  * when it did (delivered with its publish-to-delivery latency, or canceled; dead is counted where every dead
@@ -325,22 +342,28 @@ async function park(deps: DeliverDeps, delivery: Delivery, stored: boolean, endp
   const deadline = delivery.roundStartedAt + policy.maxAgeSeconds * 1000;
   if (now >= deadline) {
     const reason = `expired: the endpoint is disabled (${endpoint.disabledReason ?? 'no reason given'}) and the delivery reached its maximum age`;
-    if (await transitionWithoutAttempt(deps, { delivery, stored, status: 'dead', finalReason: reason, longWait: false, now })) {
-      await deadLetter(deps, delivery, endpoint, reason, now);
-    }
+    await expire(deps, delivery, stored, endpoint, reason, now);
     return;
   }
   const nextAttemptAt = Math.min(now + deps.settings.disabledRecheckSeconds * 1000, deadline);
   await transitionWithoutAttempt(deps, {
     delivery,
     stored,
-    status: delivery.status,
+    // A delivery parked by the circuit breaker waits for the recheck like any other (indexed as a long wait).
+    status: delivery.status === 'parked' ? (delivery.attemptCount > 0 ? 'retrying' : 'pending') : delivery.status,
     nextAttemptAt,
     // No message waits for the recheck: the sweep finds it in the index when it is due.
     longWait: true,
     ...(delivery.finalReason === undefined ? {} : { finalReason: delivery.finalReason }),
     now,
   });
+}
+
+/** Dead-letters a parked delivery that reached its maximum age (parked time uses no attempts, but age still counts). */
+async function expire(deps: DeliverDeps, delivery: Delivery, stored: boolean, endpoint: Endpoint, reason: string, now: number): Promise<void> {
+  if (await transitionWithoutAttempt(deps, { delivery, stored, status: 'dead', finalReason: reason, longWait: false, now })) {
+    await deadLetter(deps, delivery, endpoint, reason, now);
+  }
 }
 
 /** Waits for an effect that runs after the attempt was saved; its failure is logged, not thrown. */

@@ -4,11 +4,15 @@ export { errorText, jsonLogger, type Logger } from '../../logger';
  * What the deliver use cases receive: ports, the clock and randomness, and settings parsed once at
  * cold start. Nothing here reads the environment.
  */
+import type { BreakerDefaults } from '../../config';
+import type { LaneSettings } from '../../core/lanes';
 import type { RetryPolicyInput } from '../../core/model';
 import type { Alerts, Clock, DeadLetterQueue, DeliveryQueue, HttpSender, RetryScheduler } from '../../ports';
 import type { Metrics } from '../../ports/metrics';
 import type { OperationalEvents } from '../../ports/operational-events';
+import type { CircuitStore } from '../../ports/circuit-store';
 import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
+import type { SlowMarks } from './slow-marks';
 
 export interface DeliverSettings {
   /** The deployment's default retry policy, under every endpoint's own. */
@@ -60,5 +64,30 @@ export interface DeliverDeps {
   /** Deployment-level counters and latencies (flushed by the handler once per batch). */
   readonly metrics: Metrics;
   readonly settings: DeliverSettings;
+  /**
+   * The circuit breaker and the two lanes (issue 11). Absent: every delivery follows its retry policy's
+   * per-delivery schedule on one lane, as before the breaker (the unit tests of the retry mechanics run so).
+   */
+  readonly breaker?: BreakerDeps;
 }
+
+export interface BreakerDeps {
+  readonly circuits: CircuitStore;
+  /** The slow lane: records of endpoints marked slow, hand-offs and probes. */
+  readonly slowQueue: DeliveryQueue;
+  /** The slow lane's ARN: a batch from it (its records' eventSourceARN) runs as the slow lane. */
+  readonly slowQueueArn: string;
+  /** This container's slow marks (core/lanes.ts). */
+  readonly slowMarks: SlowMarks;
+  readonly settings: {
+    /** The deployment's breaker settings, under every endpoint's own `circuitBreaker`. */
+    readonly defaults: BreakerDefaults;
+    readonly lanes: LaneSettings;
+    /** Parked deliveries released per second after the circuit closed (or the endpoint's rate limit, if lower). */
+    readonly releasePerSecond: number;
+  };
+}
+
+/** How fast parked deliveries are released by default: a recovering receiver gets 50 per second, not the backlog at once. */
+export const DEFAULT_RELEASE_PER_SECOND = 50;
 

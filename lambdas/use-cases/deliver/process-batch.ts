@@ -2,12 +2,17 @@
  * One batch of delivery-queue messages: parse, load everything the batch refers to in batched
  * reads, then deliver with bounded concurrency and report which records must come back.
  */
+import { controlMessageOf, type ControlMessage } from '../../core/control';
+import type { Lane } from '../../core/lanes';
 import type { DeliveryMessage } from '../../core/model';
 import type { QueuedDelivery } from '../../ports';
 import { BatchScope } from './batch-scope';
 import { deliverOne, effectiveTimeoutMs, type ItemResult, type WorkItem } from './deliver-one';
 import { LATENCY_METRICS } from '../../ports/metrics';
+import { flushCircuits } from './circuit-effects';
 import { errorText, type DeliverDeps } from './deps';
+import { handleProbe } from './probe';
+import { handleRelease } from './release';
 import { flushHealth } from './health';
 
 /** Time an attempt needs after its HTTP timeout to be recorded and its effects carried out. */
@@ -26,6 +31,8 @@ export interface QueueRecord {
 export interface BatchOptions {
   /** Time left in the invocation (Lambda context); records that could not finish in it are not started. */
   readonly remainingTimeMs?: () => number;
+  /** The lane the batch came from (lib/spec.ts LANE_SPEC). @default 'fast' */
+  readonly lane?: Lane;
 }
 
 export interface BatchResult {
@@ -46,6 +53,30 @@ export function parseDeliveryMessage(body: string): DeliveryMessage | undefined 
   if (typeof deliveryId !== 'string' || deliveryId.length === 0 || deliveryId.length > 200) return undefined;
   if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
   return redelivery === true ? { deliveryId, attempt, redelivery: true } : { deliveryId, attempt };
+}
+
+/** The parsed JSON of a message body, or undefined when it is not JSON. */
+function jsonOf(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The batch's circuit breaker control messages (probe.ts, release.ts), one at a time; the ids of those that failed. */
+async function runControls(deps: DeliverDeps, controls: readonly { record: QueueRecord; control: ControlMessage }[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const { record, control } of controls) {
+    try {
+      if (control.control === 'probe') await handleProbe(deps, control.endpointId);
+      else await handleRelease(deps, control.endpointId, control.after);
+    } catch (error) {
+      deps.log.error('control message failed; it will come back', { messageId: record.messageId, ...control, error: errorText(error) });
+      failed.push(record.messageId);
+    }
+  }
+  return failed;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
@@ -81,10 +112,16 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
  */
 export async function processBatch(deps: DeliverDeps, records: readonly QueueRecord[], options: BatchOptions = {}): Promise<BatchResult> {
   const parsed: { record: QueueRecord; message: DeliveryMessage }[] = [];
+  const controls: { record: QueueRecord; control: ControlMessage }[] = [];
   const receivedAt = deps.clock.now();
   for (const record of records) {
     const sentAt = Number(record.attributes?.SentTimestamp);
     if (Number.isFinite(sentAt) && sentAt > 0) deps.metrics.latency(LATENCY_METRICS.queueAge, Math.max(0, receivedAt - sentAt));
+    const control = controlMessageOf(jsonOf(record.body));
+    if (control !== undefined) {
+      controls.push({ record, control });
+      continue;
+    }
     const message = parseDeliveryMessage(record.body);
     if (message === undefined) {
       deps.log.warn('malformed delivery message acknowledged without processing', {
@@ -95,7 +132,8 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
       parsed.push({ record, message });
     }
   }
-  if (parsed.length === 0) return { failedMessageIds: [] };
+  const failedControls = await runControls(deps, controls);
+  if (parsed.length === 0) return { failedMessageIds: failedControls };
 
   const work = parsed.map(({ record, message }) => {
     const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
@@ -122,6 +160,7 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
       returned,
       stored,
       sendLater: (queued) => outbox.push({ index, message: queued }),
+      lane: options.lane ?? 'fast',
     };
     if (delivery !== undefined) item.delivery = delivery;
     if (endpoint !== undefined) item.endpoint = endpoint;
@@ -145,6 +184,7 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
     }
   }
   await flushHealth(deps, scope);
+  await flushCircuits(deps, scope);
 
-  return { failedMessageIds: work.filter((_, i) => results[i] === 'failed').map((w) => w.record.messageId) };
+  return { failedMessageIds: [...failedControls, ...work.filter((_, i) => results[i] === 'failed').map((w) => w.record.messageId)] };
 }

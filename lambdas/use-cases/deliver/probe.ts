@@ -1,0 +1,64 @@
+/**
+ * A `probe` control message (core/control.ts): the endpoint's circuit is open and its probe may be due. The oldest
+ * parked delivery becomes the probe: the open → half-open move is saved conditionally (one worker probes), and the
+ * delivery goes to the slow lane as a possible duplicate (it takes the lease there). The probe's outcome closes the
+ * circuit or opens it again (batch-circuits.ts, circuit-effects.ts).
+ */
+import { CLOSED, stepCircuit } from '../../core/circuit';
+import type { ItemResult } from './deliver-one';
+import { effectiveTimeoutMs } from './deliver-one';
+import { probeMessage, releaseMessage } from './circuit-effects';
+import type { DeliverDeps } from './deps';
+import { breakerSettings } from './park';
+
+export async function handleProbe(deps: DeliverDeps, endpointId: string): Promise<ItemResult> {
+  const breaker = deps.breaker;
+  if (breaker === undefined) return 'done';
+  const endpoint = await breaker.circuits.endpoint(endpointId);
+  const now = deps.clock.now();
+  if (endpoint === undefined) {
+    // Deleted while deliveries were parked: release them, each is then canceled ("endpoint deleted").
+    await deps.queue.send([releaseMessage(endpointId)]);
+    return 'done';
+  }
+  const circuit = endpoint.circuit ?? CLOSED;
+  const settings = breakerSettings(deps, breaker, endpoint, effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs));
+  if (circuit.state === 'closed' || !settings.enabled || endpoint.disabled) {
+    // Closed (or the breaker turned off): whatever is still parked is released. Disabled: its deliveries wait
+    // for the recheck instead (deliver-one.ts), and the release hands them over to it.
+    if ((await breaker.circuits.parked(endpointId, 1)).length > 0) {
+      await deps.queue.send([releaseMessage(endpointId)]);
+    } else {
+      await breaker.circuits.save({ endpointId, expected: circuit, next: settings.enabled ? circuit : CLOSED, attentionAt: null });
+    }
+    return 'done';
+  }
+  const candidate = (await breaker.circuits.parked(endpointId, 1))[0];
+  const step = stepCircuit(circuit, candidate === undefined ? { kind: 'probe_due', now } : { kind: 'probe_due', candidate: candidate.deliveryId, now }, settings);
+  switch (step.action.kind) {
+    case 'wait': {
+      const next = probeMessage(endpointId, step.action.at, now);
+      if (next !== undefined) await deps.queue.send([next]);
+      return 'done';
+    }
+    case 'closed':
+      await breaker.circuits.save({ endpointId, expected: circuit, next: step.circuit, attentionAt: null });
+      deps.log.info('circuit closed: nothing parked to probe with', { endpointId });
+      return 'done';
+    case 'probe': {
+      if (candidate === undefined) return 'done';
+      const saved = await breaker.circuits.save({ endpointId, expected: circuit, next: step.circuit, attentionAt: now + settings.probePatienceMs });
+      if (saved === 'conflict') {
+        deps.log.info('the circuit moved on meanwhile; another worker probes', { endpointId });
+        return 'done';
+      }
+      deps.log.info('probing an open circuit', { endpointId, deliveryId: candidate.deliveryId });
+      await breaker.slowQueue.send([
+        { message: { deliveryId: candidate.deliveryId, attempt: candidate.attemptCount + 1, redelivery: true }, groupId: endpointId },
+      ]);
+      return 'done';
+    }
+    default:
+      return 'done';
+  }
+}

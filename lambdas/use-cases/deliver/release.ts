@@ -1,0 +1,41 @@
+/**
+ * A `release` control message (core/control.ts): the endpoint's circuit closed (or the endpoint is gone), so its
+ * parked deliveries go back on the delivery queue, oldest first, a second's worth at a time: at most
+ * `releasePerSecond` (or the endpoint's rate limit, if lower) per step, the next step one second later, so a
+ * receiver that just recovered is not hit by the whole backlog at once. Each released delivery is a possible
+ * duplicate (it takes the lease), and is attempted with no attempt used up by its parked time.
+ *
+ * A crash between steps loses nothing: the endpoint keeps its attention key (gsi3 `OPEN`) until a step finds
+ * nothing more to release, so the sweep starts the loop again.
+ */
+import { CLOSED } from '../../core/circuit';
+import type { QueuedDelivery } from '../../ports';
+import { releaseMessage } from './circuit-effects';
+import type { ItemResult } from './deliver-one';
+import type { DeliverDeps } from './deps';
+
+export async function handleRelease(deps: DeliverDeps, endpointId: string, after?: string): Promise<ItemResult> {
+  const breaker = deps.breaker;
+  if (breaker === undefined) return 'done';
+  const endpoint = await breaker.circuits.endpoint(endpointId);
+  const circuit = endpoint?.circuit ?? CLOSED;
+  if (endpoint !== undefined && circuit.state !== 'closed' && endpoint.circuitBreaker !== false && !endpoint.disabled) {
+    deps.log.info('circuit open again; release stops until it closes', { endpointId });
+    return 'done';
+  }
+  const perStep = Math.max(1, Math.min(breaker.settings.releasePerSecond, endpoint?.rateLimitPerSecond ?? Number.POSITIVE_INFINITY));
+  const batch = await breaker.circuits.parked(endpointId, perStep, after);
+  const messages: QueuedDelivery[] = batch.map((p) => ({
+    message: { deliveryId: p.deliveryId, attempt: p.attemptCount + 1, redelivery: true },
+    groupId: endpointId,
+  }));
+  const last = batch[batch.length - 1];
+  if (batch.length === perStep && last !== undefined) messages.push(releaseMessage(endpointId, last.position, 1));
+  if (messages.length > 0) await deps.queue.send(messages);
+  if (batch.length > 0) deps.log.info('parked deliveries released', { endpointId, count: batch.length, more: batch.length === perStep });
+  if (batch.length < perStep && endpoint !== undefined && circuit.state === 'closed') {
+    // Nothing left: the endpoint needs the sweep no more.
+    await breaker.circuits.save({ endpointId, expected: circuit, next: circuit, attentionAt: null });
+  }
+  return 'done';
+}
