@@ -57,6 +57,11 @@ export class LanePollers {
     this.slow.start();
   }
 
+  /** Receives and processes one batch from each lane now (the fast one waiting up to `waitTimeSeconds`); the records handled. */
+  async pollOnce(waitTimeSeconds = 0): Promise<number> {
+    return (await this.fast.pollOnce(waitTimeSeconds)) + (await this.slow.pollOnce(0));
+  }
+
   /** Stops both lanes; batches already handed to the handler finish first. */
   async stop(): Promise<void> {
     await Promise.all([this.fast.stop(), this.slow.stop()]);

@@ -66,6 +66,9 @@ describe('endpoint management routes', () => {
       disabledReason: null,
       payloadFormat: 'standard',
       health: { consecutiveFailures: 0, failingSince: null, lastSuccessAt: null, lastFailureAt: null },
+      circuitBreaker: null,
+      rateLimitPerSecond: null,
+      circuit: { enabled: true, state: 'closed', since: null, reason: null, nextProbeAt: null, consecutiveFailures: 0 },
       createdAt: new Date(createdAt).toISOString(),
       updatedAt: new Date(createdAt).toISOString(),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
@@ -76,7 +79,8 @@ describe('endpoint management routes', () => {
     const got = await t.api.get(`/v1/endpoints/${ep.id}`);
     expect(got.status).toBe(200);
     const { secret: _secret, ...withoutSecret } = ep;
-    expect(got.body).toEqual(withoutSecret);
+    // A single read also counts the endpoint's parked deliveries.
+    expect(got.body).toEqual({ ...withoutSecret, circuit: { ...withoutSecret.circuit, parked: 0 } });
     expect(got.rawBody).not.toContain('whsec_');
 
     const list = await t.api.get('/v1/endpoints', { limit: '100' });

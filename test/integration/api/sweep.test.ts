@@ -204,7 +204,7 @@ describe('sweep: overdue long waits are enqueued again', () => {
     const result = await sweep({ graceSeconds: 0, lookaheadSeconds: 900 });
 
     expect(result).toMatchObject({ found: 2, requeued: 2, enqueueFailures: 0 });
-    const byId = new Map(t.queue.sent.flat().map((m) => [m.message.deliveryId, m]));
+    const byId = new Map(t.queue.sent.flat().map((m) => ['deliveryId' in m.message ? m.message.deliveryId : m.message.endpointId, m]));
     expect(byId.get(deliveryIds[0]!)).toEqual({ message: { deliveryId: deliveryIds[0], attempt: 2, redelivery: true }, groupId: expect.any(String) });
     expect(byId.get(deliveryIds[1]!)).toMatchObject({ message: { deliveryId: deliveryIds[1], attempt: 2, redelivery: true }, delaySeconds: 60 });
     expect(byId.has(deliveryIds[2]!)).toBe(false);
@@ -238,7 +238,7 @@ describe('sweep: overdue long waits are enqueued again', () => {
     t.queue.failNext(0);
     clock.advance(GRACE_SECONDS * 1000 + 1);
     const summary = await handler({});
-    expect(summary).toEqual({ found: 2, requeued: 2, skipped: 0, enqueueFailures: 0, truncated: false, alertSummaries: 0 });
+    expect(summary).toEqual({ found: 2, requeued: 2, skipped: 0, enqueueFailures: 0, truncated: false, alertSummaries: 0, circuitsProbed: 0 });
     expect(logger.lines[1]).toMatchObject({ level: 'info', message: 'sweep done', fields: summary });
     expect((await drainDeliveryQueue(env)).map((m) => m.deliveryId).sort()).toEqual([...deliveryIds].sort());
   });
