@@ -216,6 +216,12 @@ export function itemToEvent(item: Item): HeraldEvent {
 export interface IndexPlacement {
   /** The next attempt waits in the Scheduler (or for a recheck): indexed under WAIT# so the sweep finds it if lost. */
   readonly longWait: boolean;
+  /**
+   * A parked delivery's place among its endpoint's parked deliveries (the probe takes the first, the release goes in
+   * this order): its creation time unless given. A delivery parked after an attempt goes to the back, so a probe
+   * that failed is not the next probe again. @default the delivery's creation time
+   */
+  readonly parkedAt?: number;
 }
 
 /**
@@ -232,7 +238,7 @@ export function deliveryIndexAttributes(
   const remove: string[] = [];
   if (d.status === 'parked') {
     set.gsi2pk = indexKeys.parked(d.endpointId, shard);
-    set.gsi2sk = `${iso(d.createdAt)}#${d.id}`;
+    set.gsi2sk = `${iso(placement.parkedAt ?? d.createdAt)}#${d.id}`;
   } else if (!isFinal(d.status) && d.nextAttemptAt !== undefined && placement.longWait) {
     set.gsi2pk = indexKeys.waiting(shard);
     set.gsi2sk = `${iso(d.nextAttemptAt)}#${d.id}`;
