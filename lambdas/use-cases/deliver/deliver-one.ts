@@ -194,21 +194,15 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     now,
     random: deps.random,
   });
-  // With the circuit (now) open, a failed delivery is parked instead of retried: no message, no schedule.
   const circuit =
     gate.settings === undefined ? undefined : recordVerdict(deps, scope, { endpoint, deliveryId: delivery.id, settings: gate.settings, policy, lane }, result, now);
-  // The circuit parks only failures (verdict retry). A parked delivery is kept until its maximum age whatever its
-  // attempt count: a failed probe is the endpoint's failure, not the delivery's, so probes never exhaust it.
-  const parkedBy = circuit?.kind === 'park_failed' || circuit?.kind === 'reopened' ? circuit : undefined;
-  const parked =
-    parkedBy !== undefined &&
-    (decision.kind === 'retry' || (decision.kind === 'dead' && decision.reason !== 'permanent' && decision.reason !== 'no_response')) &&
-    now < delivery.roundStartedAt + policy.maxAgeSeconds * 1000;
+  // The circuit parks a failure it counted (verdict retry) instead of retrying it: no message, no schedule. A
+  // delivery whose policy is done with it (attempts exhausted, maximum age) is dead as without the breaker.
+  const parkedBy = decision.kind === 'retry' && (circuit?.kind === 'park_failed' || circuit?.kind === 'reopened') ? circuit : undefined;
+  const parked = parkedBy !== undefined;
   const state: Pick<DeliveryTransition, 'status' | 'nextAttemptAt' | 'finalReason' | 'parkedAt'> =
-    parked && parkedBy !== undefined ? { status: 'parked', finalReason: parkedBy.reason, parkedAt: now } : stateAfter(decision);
-  // A parked delivery's next attempt is a probe or its release, at the next probe time at the earliest.
-  const next: Decision = parked && decision.kind !== 'retry' && parkedBy !== undefined ? { kind: 'retry', at: parkedBy.nextProbeAt, basis: 'backoff' } : decision;
-  const attempt: Attempt = attemptOf(delivery.id, message.attempt, startedAt, result, next);
+    parkedBy !== undefined ? { status: 'parked', finalReason: parkedBy.reason, parkedAt: now } : stateAfter(decision);
+  const attempt: Attempt = attemptOf(delivery.id, message.attempt, startedAt, result, decision);
   const longWait = !parked && decision.kind === 'retry' && isLongWait(deps, decision.at, now);
   let saved;
   try {
