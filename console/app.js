@@ -767,7 +767,7 @@ function renderKeyForm(reason) {
 // ---------------------------------------------------------------------------------------------------------------
 // Endpoints list.
 
-const ENDPOINT_COLUMNS = ['Endpoint', 'Tenant', 'Status', 'Consecutive failures', 'Success (24 h)', 'p95 latency (24 h)'];
+const ENDPOINT_COLUMNS = ['Endpoint', 'Tenant', 'Status', 'Circuit', 'Consecutive failures', 'Success (24 h)', 'p95 latency (24 h)'];
 
 function endpointStatusCell(ep) {
   if (ep.disabled) {
@@ -785,6 +785,33 @@ function endpointStatusCell(ep) {
     el('span', { class: failing ? 'badge badge-retrying' : 'badge badge-delivered' }, failing ? 'Failing' : 'Active'),
     failing ? el('span', { class: 'reason' }, 'since ', timeEl(failing)) : null,
   );
+}
+
+const CIRCUIT_LABELS = { closed: 'Closed', open: 'Open', half_open: 'Half-open' };
+
+/**
+ * The circuit breaker's state (`ep.circuit`): Closed, Open (deliveries parked; since when) or Half-open (a probe is
+ * out), or Off when the endpoint has `circuitBreaker: false`.
+ */
+function circuitCell(ep) {
+  const circuit = ep.circuit;
+  if (!circuit || circuit.enabled === false) return el('span', { class: 'muted' }, 'Off');
+  const state = String(circuit.state);
+  const badge = el('span', { class: `badge ${state === 'closed' ? 'badge-delivered' : state === 'open' ? 'badge-dead' : 'badge-retrying'}` }, CIRCUIT_LABELS[state] ?? state);
+  if (state === 'closed') return badge;
+  return el('span', { class: 'stacked' }, badge, el('span', { class: 'reason' }, 'since ', timeEl(circuit.since)));
+}
+
+/** The circuit's rows in an endpoint's health: state, why, the next probe and the parked deliveries. */
+function circuitFacts(ep) {
+  const circuit = ep.circuit ?? {};
+  const open = circuit.enabled !== false && circuit.state !== undefined && circuit.state !== 'closed';
+  return [
+    ['Circuit', circuitCell(ep)],
+    ['Circuit reason', open && circuit.reason ? el('span', { class: 'reason' }, String(circuit.reason)) : null],
+    ['Next probe', open ? timeEl(circuit.nextProbeAt) : null],
+    ['Parked deliveries', typeof circuit.parked === 'number' ? String(circuit.parked) : null],
+  ];
 }
 
 /** Fixed-height slots for the 24-hour stats and the last hour's receiver warnings, filled in place when they arrive. */
@@ -910,6 +937,7 @@ function endpointsView(ctx, params) {
           ),
           portal ? undefined : ep.tenant ? String(ep.tenant) : el('span', { class: 'muted' }, 'none'),
           endpointStatusCell(ep),
+          circuitCell(ep),
           String(ep.health?.consecutiveFailures ?? 0),
           slots.cell,
           slots.p95,
@@ -950,6 +978,8 @@ function endpointDetails(ep) {
     ['Status', endpointStatusCell(ep)],
     ['Timeout', ep.timeoutMs !== undefined ? `${ep.timeoutMs} ms` : null],
     ['Retry policy', el('pre', { class: 'json small' }, prettyJson(ep.retryPolicy ?? {}))],
+    ['Circuit breaker', ep.circuitBreaker === false ? 'off' : ep.circuitBreaker ? el('pre', { class: 'json small' }, prettyJson(ep.circuitBreaker)) : el('span', { class: 'muted' }, "the deployment's")],
+    ['Rate limit', typeof ep.rateLimitPerSecond === 'number' ? `${ep.rateLimitPerSecond} per second` : el('span', { class: 'muted' }, 'none')],
     ['Headers', headers.length === 0 ? el('span', { class: 'muted' }, 'none') : el('ul', { class: 'plain' }, headers.map(([k, v]) => el('li', {}, el('code', {}, `${k}: ${v}`))))],
     ['Created', timeEl(ep.createdAt)],
     ['Updated', timeEl(ep.updatedAt)],
@@ -965,6 +995,7 @@ function healthDetails(ctx, ep) {
       ['Failing since', timeEl(ep.health?.failingSince)],
       ['Last success', timeEl(ep.health?.lastSuccessAt)],
       ['Last failure', timeEl(ep.health?.lastFailureAt)],
+      ...circuitFacts(ep),
       ['Success rate (24 h)', slots.rate],
       ['p95 latency (24 h)', slots.p95],
       ['Receiver (last hour)', slots.receiver],

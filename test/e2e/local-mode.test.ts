@@ -40,7 +40,9 @@ describe('local mode end to end (npm start as a child process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-e2e-'));
   let herald: LocalProcess;
   const receivers: Receiver[] = [];
-  const env = { PORT: '0', HERALD_API_KEY: API_KEY, HERALD_DATA_DIR: dataDir, HERALD_ALERT_WINDOW_SECONDS: '60' };
+  // Probes every second: an endpoint down long enough opens its circuit, and its parked deliveries go out at the
+  // first probe after it is back (the 60 s default would outlast the test's waits).
+  const env = { PORT: '0', HERALD_API_KEY: API_KEY, HERALD_DATA_DIR: dataDir, HERALD_ALERT_WINDOW_SECONDS: '60', HERALD_BREAKER_PROBE_SECONDS: '1' };
 
   async function endpointWithReceiver(
     behaviour: Parameters<Receiver['behave']>[0],

@@ -163,3 +163,49 @@ export function deadLetterSummaryEvent(window: AlertWindow): OperationalEvent {
     },
   };
 }
+
+/** The e-mail when an endpoint's circuit opens (use-cases/deliver/circuit-notices.ts). */
+export function circuitOpenedAlert(endpoint: { id: string; url: string; tenant: string }, reason: string, nextProbeAt: number): AlertText {
+  const lines = [
+    "Herald opened a webhook endpoint's circuit breaker: it failed too many attempts in a row.",
+    '',
+    `Endpoint:   ${endpoint.id} ${displayUrl(endpoint.url)}`,
+    ...(endpoint.tenant === '' ? [] : [`Tenant:     ${endpoint.tenant}`]),
+    `Reason:     ${reason}`,
+    `Next probe: ${iso(nextProbeAt)}`,
+    '',
+    'Its deliveries are parked (kept, not attempted, using no attempts) and one of them is sent as a probe per ' +
+      'interval. The first successful probe closes the circuit and the parked deliveries are released, oldest first. ' +
+      'Deliveries still parked at their maximum age are dead-lettered.',
+    `See the circuit with GET /v1/endpoints/${endpoint.id}.`,
+  ];
+  return { subject: `Herald: circuit opened for ${hostOf(endpoint.url)}`, message: lines.join('\n') };
+}
+
+/**
+ * The one alert for the parked deliveries of an endpoint that reached their maximum age together
+ * (use-cases/deliver/expire-parked.ts).
+ */
+export function parkedExpiredAlert(
+  first: DeadLetterRecord,
+  count: number,
+  sampleDeliveryIds: readonly string[],
+  windowSeconds: number,
+  previous?: AlertWindow,
+): AlertText {
+  const lines = [
+    `Herald gave up on ${count} webhook deliveries that waited behind an open circuit breaker until their maximum age, and put them on the dead-letter queue.`,
+    '',
+    `Endpoint: ${first.endpointId} ${displayUrl(first.endpointUrl)}`,
+    `Count:    ${count}`,
+    `Examples: ${sampleDeliveryIds.join(', ')}`,
+    `Reason:   ${first.reason}`,
+    `At:       ${first.deadAt}`,
+    '',
+    `Redeliver them with POST /v1/endpoints/${first.endpointId}/recover once the endpoint works again.`,
+    `Further dead letters of this endpoint in the next ${formatDuration(windowSeconds)} are counted and reported ` +
+      'in one summary, not one message each.',
+    ...(previous === undefined ? [] : ['', unreportedText(previous)]),
+  ];
+  return { subject: `Herald: ${count} parked deliveries dead-lettered for ${hostOf(first.endpointUrl)}`, message: lines.join('\n') };
+}

@@ -1,12 +1,14 @@
 /**
  * After a batch: each endpoint circuit the batch changed is saved once, conditioned on the circuit the batch loaded
  * (or last saved), and what the change calls for is sent: a delayed probe message when the circuit opened (or a
- * probe failed), a release message when it closed with deliveries parked.
+ * probe failed), a release message when it closed with deliveries parked, and the operator's notices when it opened
+ * or closed (circuit-notices.ts).
  */
 import { SQS_MAX_DELAY_SECONDS } from '../../../lib/spec';
 import { nextProbeTime } from '../../core/circuit';
 import type { QueuedDelivery } from '../../ports';
 import type { BatchScope } from './batch-scope';
+import { announceCircuit } from './circuit-notices';
 import { errorText, type DeliverDeps } from './deps';
 
 /** A probe control message for `at`: an SQS timer up to its 900 s maximum; a later probe is sent by the sweep. */
@@ -51,6 +53,8 @@ export async function flushCircuits(deps: DeliverDeps, scope: BatchScope): Promi
       }
       if (change.before.state !== change.after.state) {
         deps.log.info('circuit', { endpointId: change.endpointId, from: change.before.state, to: change.after.state, ...reasonOf(change.after) });
+        const endpoint = scope.endpointPlans().find((plan) => plan.endpoint.id === change.endpointId)?.endpoint;
+        if (endpoint !== undefined) await announceCircuit(deps, endpoint, change.before, change.after, () => breaker.circuits.countParked(change.endpointId));
       }
       const messages: QueuedDelivery[] = [];
       if (change.probeAt !== undefined) {

@@ -236,7 +236,11 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
   recordAttemptMetrics(deps, delivery, result, decision, now);
 
   tallyAttempt(plan.tally, decision.kind === 'delivered', now);
-  if (parked) return 'done';
+  if (parked) {
+    // A failed probe was parked already: it goes to the back of the parked order, it is not parked again.
+    if (delivery.status !== 'parked') deps.metrics.count(COUNT_METRICS.parked);
+    return 'done';
+  }
   if (decision.kind === 'retry') {
     return sendNext(deps, item, delivery, message.attempt + 1, decision.at, now, false);
   }

@@ -8,6 +8,7 @@ import { classify, describeOutcome } from '../../core/classify';
 import { laneTimeout, leavesFastLane, slowMarkAfter, type Lane } from '../../core/lanes';
 import type { Delivery, DeliveryMessage, Endpoint, RetryPolicy } from '../../core/model';
 import type { SendResult } from '../../ports';
+import { COUNT_METRICS } from '../../ports/metrics';
 import type { BatchScope } from './batch-scope';
 import { errorText, type BreakerDeps, type DeliverDeps } from './deps';
 
@@ -102,6 +103,7 @@ export async function parkDelivery(deps: DeliverDeps, input: GateInput, reason: 
   try {
     const saved = await deps.store.transition({ delivery, stored, status: 'parked', longWait: false, now, finalReason: reason });
     deps.log.info(saved === 'saved' ? 'delivery parked' : 'delivery moved on meanwhile; not parked', { deliveryId: delivery.id, reason });
+    if (saved === 'saved') deps.metrics.count(COUNT_METRICS.parked);
     return { kind: 'done' };
   } catch (error) {
     deps.log.error('the delivery could not be parked; the message will come back', { deliveryId: delivery.id, error: errorText(error) });

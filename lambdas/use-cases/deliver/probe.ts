@@ -9,6 +9,7 @@ import type { ItemResult } from './deliver-one';
 import { effectiveTimeoutMs } from './deliver-one';
 import { probeMessage, releaseMessage } from './circuit-effects';
 import type { DeliverDeps } from './deps';
+import { announceCircuit } from './circuit-notices';
 import { breakerSettings } from './park';
 
 export async function handleProbe(deps: DeliverDeps, endpointId: string): Promise<ItemResult> {
@@ -29,7 +30,8 @@ export async function handleProbe(deps: DeliverDeps, endpointId: string): Promis
     if ((await breaker.circuits.parked(endpointId, 1)).length > 0) {
       await deps.queue.send([releaseMessage(endpointId)]);
     } else {
-      await breaker.circuits.save({ endpointId, expected: circuit, next: settings.enabled ? circuit : CLOSED, attentionAt: null });
+      const next = settings.enabled ? circuit : CLOSED;
+      if ((await breaker.circuits.save({ endpointId, expected: circuit, next, attentionAt: null })) === 'saved') await announceCircuit(deps, endpoint, circuit, next);
     }
     return 'done';
   }
@@ -42,8 +44,10 @@ export async function handleProbe(deps: DeliverDeps, endpointId: string): Promis
       return 'done';
     }
     case 'closed':
-      await breaker.circuits.save({ endpointId, expected: circuit, next: step.circuit, attentionAt: null });
-      deps.log.info('circuit closed: nothing parked to probe with', { endpointId });
+      if ((await breaker.circuits.save({ endpointId, expected: circuit, next: step.circuit, attentionAt: null })) === 'saved') {
+        deps.log.info('circuit closed: nothing parked to probe with', { endpointId });
+        await announceCircuit(deps, endpoint, circuit, step.circuit, async () => 0);
+      }
       return 'done';
     case 'probe': {
       if (candidate === undefined) return 'done';
