@@ -17,6 +17,15 @@
  *   retry is one SQS request (by the function or by the Scheduler), and CreateSchedule is not
  *   billed, so only the Scheduler invocations change.
  *
+ * - `outage-24h`: the receiver is down (503) and comes back. With the circuit breaker (the deployment's, probing
+ *   every second so the run is short), the endpoint's first failures open the circuit, every later delivery is
+ *   parked (one write, no POST, no message), a probe closes the circuit once the receiver is back, and the parked
+ *   deliveries are released and delivered. The cost of the outage does not grow with its length: in AWS an open
+ *   circuit costs one probe per minute (1,440 a day) however many events wait, while this run probes every second
+ *   over a few seconds of outage, so its probes weigh far more per event here than in a day-long outage. The
+ *   figure is therefore an upper bound for an endpoint down 24 h and then back. `outage.schedules-created` is the
+ *   Scheduler schedules created for that million (CreateSchedule calls per event × 10^6).
+ *
  * Each case runs twice: once to time the handlers (Lambda GB-s) and count calls, once with
  * DynamoDB write metering on (it reads item images, which would inflate the durations). Batches:
  * 10 records per deliver invocation (publishes arrive in a burst, as under load) and, in the full
@@ -70,6 +79,11 @@ interface CaseSpec {
   readonly payload?: (i: number) => unknown;
   /** Only in the full run (not --quick). */
   readonly fullOnly?: boolean;
+  /**
+   * The receiver answers 503 until every delivery is parked or waiting for its retry, then 200 (the `answer`
+   * function is not used); `attempts` is then the fewest a delivery makes, not the exact count.
+   */
+  readonly outage?: true;
 }
 
 /** Events per request of the batch-publish case. */
@@ -97,6 +111,15 @@ const CASES: readonly CaseSpec[] = [
     env: {},
     finalStatus: 'delivered',
     attempts: 2,
+  },
+  {
+    name: 'outage-24h',
+    answer: () => 200,
+    retryPolicy: {},
+    env: { HERALD_BREAKER_PROBE_SECONDS: '1' },
+    finalStatus: 'delivered',
+    attempts: 1,
+    outage: true,
   },
   {
     name: 'dead-all-scheduler',
@@ -129,12 +152,12 @@ function perDeliveryCalls(calls: readonly MeteredCall[]): MeteredCall[] {
 async function waitUntilFinal(
   rig: CostRig,
   deliveryIds: readonly string[],
-  spec: Pick<CaseSpec, 'name' | 'finalStatus' | 'attempts'>,
+  spec: Pick<CaseSpec, 'name' | 'finalStatus' | 'attempts' | 'outage'>,
   deadline: number,
 ): Promise<void> {
   const expectedMessages = deliveryIds.length * spec.attempts;
   for (;;) {
-    const final = await finalCount(rig, deliveryIds, spec.finalStatus, spec.attempts);
+    const final = await finalCount(rig, deliveryIds, spec.finalStatus, spec.attempts, spec.outage === true);
     const { received, deleted } = rig.poller.stats;
     if (final === deliveryIds.length && rig.inFlight() === 0 && deleted >= expectedMessages && deleted === received) return;
     if (Date.now() > deadline) {
@@ -181,22 +204,28 @@ async function warmUp(rig: CostRig, auth: Record<string, string>, origin: string
   }
 }
 
-/** How many of the deliveries are stored in `status` with `attempts` attempts (read with the unmetered client). */
-async function finalCount(rig: CostRig, deliveryIds: readonly string[], status: string, attempts: number): Promise<number> {
+/**
+ * How many of the deliveries are stored in `status` with `attempts` attempts (`atLeast`: `attempts` or more), read
+ * with the unmetered client.
+ */
+async function finalCount(rig: CostRig, deliveryIds: readonly string[], status: string | readonly string[], attempts: number, atLeast = false): Promise<number> {
   const table = rig.resources.tableName;
   const located = deliveryIds.map((id) => parseDeliveryId(id)!);
   const events = await batchGet(rig.emulators.clients.doc, table, [...new Set(located.map((l) => l.eventKey))].map((k) => keys.event(k)));
   const createdAt = new Map(events.map((e) => [String(e.pk).slice('EVT#'.length), e.createdAt as number]));
   const items = await batchGet(rig.emulators.clients.doc, table, located.map((l) => keys.delivery({ ...l, createdAt: createdAt.get(l.eventKey)! })));
-  return items.filter((i) => i.status === status && i.attemptCount === attempts).length;
+  const statuses: readonly string[] = typeof status === 'string' ? [status] : status;
+  return items.filter((i) => statuses.includes(i.status as string) && (atLeast ? (i.attemptCount as number) >= attempts : i.attemptCount === attempts)).length;
 }
 
 async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, capacity: boolean): Promise<PassResult> {
   const seen = new Map<string, number>();
+  let down = spec.outage === true;
   const receiver = await startFastReceiver({
     keepBody: false,
     onPost: ({ headers, path }) => {
       if (path === '/warm-up') return 200;
+      if (spec.outage === true) return down ? 503 : 200;
       // Per (event, endpoint): the endpoint's header tells fan-out deliveries of one event apart.
       const id = `${String(headers['webhook-id'])} ${String(headers['x-endpoint'])}`;
       const n = (seen.get(id) ?? 0) + 1;
@@ -248,6 +277,15 @@ async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, ca
     const expected = Math.ceil(events / perRequest) * perRequest * endpoints;
     if (deliveryIds.length !== expected) throw new Error(`${spec.name}: ${deliveryIds.length}/${expected} deliveries accepted (${JSON.stringify([...load.statuses])})`);
     rig.poller.start();
+    if (spec.outage === true) {
+      // Down until every delivery is parked (or, failed before the circuit opened, waiting for its retry); then back.
+      const downUntil = Date.now() + 60_000;
+      while ((await finalCount(rig, deliveryIds, ['parked', 'retrying'], 1, true)) < deliveryIds.length) {
+        if (Date.now() > downUntil) throw new Error(`${spec.name}: the deliveries were not all parked or retrying in time`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      down = false;
+    }
     // Each attempt is a round trip through the queue (or the Scheduler emulator's tick): allow for all of them.
     await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000 + spec.attempts * 10_000);
     await rig.poller.stop();
@@ -394,6 +432,17 @@ export const awsCost: Benchmark = {
             ctx.report.figure(`aws-cost.retry-attempt${batchSize === 10 ? '' : `.batch${batchSize}`}`, retry, 'USD per million retry attempts');
             ctx.report.note('one-retry less first-attempt: the failed first attempt\'s retry send and health write, and the second attempt');
           }
+        }
+        if (spec.name === 'outage-24h') {
+          const schedules = timing.calls.filter((c) => c.service === 'scheduler' && c.command === 'CreateSchedule').length;
+          if (batchSize === 10) {
+            ctx.report.figure('aws-cost.outage-24h', costPerMillionDeliveries(usage, prices).total, 'USD per million events (target ≤ 6)');
+            ctx.report.figure('outage.schedules-created', Math.round((schedules / n) * 1_000_000), 'per million events (target ≤ 1000)');
+          }
+          ctx.report.note(
+            `outage: ${n} events to an endpoint answering 503 until all were parked or waiting for a retry, then 200; ${schedules} schedules created; ` +
+              'the run probes every second (AWS: every minute), so its probes weigh more per event than in a 24 h outage',
+          );
         }
         if (spec.name === 'dead-all-scheduler') {
           const expected = expectedSchedulerRetries(DEFAULT_POLICY, 900) * n;

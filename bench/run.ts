@@ -20,9 +20,10 @@ import { endToEnd } from './end-to-end';
 import { isolation } from './isolation';
 import { quietSdkNodeWarning } from '../local/node-support';
 import { publishApi } from './publish-api';
+import { retryTiming } from './retry-timing';
 import { consoleReporter } from './support/report';
 
-const BENCHMARKS: readonly Benchmark[] = [deliveryOverhead, endToEnd, isolation, publishApi, coldStart, awsCost];
+const BENCHMARKS: readonly Benchmark[] = [deliveryOverhead, endToEnd, isolation, retryTiming, publishApi, coldStart, awsCost];
 
 /** The CPU model from /proc/cpuinfo, or the platform when there is none. */
 function cpuModel(): string {

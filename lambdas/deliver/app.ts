@@ -12,6 +12,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoCircuitStore } from '../adapters/dynamo/circuit-store';
 import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
+import { DynamoRateStore } from '../adapters/dynamo/rate-store';
 import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
 import { EmfMetrics } from '../adapters/emf-metrics';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler';
@@ -93,6 +94,7 @@ export function buildDeliverDeps(
       slowMarks: new SlowMarks(),
       settings: { defaults: config.breaker, lanes: DEFAULT_LANE_SETTINGS, releasePerSecond: DEFAULT_RELEASE_PER_SECOND },
     },
+    rates: new DynamoRateStore(clients.doc, config.tableName),
     ...rest,
   };
 }

@@ -125,11 +125,15 @@ export interface DeliveryStore {
 }
 
 export interface AlertWindowStore {
-  /** Registers one dead letter in the endpoint's alert window (opening a new window when none is open). */
+  /**
+   * Registers one dead letter in the endpoint's alert window (opening a new window when none is open); `count`
+   * registers that many at once (a bulk expiry, reported as one), `deliveryId` being the first of them.
+   */
   registerDeadLetter(request: {
     endpointId: string;
     endpointUrl: string;
     deliveryId: string;
+    count?: number;
     now: number;
     windowMs: number;
   }): Promise<DeadLetterRegistration>;

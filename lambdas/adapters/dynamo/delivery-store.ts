@@ -419,6 +419,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
     endpointId: string;
     endpointUrl: string;
     deliveryId: string;
+    count?: number;
     now: number;
     windowMs: number;
   }): Promise<DeadLetterRegistration> {
@@ -488,7 +489,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
                 ...(withSample ? { '#samples': 'sampleDeliveryIds' } : {}),
               },
               ExpressionAttributeValues: {
-                ':one': 1,
+                ':one': request.count ?? 1,
                 ':due': indexKeys.alertsToFlush,
                 ':now': request.now,
                 ...(withSample ? { ':id': [request.deliveryId], ':max': ALERT_SAMPLE_SIZE } : {}),

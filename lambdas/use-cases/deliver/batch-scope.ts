@@ -13,6 +13,7 @@ import { headerMap } from '../../core/header-map';
 import { resolveCheckedPolicy } from '../../api/schemas/retry-policy';
 import { secretKey, signContent } from '../../core/signing';
 import { BatchCircuits } from './batch-circuits';
+import { BatchRates } from './rate-gate';
 import { errorText, type DeliverDeps } from './deps';
 
 /** Headers Herald sets on every attempt; an endpoint's own headers of these names are dropped. */
@@ -47,6 +48,8 @@ export interface EndpointPlan {
 export class BatchScope {
   /** The circuits of the batch's endpoints (issue 11), saved once per endpoint after the batch. */
   readonly circuits = new BatchCircuits();
+  /** The rate-limit admissions of the batch's rate-limited endpoints (issue 11), one per endpoint. */
+  readonly rates = new BatchRates();
   private readonly plans = new Map<Endpoint, EndpointPlan>();
   private readonly bodies = new Map<HeraldEvent, Map<string, string>>();
 
@@ -97,7 +100,7 @@ export class BatchScope {
 }
 
 /** The endpoint's policy over the deployment default; a stored policy that no longer validates falls back to the default. */
-function policyOf(deps: Pick<DeliverDeps, 'log' | 'settings'>, endpoint: Endpoint): RetryPolicy {
+export function policyOf(deps: Pick<DeliverDeps, 'log' | 'settings'>, endpoint: Endpoint): RetryPolicy {
   try {
     return resolveCheckedPolicy(endpoint.retryPolicy, deps.settings.defaultRetryPolicy);
   } catch (error) {

@@ -17,6 +17,7 @@ import type { DeliveryTransition } from '../../ports/delivery-store';
 import { COUNT_METRICS, LATENCY_METRICS } from '../../ports/metrics';
 import { reportDeadLetter } from './alerts';
 import { BatchScope } from './batch-scope';
+import { rateWaitMessage } from './rate-gate';
 import { errorText, type DeliverDeps } from './deps';
 import { disableEndpoint, flushHealth, tallyAttempt } from './health';
 import { gateRecord, handOff, recordVerdict } from './park';
@@ -164,6 +165,11 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     expire(deps, d, s, endpoint, reason, at),
   );
   if (gate.kind !== 'send') return gate.kind;
+  if (endpoint.rateLimitPerSecond !== undefined && deps.rates !== undefined) {
+    // The endpoint's rate limit (rate-gate.ts): over it, the record waits for its slot, with no attempt used.
+    const slot = await scope.rates.take(deps.rates, endpoint.id, endpoint.rateLimitPerSecond, deps.clock.now());
+    if (slot.kind === 'wait') return waitForRate(deps, item, message, endpoint.id, slot.at);
+  }
 
   const startedAt = deps.clock.now();
   const body = scope.body(event, endpoint.id, plan.format, deps.settings.environment);
@@ -273,6 +279,23 @@ function recordAttemptMetrics(deps: DeliverDeps, delivery: Delivery, result: Sen
     metrics.latency(LATENCY_METRICS.delivery, now - delivery.createdAt);
   } else if (decision.kind === 'canceled') {
     metrics.count(COUNT_METRICS.canceled);
+  }
+}
+
+/** Sends the record's message again for its rate slot (with the batch's send when there is one); nothing is written. */
+async function waitForRate(deps: DeliverDeps, item: WorkItem, message: DeliveryMessage, endpointId: string, at: number): Promise<ItemResult> {
+  const queued = rateWaitMessage(message, endpointId, at, deps.clock.now());
+  deps.log.info('over the endpoint\'s rate limit; the delivery waits', { deliveryId: message.deliveryId, attempt: message.attempt, delaySeconds: queued.delaySeconds });
+  if (item.sendLater !== undefined) {
+    item.sendLater(queued);
+    return 'done';
+  }
+  try {
+    await deps.queue.send([queued]);
+    return 'done';
+  } catch (error) {
+    deps.log.error('the delivery could not be put back to wait for its rate slot; it will come back', { deliveryId: message.deliveryId, error: errorText(error) });
+    return 'failed';
   }
 }
 

@@ -11,6 +11,7 @@ import type { Alerts, Clock, DeadLetterQueue, DeliveryQueue, HttpSender, RetrySc
 import type { Metrics } from '../../ports/metrics';
 import type { OperationalEvents } from '../../ports/operational-events';
 import type { CircuitStore } from '../../ports/circuit-store';
+import type { RateStore } from '../../ports/rate-store';
 import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
 import type { SlowMarks } from './slow-marks';
 
@@ -69,6 +70,11 @@ export interface DeliverDeps {
    * per-delivery schedule on one lane, as before the breaker (the unit tests of the retry mechanics run so).
    */
   readonly breaker?: BreakerDeps;
+  /**
+   * The endpoints' rate limiter state (`rateLimitPerSecond`, use-cases/deliver/rate-gate.ts). Absent: limits are not
+   * enforced (only unit tests of other mechanics run so; the handler always has it).
+   */
+  readonly rates?: RateStore;
 }
 
 export interface BreakerDeps {

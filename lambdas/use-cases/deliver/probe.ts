@@ -1,5 +1,6 @@
 /**
- * A `probe` control message (core/control.ts): the endpoint's circuit is open and its probe may be due. The oldest
+ * A `probe` control message (core/control.ts): the endpoint's circuit is open and its probe may be due. Parked
+ * deliveries past their maximum age are dead-lettered first (expire-parked.ts). The oldest
  * parked delivery becomes the probe: the open → half-open move is saved conditionally (one worker probes), and the
  * delivery goes to the slow lane as a possible duplicate (it takes the lease there). The probe's outcome closes the
  * circuit or opens it again (batch-circuits.ts, circuit-effects.ts).
@@ -8,7 +9,8 @@ import { CLOSED, stepCircuit } from '../../core/circuit';
 import type { ItemResult } from './deliver-one';
 import { effectiveTimeoutMs } from './deliver-one';
 import { probeMessage, releaseMessage } from './circuit-effects';
-import type { DeliverDeps } from './deps';
+import { errorText, type DeliverDeps } from './deps';
+import { expireParked } from './expire-parked';
 import { announceCircuit } from './circuit-notices';
 import { breakerSettings } from './park';
 
@@ -21,6 +23,12 @@ export async function handleProbe(deps: DeliverDeps, endpointId: string): Promis
     // Deleted while deliveries were parked: release them, each is then canceled ("endpoint deleted").
     await deps.queue.send([releaseMessage(endpointId)]);
     return 'done';
+  }
+  try {
+    // Parked deliveries past their maximum age are dead-lettered in bulk, one alert (expire-parked.ts).
+    await expireParked(deps, endpoint, now);
+  } catch (error) {
+    deps.log.error('parked deliveries could not be expired; the next probe tries again', { endpointId, error: errorText(error) });
   }
   const circuit = endpoint.circuit ?? CLOSED;
   const settings = breakerSettings(deps, breaker, endpoint, effectiveTimeoutMs(endpoint, deps.settings.maxTimeoutMs));

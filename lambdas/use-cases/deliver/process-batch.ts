@@ -143,6 +143,10 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
   });
   const loaded = await deps.store.load(work.map((w) => ({ deliveryId: w.message.deliveryId, readDelivery: w.readDelivery })));
   const scope = new BatchScope();
+  for (const w of work) {
+    const endpoint = loaded.get(w.message.deliveryId)?.endpoint;
+    if (endpoint?.rateLimitPerSecond !== undefined) scope.rates.expect(endpoint.id);
+  }
   const outbox: { index: number; message: QueuedDelivery }[] = [];
 
   const results = await mapWithConcurrency(work, deps.settings.concurrency, async ({ record, message, mayDuplicate, returned }, index): Promise<ItemResult> => {

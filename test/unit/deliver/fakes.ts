@@ -139,7 +139,7 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
     return true;
   }
 
-  async registerDeadLetter(r: { endpointId: string; endpointUrl: string; deliveryId: string; now: number; windowMs: number }): Promise<DeadLetterRegistration> {
+  async registerDeadLetter(r: { endpointId: string; endpointUrl: string; deliveryId: string; count?: number; now: number; windowMs: number }): Promise<DeadLetterRegistration> {
     const w = this.windows.get(r.endpointId);
     if (!w || w.windowEnd <= r.now) {
       this.windows.set(r.endpointId, {
@@ -154,7 +154,7 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
     }
     this.windows.set(r.endpointId, {
       ...w,
-      suppressed: w.suppressed + 1,
+      suppressed: w.suppressed + (r.count ?? 1),
       sampleDeliveryIds: w.sampleDeliveryIds.length < 10 ? [...w.sampleDeliveryIds, r.deliveryId] : w.sampleDeliveryIds,
     });
     return { kind: 'suppressed' };
