@@ -58,7 +58,7 @@ export const isolation: Benchmark = {
     });
     const logs = countingLogger();
     const apiKey = `hk_bench_${randomBytes(12).toString('base64url')}`;
-    const herald = await startLocalHerald({ port: 0, apiKey, logger: logs.logger, printAlert: () => undefined });
+    const herald = await startLocalHerald({ port: 0, apiKey, logger: logs.logger, printAlert: () => undefined, printMetrics: () => undefined });
     try {
       const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
       for (const [path, timeoutMs] of [['/hang', 2000], ['/down', 15_000], ...HEALTHY.map((p) => [p, 15_000] as const)] as const) {

@@ -154,6 +154,9 @@ describe('chaos: a seeded mix of receiver failures across tenants and endpoints'
       env: {
         HERALD_DEFAULT_RETRY_POLICY: JSON.stringify(DEPLOYMENT_DEFAULT),
         HERALD_ALERT_WINDOW_SECONDS: String(ALERT_WINDOW_SECONDS),
+        // Endpoints answering a failing mix open their circuits now and then; a probe every second (not the 60 s
+        // default) lets a parked backlog go out within the run's wait, so the run covers the breaker too.
+        HERALD_BREAKER_PROBE_SECONDS: '1',
       },
     });
   });
