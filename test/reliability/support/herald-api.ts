@@ -181,6 +181,11 @@ export function parseAlert(text: string): PrintedAlert {
     const earlier = Number(/Also, (\d+) earlier dead letter/.exec(text)?.[1] ?? 0);
     return { kind: 'dead_letter', endpointId, deadLetters: 1 + earlier, deliveryId: /^Delivery:\s+(\S+)/m.exec(text)?.[1], text };
   }
+  if (/parked deliveries dead-lettered/.test(subject)) {
+    // The one alert for parked deliveries that reached their maximum age together (and any earlier ones it carries).
+    const earlier = Number(/Also, (\d+) earlier dead letter/.exec(text)?.[1] ?? 0);
+    return { kind: 'dead_letter', endpointId, deadLetters: Number(/^Count:\s+(\d+)/m.exec(text)?.[1] ?? Number.NaN) + earlier, deliveryId: undefined, text };
+  }
   if (/more dead-lettered deliveries/.test(subject)) {
     return { kind: 'summary', endpointId, deadLetters: Number(/^Count:\s+(\d+)/m.exec(text)?.[1] ?? Number.NaN), deliveryId: undefined, text };
   }
