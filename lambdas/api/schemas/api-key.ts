@@ -53,7 +53,7 @@ const grantSchema = z
     ],
   });
 
-const SCOPE_HELP = `"admin", "publish", "read", or {"scope": ..., "tenants": [...]}`;
+const SCOPE_HELP = `"admin", "publish", "read", "manage", or {"scope": ..., "tenants": [...]}`;
 const scopesRule = rule(`is required: a non-empty list of ${SCOPE_HELP}`);
 
 /**
