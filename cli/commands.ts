@@ -302,4 +302,24 @@ export const COMMANDS: readonly Command[] = [
     args: [],
     run: async (ctx, parsed) => printPage(ctx, await (await ctx.client()).listDeadLetters(listQuery(parsed)), deliveryRow, DELIVERY_COLUMNS),
   },
+  {
+    name: 'portal-session',
+    usage: 'herald portal-session TENANT [--title TEXT] [--ttl SECONDS]',
+    summary: "Mint a portal session: a console link for one tenant's own endpoints and deliveries (admin)",
+    options: {
+      title: { type: 'string', description: 'shown at the top of the portal page', valueName: 'TEXT' },
+      ttl: { type: 'string', description: 'how long it lasts, 60 to 86400 seconds (default 3600)', valueName: 'SECONDS' },
+    },
+    args: ['TENANT'],
+    run: async (ctx, parsed) => {
+      const title = str(parsed, 'title');
+      const ttlSeconds = intOption(parsed, 'ttl');
+      const session = await (await ctx.client()).createPortalSession(parsed.positionals[0] as string, {
+        ...(title === undefined ? {} : { title }),
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+      });
+      if (ctx.json) return ctx.output.out(JSON.stringify(session, null, 2));
+      ctx.output.out(record(session, ['url', 'expiresAt']));
+    },
+  },
 ];

@@ -94,6 +94,16 @@ describe('herald CLI', () => {
     expect(JSON.parse(jsonRun.out)).toEqual(page);
   });
 
+  it('mints a portal session and prints its link and expiry (the token only inside the link)', async () => {
+    const session = { token: 'hps_abc.def', url: 'https://api.example/console/#portal=hps_abc.def', expiresAt: '2026-12-01T01:00:00.000Z' };
+    const result = await run(['portal-session', 'acme', '--title', 'Acme webhooks', '--ttl', '600'], { answers: [json(201, session)] });
+    expect(result.code).toBe(0);
+    expect(result.requests[0]!.url).toBe('http://herald.test/v1/tenants/acme/portal-sessions');
+    expect(JSON.parse(result.requests[0]!.init.body as string)).toEqual({ title: 'Acme webhooks', ttlSeconds: 600 });
+    expect(result.out).toMatch(/^url\s+https:\/\/api\.example\/console\/#portal=hps_abc\.def\nexpiresAt\s+2026-12-01T01:00:00\.000Z$/);
+    expect((await run(['portal-session', 'acme', '--ttl', 'soon'])).err).toContain('--ttl must be a whole number');
+  });
+
   it('sends publish options as the API expects them', async () => {
     const result = await run(['publish', 'order.paid', '--data', '{"n":1}', '--tenant', 'acme', '--id', 'o-1', '--idempotency-key', 'key-1'], {
       answers: [json(202, { id: 'o-1', type: 'order.paid', tenant: 'acme', createdAt: '2026-12-01T00:00:00.000Z', deliveries: [] })],
