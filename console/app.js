@@ -1856,7 +1856,7 @@ function findForm() {
   return form;
 }
 
-const FAILING_COLUMNS = ['Endpoint', 'Tenant', 'Status', 'Consecutive failures', 'Success (24 h)'];
+const FAILING_COLUMNS = ['Endpoint', 'Tenant', 'Status', 'Circuit', 'Consecutive failures', 'Success (24 h)'];
 
 /** A figure with a second, smaller line under it (always there, so a figure's height never changes). */
 function figure(value, note) {
@@ -1875,6 +1875,7 @@ function overviewFigures(o) {
     [
       ['Failing endpoints', figure(o ? String(o.endpoints.failingCount) : '…', examined)],
       ['Disabled endpoints', figure(o ? String(o.endpoints.disabledCount) : '…', examined)],
+      ['Open circuits', figure(o ? String(o.endpoints.openCircuitCount) : '…', 'deliveries parked until a probe passes')],
       ['Dead letters', figure(!dead ? '…' : dead.count > 0 ? link(`${dead.count}${dead.atLeast ? '+' : ''}`, 'dead') : '0', 'given up, not redelivered')],
       [
         'Waiting on the queues',
@@ -1936,11 +1937,12 @@ function overviewView(ctx) {
         link(String(ep.url), 'endpoints', ep.id),
         ep.tenant ? String(ep.tenant) : el('span', { class: 'muted' }, 'none'),
         endpointStatusCell(ep),
+        circuitCell(ep),
         String(ep.health?.consecutiveFailures ?? 0),
         slots.cell,
       ]);
     });
-    failingSlot.replaceChildren(rows.length === 0 ? el('p', { class: 'empty' }, 'No endpoint is failing or disabled.') : table(FAILING_COLUMNS, rows, 'Failing endpoints first, then disabled ones'));
+    failingSlot.replaceChildren(rows.length === 0 ? el('p', { class: 'empty' }, 'No endpoint is failing, open-circuited or disabled.') : table(FAILING_COLUMNS, rows, 'Failing endpoints first, then open circuits and disabled ones'));
     failingSlot.setAttribute('aria-busy', 'false');
   };
   load().catch((error) => loadFailed(ctx, failingSlot, error));

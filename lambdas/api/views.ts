@@ -25,7 +25,7 @@ const tenantOrNull = (tenant: string): string | null => (tenant === '' ? null : 
  * probe is due (or, half-open, when the running probe counts as lost), consecutive failures while closed, and how
  * many deliveries are parked (on single reads only: it is a count over the parked index).
  */
-export function circuitView(endpoint: Endpoint, parked?: number): EndpointBody['circuit'] {
+export function circuitView(endpoint: Pick<Endpoint, 'circuit' | 'circuitBreaker'>, parked?: number): EndpointBody['circuit'] {
   const circuit = endpoint.circuit ?? CLOSED;
   return {
     enabled: endpoint.circuitBreaker !== false,
@@ -209,6 +209,7 @@ export function overviewView(o: Overview): OverviewBody {
       truncated: o.endpoints.truncated,
       failingCount: o.endpoints.failingCount,
       disabledCount: o.endpoints.disabledCount,
+      openCircuitCount: o.endpoints.openCircuitCount,
       failing: o.endpoints.failing.map((ep) => ({
         id: ep.id,
         url: ep.url,
@@ -221,6 +222,7 @@ export function overviewView(o: Overview): OverviewBody {
           lastSuccessAt: iso(ep.health.lastSuccessAt),
           lastFailureAt: iso(ep.health.lastFailureAt),
         },
+        circuit: circuitView(ep),
       })),
     },
     deadLetters: { count: o.deadLetters.count, atLeast: o.deadLetters.atLeast },

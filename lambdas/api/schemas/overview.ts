@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { optionalTimeSchema, tenantSchema, timeSchema } from './fields';
+import { circuitViewSchema } from './breaker';
 
 export const outcomeCountsSchema = z
   .object({
@@ -27,6 +28,7 @@ const failingEndpointSchema = z
       lastSuccessAt: optionalTimeSchema,
       lastFailureAt: optionalTimeSchema,
     }),
+    circuit: circuitViewSchema,
   })
   .meta({ id: 'FailingEndpoint', title: 'FailingEndpoint' });
 
@@ -38,7 +40,8 @@ export const overviewSchema = z
       truncated: z.boolean().meta({ description: 'More endpoints exist than were read (1000): the counts cover the newest.' }),
       failingCount: z.number().int().min(0),
       disabledCount: z.number().int().min(0),
-      failing: z.array(failingEndpointSchema).meta({ description: 'Failing endpoints first (most consecutive failures), then disabled ones; at most 20.' }),
+      openCircuitCount: z.number().int().min(0).meta({ description: 'Endpoints whose circuit is open or half-open (their deliveries wait, parked).' }),
+      failing: z.array(failingEndpointSchema).meta({ description: 'Failing endpoints first (most consecutive failures), then those with an open circuit and disabled ones; at most 20.' }),
     }),
     deadLetters: z.object({
       count: z.number().int().min(0),

@@ -1,6 +1,6 @@
 /**
- * GET /v1/overview: the operator's first screen. Failing endpoints first, the dead-letter count, the delivery
- * queues' backlog and lag, and deliveries per minute by outcome over the last hour and day.
+ * GET /v1/overview: the operator's first screen. Failing endpoints first, open circuits, the dead-letter count, the
+ * delivery queues' backlog and lag, and deliveries per minute by outcome over the last hour and day.
  */
 import type { Endpoint } from '../../core/model';
 import type { Clock } from '../../ports';
@@ -29,7 +29,12 @@ export interface OverviewDeps {
   readonly history?: DeliveryHistory;
 }
 
-export type OverviewEndpoint = Pick<Endpoint, 'id' | 'url' | 'tenant' | 'disabled' | 'disabledReason' | 'health'>;
+export type OverviewEndpoint = Pick<Endpoint, 'id' | 'url' | 'tenant' | 'disabled' | 'disabledReason' | 'health' | 'circuit' | 'circuitBreaker'>;
+
+/** Whether the endpoint's breaker is on and its circuit open or half-open (its deliveries wait, parked). */
+export function circuitNotClosed(ep: Pick<Endpoint, 'circuit' | 'circuitBreaker'>): boolean {
+  return ep.circuitBreaker !== false && ep.circuit !== undefined && ep.circuit.state !== 'closed';
+}
 
 export interface Overview {
   readonly generatedAt: number;
@@ -39,7 +44,9 @@ export interface Overview {
     readonly truncated: boolean;
     readonly failingCount: number;
     readonly disabledCount: number;
-    /** Failing or disabled endpoints, failing ones first by consecutive failures, then the longest failing. */
+    /** Endpoints whose circuit is open or half-open. */
+    readonly openCircuitCount: number;
+    /** Failing, open-circuit or disabled endpoints: failing ones first by consecutive failures, then the longest failing. */
     readonly failing: readonly OverviewEndpoint[];
   };
   readonly deadLetters: { readonly count: number; readonly atLeast: boolean };
@@ -60,8 +67,8 @@ export function failingFirst(a: OverviewEndpoint, b: OverviewEndpoint): number {
 }
 
 /**
- * Builds the overview. An endpoint is failing while its health has a failing streak; disabled endpoints are listed
- * after the failing ones. The history has 60 one-minute periods (last hour) and 96 quarter-hours (last day).
+ * Builds the overview. An endpoint is failing while its health has a failing streak; endpoints with an open circuit
+ * and disabled ones are listed after the failing ones. The history has 60 one-minute periods (last hour) and 96 quarter-hours (last day).
  */
 export async function overview(deps: OverviewDeps): Promise<Overview> {
   const now = deps.clock.now();
@@ -73,7 +80,7 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
     cursor = page.nextCursor;
   } while (cursor !== undefined && all.length < OVERVIEW_MAX_ENDPOINTS);
 
-  const listed = all.filter((ep) => ep.disabled || ep.health.failingSince !== undefined).sort(failingFirst);
+  const listed = all.filter((ep) => ep.disabled || ep.health.failingSince !== undefined || circuitNotClosed(ep)).sort(failingFirst);
   const [dead, depths, lag, lastHour, lastDay] = await Promise.all([
     deps.events.countDeadDeliveries(OVERVIEW_DEAD_COUNT_LIMIT),
     deps.queueDepths?.depths(),
@@ -88,13 +95,16 @@ export async function overview(deps: OverviewDeps): Promise<Overview> {
       truncated: cursor !== undefined,
       failingCount: listed.filter((ep) => ep.health.failingSince !== undefined).length,
       disabledCount: listed.filter((ep) => ep.disabled).length,
-      failing: listed.slice(0, OVERVIEW_FAILING_LIMIT).map(({ id, url, tenant, disabled, disabledReason, health }) => ({
+      openCircuitCount: listed.filter(circuitNotClosed).length,
+      failing: listed.slice(0, OVERVIEW_FAILING_LIMIT).map(({ id, url, tenant, disabled, disabledReason, health, circuit, circuitBreaker }) => ({
         id,
         url,
         tenant,
         disabled,
         ...(disabledReason === undefined ? {} : { disabledReason }),
         health,
+        ...(circuit === undefined ? {} : { circuit }),
+        ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
       })),
     },
     deadLetters: { count: Math.min(dead, OVERVIEW_DEAD_COUNT_LIMIT), atLeast: dead >= OVERVIEW_DEAD_COUNT_LIMIT },
