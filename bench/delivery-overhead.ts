@@ -25,6 +25,7 @@ import { createDeliverHandler } from '../lambdas/deliver/app';
 import { deliverSettings, parseDeliverConfig } from '../lambdas/deliver/config';
 import { systemClock } from '../lambdas/ports';
 import type { DeliverDeps } from '../lambdas/use-cases/deliver/deps';
+import { ReceiverWatch } from '../lambdas/use-cases/deliver/degraded';
 import { lambdaContext } from '../local/lambda-context';
 import { BenchDeliveryStore, Recorder } from './support/bench-store';
 import type { Benchmark, BenchContext } from './support/context';
@@ -128,6 +129,7 @@ async function heraldRun(n: number, invocations: number, receiver: ChildReceiver
     random: Math.random,
     log: logs.logger,
     metrics: new EmfMetrics({ deployment: config.deployment, service: 'deliver', write: logs.line, clock: systemClock }),
+    receivers: new ReceiverWatch(store),
     settings: deliverSettings(config),
   };
   const handler = createDeliverHandler(deps);

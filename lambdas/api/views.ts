@@ -65,6 +65,7 @@ export function endpointView(endpoint: Endpoint, secret?: string, options: { rea
     circuitBreaker: endpoint.circuitBreaker ?? null,
     rateLimitPerSecond: endpoint.rateLimitPerSecond ?? null,
     circuit: circuitView(endpoint, options.parked),
+    degraded: endpoint.degraded === undefined ? null : { since: isoAt(endpoint.degraded.since), reason: endpoint.degraded.reason },
     createdAt: isoAt(endpoint.createdAt),
     updatedAt: isoAt(endpoint.updatedAt),
     ...(secret === undefined ? {} : { secret }),

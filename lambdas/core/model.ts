@@ -231,6 +231,11 @@ export interface Endpoint {
   readonly rateLimitPerSecond?: number;
   /** The breaker's state, written by the worker (absent: closed, no failures). */
   readonly circuit?: Circuit;
+  /**
+   * Set while the receiver is degraded (p95 response time over 80 % of the timeout, or too many non-2xx answers in
+   * the last hour; core/receiver-health.ts): written only when the state changes, so its warning is sent once.
+   */
+  readonly degraded?: { readonly since: number; readonly reason: string };
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -74,3 +74,31 @@ export function receiverHealth(input: {
   }
   return { attempts: recent.length, p95LatencyMs: p95, non2xxRate, warnings };
 }
+
+/** What an endpoint's stored warning state says: degraded since when, and why (absent while it is not). */
+export interface DegradedState {
+  readonly since: number;
+  readonly reason: string;
+}
+
+/** Fewer attempts than this in the window cannot clear a warning: one fast success after an outage says little. */
+export const MIN_ATTEMPTS_TO_RECOVER = 5;
+
+/**
+ * The change of an endpoint's warning state that its last hour's receiver metrics call for:
+ * - `degraded` when the metrics raise a warning and the endpoint is not marked degraded yet (the reason joins the
+ *   warnings' messages);
+ * - `recovered` when it is marked degraded, the metrics raise no warning, and the window holds at least
+ *   {@link MIN_ATTEMPTS_TO_RECOVER} attempts;
+ * - `none` otherwise: a warning already raised is not raised again while it lasts, which is what keeps the alert
+ *   to one per episode.
+ */
+export function degradedStep(
+  current: DegradedState | undefined,
+  health: ReceiverHealth,
+): { readonly kind: 'none' } | { readonly kind: 'degraded'; readonly reason: string } | { readonly kind: 'recovered' } {
+  if (health.warnings.length > 0) {
+    return current === undefined ? { kind: 'degraded', reason: health.warnings.map((w) => w.message).join('; ') } : { kind: 'none' };
+  }
+  return current !== undefined && health.attempts >= MIN_ATTEMPTS_TO_RECOVER ? { kind: 'recovered' } : { kind: 'none' };
+}

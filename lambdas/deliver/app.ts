@@ -13,6 +13,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoCircuitStore } from '../adapters/dynamo/circuit-store';
 import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { DynamoRateStore } from '../adapters/dynamo/rate-store';
+import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import { NodeHttpSender, type NodeHttpSenderOptions } from '../adapters/http-sender';
 import { EmfMetrics } from '../adapters/emf-metrics';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler';
@@ -28,6 +29,8 @@ import { withOpenedEndpoints } from '../use-cases/endpoint-secrets';
 import { flushMetrics, stdoutLine } from '../flush-metrics';
 import { DEFAULT_RELEASE_PER_SECOND, errorText, jsonLogger, type DeliverDeps, type Logger } from '../use-cases/deliver/deps';
 import { holdEarly } from '../use-cases/deliver/hold-early';
+import { ReceiverWatch } from '../use-cases/deliver/degraded';
+import { StoredRecentAttempts } from '../use-cases/recent-attempts';
 import { processBatch } from '../use-cases/deliver/process-batch';
 import { SlowMarks } from '../use-cases/deliver/slow-marks';
 import { DEFAULT_LANE_SETTINGS } from '../core/lanes';
@@ -86,6 +89,7 @@ export function buildDeliverDeps(
     random: Math.random,
     log: jsonLogger,
     metrics: new EmfMetrics({ deployment: config.deployment, service: 'deliver', write: stdoutLine, clock: systemClock }),
+    receivers: new ReceiverWatch(new StoredRecentAttempts(new DynamoEventStore(clients.doc, config.tableName, config.retentionDays))),
     settings: deliverSettings(config),
     breaker: {
       circuits: new DynamoCircuitStore(clients.doc, config.tableName),

@@ -122,6 +122,19 @@ export interface DeliveryStore {
    * success in between). Returns whether this call disabled it, so the caller alerts once.
    */
   disableEndpoint(request: { endpointId: string; reason: string; now: number; failingSince?: number }): Promise<boolean>;
+  /**
+   * Marks an endpoint degraded unless it already is (the receiver-health warning). Returns whether this call
+   * marked it, so the warning is sent once however many workers see it at the same time.
+   */
+  markDegraded(request: { endpointId: string; reason: string; now: number }): Promise<boolean>;
+  /** Clears the degraded mark; returns whether this call cleared it (the recovery is reported once). */
+  clearDegraded(endpointId: string): Promise<boolean>;
+}
+
+/** The attempts an endpoint's receiver made recently: what its receiver-health warning is computed from. */
+export interface RecentAttempts {
+  /** Attempts that started at or after `since`, from the endpoint's most recently active deliveries (a bounded sample). */
+  recentAttempts(endpointId: string, since: number): Promise<Attempt[]>;
 }
 
 export interface AlertWindowStore {

@@ -24,6 +24,7 @@ export type OperationalEvent =
     }
   | { readonly type: 'endpoint.circuit_closed'; readonly data: EndpointRef & { /** Deliveries waiting to be released. */ readonly parked?: number } }
   | { readonly type: 'endpoint.degraded'; readonly data: EndpointRef & { readonly reason: string } }
+  | { readonly type: 'endpoint.recovered'; readonly data: EndpointRef & { /** ISO-8601: when the warning was raised. */ readonly degradedSince: string } }
   | {
       readonly type: 'delivery.dead';
       /**

@@ -415,6 +415,39 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
     return true;
   }
 
+  /**
+   * One conditional write, and only on a change of state: the endpoint's warning costs no write while it lasts.
+   * `updatedAt` is left alone: the mark is Herald's observation, not an edit of the endpoint.
+   */
+  async markDegraded(request: { endpointId: string; reason: string; now: number }): Promise<boolean> {
+    return this.conditionalEndpointUpdate(request.endpointId, 'SET #degraded = :degraded', 'attribute_exists(#pk) AND attribute_not_exists(#degraded)', {
+      ':degraded': { since: request.now, reason: request.reason },
+    });
+  }
+
+  async clearDegraded(endpointId: string): Promise<boolean> {
+    return this.conditionalEndpointUpdate(endpointId, 'REMOVE #degraded', 'attribute_exists(#pk) AND attribute_exists(#degraded)');
+  }
+
+  private async conditionalEndpointUpdate(endpointId: string, update: string, condition: string, values?: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.endpoint(endpointId),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#pk': 'pk', '#degraded': 'degraded' },
+          ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async registerDeadLetter(request: {
     endpointId: string;
     endpointUrl: string;

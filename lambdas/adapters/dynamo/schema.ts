@@ -146,6 +146,7 @@ export function itemToEndpoint(item: Item): Endpoint {
     ...(item.circuitBreaker === undefined ? {} : { circuitBreaker: item.circuitBreaker as NonNullable<Endpoint['circuitBreaker']> }),
     ...(typeof item.rateLimitPerSecond === 'number' ? { rateLimitPerSecond: item.rateLimitPerSecond } : {}),
     ...(typeof item.circuit === 'string' ? { circuit: parseStoredCircuit(item.circuit) } : {}),
+    ...(item.degraded === undefined ? {} : { degraded: item.degraded as NonNullable<Endpoint['degraded']> }),
     createdAt: item.createdAt as number,
     updatedAt: item.updatedAt as number,
   };

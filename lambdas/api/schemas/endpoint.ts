@@ -285,6 +285,13 @@ export const endpointSchema = z
     circuitBreaker: circuitBreakerInputSchema.nullable().meta({ description: "The endpoint's own breaker settings; null: the deployment's; false: none." }),
     rateLimitPerSecond: z.number().int().nullable().meta({ description: 'Requests per second at most; null: no limit.' }),
     circuit: circuitViewSchema,
+    degraded: z
+      .object({ since: timeSchema, reason: z.string() })
+      .nullable()
+      .meta({
+        description:
+          'Set while the receiver is degraded: p95 response time over the last hour above 80 % of the timeout, or its non-2xx rate above 5 %. An endpoint.degraded warning was sent when it was set; null otherwise.',
+      }),
     createdAt: timeSchema,
     updatedAt: timeSchema,
     secret: z

@@ -3,27 +3,23 @@
  * latency of its attempts), for the console's endpoint views.
  */
 import { NotFoundError } from '../../core/errors';
-import type { Attempt, Delivery } from '../../core/model';
+import type { Attempt } from '../../core/model';
 import type { Clock } from '../../ports';
 import type { EndpointStore } from '../../ports/endpoint-store';
 import type { EventStore } from '../../ports/event-store';
 import { percentile, receiverHealth, type ReceiverHealth } from '../../core/receiver-health';
+import { ACTIVITY_LOOKBACK_MS, activeDeliveries } from '../recent-attempts';
 
 export { percentile };
 
 /** The window the stats cover: the last 24 hours. */
 export const STATS_WINDOW_MS = 24 * 3600 * 1000;
 
-/**
- * How far before the window a delivery may have been created and still make attempts inside it: the default
- * retry policy's maximum age (3 days). Manual redeliveries of older deliveries are not counted.
- */
-export const STATS_LOOKBACK_MS = 3 * 24 * 3600 * 1000;
+/** How far before the window a delivery may have been created and still make attempts inside it. */
+export const STATS_LOOKBACK_MS = ACTIVITY_LOOKBACK_MS;
 
 /** At most this many deliveries (the most recently created ones with activity in the window) are read. */
 export const STATS_MAX_DELIVERIES = 200;
-
-const LIST_PAGE_SIZE = 100;
 
 /** What the stats need from the API's dependencies (ApiUseCaseDeps satisfies it). */
 export interface EndpointStatsDeps {
@@ -111,7 +107,7 @@ export function summariseAttempts(
  *
  * There is no per-endpoint attempt index, so the use case walks the endpoint's deliveries newest first (each with
  * its attempts inline), keeps those updated inside the window (every attempt updates its delivery), stops at
- * deliveries created before the window minus {@link STATS_LOOKBACK_MS} (older ones cannot be retrying any more
+ * deliveries created before the window minus `ACTIVITY_LOOKBACK_MS` (../recent-attempts.ts) (older ones cannot be retrying any more
  * under the default maximum age), and counts the attempts of at most {@link STATS_MAX_DELIVERIES} of them;
  * `truncated` says when the cap was reached, so the console can say the numbers are a sample of the most recent
  * traffic.
@@ -123,24 +119,7 @@ export async function endpointStats(deps: EndpointStatsDeps, endpointId: string)
   if (endpoint === undefined) throw new NotFoundError('endpoint');
   const windowEnd = deps.clock.now();
   const windowStart = windowEnd - STATS_WINDOW_MS;
-  const oldestCreated = windowStart - STATS_LOOKBACK_MS;
-
-  const active: Delivery[] = [];
-  let truncated = false;
-  let cursor: string | undefined;
-  scan: do {
-    const page = await deps.events.listDeliveriesOfEndpoint({ endpointId, limit: LIST_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) });
-    for (const delivery of page.items) {
-      if (delivery.createdAt < oldestCreated) break scan;
-      if (delivery.updatedAt < windowStart || delivery.attemptCount === 0) continue;
-      if (active.length === STATS_MAX_DELIVERIES) {
-        truncated = true;
-        break scan;
-      }
-      active.push(delivery);
-    }
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  const { active, truncated } = await activeDeliveries(deps.events, endpointId, windowStart, { maxDeliveries: STATS_MAX_DELIVERIES });
 
   // Attempts are stored with their delivery: the list already holds them.
   const attempts: Attempt[] = active.flatMap((d) => d.attempts ?? []);

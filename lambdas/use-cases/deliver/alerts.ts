@@ -8,6 +8,7 @@ import { displayUrl } from '../../core/target';
 import type { AlertWindow } from '../../ports/delivery-store';
 import type { DeadLetterRecord } from '../../ports';
 import type { OperationalEvent } from '../../ports/operational-events';
+import { announce } from './announce';
 import { errorText, type DeliverDeps } from './deps';
 
 export interface AlertText {
@@ -92,6 +93,33 @@ export function endpointDisabledAlert(endpoint: { id: string; url: string }, rea
   return { subject: `Herald: endpoint disabled (${hostOf(endpoint.url)})`, message: lines.join('\n') };
 }
 
+/** The warning when an endpoint's receiver becomes degraded (slow, or answering too often with non-2xx). */
+export function endpointDegradedAlert(endpoint: { id: string; url: string; timeoutMs: number }, reason: string): AlertText {
+  const lines = [
+    'A webhook endpoint is degraded: its receiver is close to timing out, or answers too often with an error.',
+    'Herald still delivers to it; this is a warning, sent once until the endpoint recovers.',
+    '',
+    `Endpoint: ${endpoint.id} ${displayUrl(endpoint.url)}`,
+    `Reason:   ${reason}`,
+    '',
+    `Look at GET /v1/endpoints/${endpoint.id}/stats (or the console's endpoint page). A receiver that keeps slowing ` +
+      `down will time out (its timeout is ${endpoint.timeoutMs} ms); one that keeps failing is retried, then dead-lettered.`,
+  ];
+  return { subject: `Herald: endpoint degraded (${hostOf(endpoint.url)})`, message: lines.join('\n') };
+}
+
+/** The all-clear after {@link endpointDegradedAlert}. */
+export function endpointRecoveredAlert(endpoint: { id: string; url: string }, degradedSince: number): AlertText {
+  const lines = [
+    'A webhook endpoint that was degraded has recovered: over the last hour its response times and its rate of ' +
+      'non-2xx answers are within bounds again.',
+    '',
+    `Endpoint: ${endpoint.id} ${displayUrl(endpoint.url)}`,
+    `Degraded: since ${iso(degradedSince)}`,
+  ];
+  return { subject: `Herald: endpoint recovered (${hostOf(endpoint.url)})`, message: lines.join('\n') };
+}
+
 /**
  * Reports one dead letter, coalesced per endpoint: the first dead letter of a window is published at
  * once; later ones in the window only count (the periodic flush publishes one summary per window),
@@ -119,14 +147,7 @@ export async function reportDeadLetter(
     return;
   }
   if (registration.kind === 'suppressed') return;
-  const alert = deadLetterAlert(record, windowSeconds, registration.previous);
-  // The e-mail and the operational webhook are independent: one failing does not hold back the other.
-  await Promise.all([
-    deps.alerts.publish(alert.subject, alert.message).catch((error: unknown) => deps.log.error('dead-letter alert failed', { ...ids, error: errorText(error) })),
-    deps.operational
-      .emit(deadLetterEvent(record))
-      .catch((error: unknown) => deps.log.error('operational webhook failed', { ...ids, type: 'delivery.dead', error: errorText(error) })),
-  ]);
+  await announce(deps, 'dead-letter', deadLetterAlert(record, windowSeconds, registration.previous), deadLetterEvent(record), ids);
 }
 
 /** The `delivery.dead` operational event of one dead letter. */

@@ -31,6 +31,8 @@ export interface HealthTally {
   lastSuccessAt?: number;
   /** The outcome of the attempt that ended last. */
   last?: 'success' | 'failure';
+  /** The longest response time of the batch's attempts (ms): a slow receiver is looked at (./degraded.ts). */
+  slowestMs?: number;
 }
 
 /** What every delivery to one endpoint within a batch needs. */

@@ -19,6 +19,7 @@ import { reportDeadLetter } from './alerts';
 import { BatchScope } from './batch-scope';
 import { rateWaitMessage } from './rate-gate';
 import { errorText, type DeliverDeps } from './deps';
+import { checkDegraded } from './degraded';
 import { disableEndpoint, flushHealth, tallyAttempt } from './health';
 import { gateRecord, handOff, recordVerdict } from './park';
 
@@ -107,6 +108,7 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope?: Batc
   const own = new BatchScope();
   const result = await deliverInScope(deps, item, own);
   await flushHealth(deps, own);
+  await checkDegraded(deps, own.endpointPlans());
   return result;
 }
 
@@ -241,7 +243,7 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
   deps.log.info('attempt', fields);
   recordAttemptMetrics(deps, delivery, result, decision, now);
 
-  tallyAttempt(plan.tally, decision.kind === 'delivered', now);
+  tallyAttempt(plan.tally, decision.kind === 'delivered', now, result.latencyMs);
   if (parked) {
     // A failed probe was parked already: it goes to the back of the parked order, it is not parked again.
     if (delivery.status !== 'parked') deps.metrics.count(COUNT_METRICS.parked);

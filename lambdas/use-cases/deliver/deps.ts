@@ -14,6 +14,7 @@ import type { CircuitStore } from '../../ports/circuit-store';
 import type { RateStore } from '../../ports/rate-store';
 import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
 import type { SlowMarks } from './slow-marks';
+import type { ReceiverWatch } from './degraded';
 
 export interface DeliverSettings {
   /** The deployment's default retry policy, under every endpoint's own. */
@@ -64,6 +65,8 @@ export interface DeliverDeps {
   readonly log: Logger;
   /** Deployment-level counters and latencies (flushed by the handler once per batch). */
   readonly metrics: Metrics;
+  /** Recent attempts per endpoint, and this container's memory of when it last looked (receiver-health warnings). */
+  readonly receivers: ReceiverWatch;
   readonly settings: DeliverSettings;
   /**
    * The circuit breaker and the two lanes (issue 11). Absent: every delivery follows its retry policy's

@@ -5,14 +5,16 @@
 import type { Endpoint } from '../../core/model';
 import { displayUrl } from '../../core/target';
 import { endpointDisabledAlert } from './alerts';
+import { announce } from './announce';
 import type { BatchScope, HealthTally } from './batch-scope';
 import { errorText, type DeliverDeps } from './deps';
 
 /** A success is written to the endpoint at most this often while nothing else about its health changes. */
 export const HEALTH_SUCCESS_REFRESH_MS = 60_000;
 
-/** Counts one attempt's outcome in the batch's tally for its endpoint. */
-export function tallyAttempt(tally: HealthTally, succeeded: boolean, now: number): void {
+/** Counts one attempt's outcome (and its response time, when known) in the batch's tally for its endpoint. */
+export function tallyAttempt(tally: HealthTally, succeeded: boolean, now: number, latencyMs?: number): void {
+  if (latencyMs !== undefined && latencyMs > (tally.slowestMs ?? 0)) tally.slowestMs = latencyMs;
   if (succeeded) {
     tally.failures = 0;
     tally.lastSuccessAt = now;
@@ -80,16 +82,11 @@ export async function disableEndpoint(deps: DeliverDeps, endpoint: Endpoint, rea
   });
   if (!changed) return;
   deps.log.warn('endpoint disabled', { endpointId: endpoint.id, reason });
-  const alert = endpointDisabledAlert(endpoint, reason);
-  // The e-mail and the operational webhook are independent: one failing does not hold back the other.
-  await Promise.all([
-    deps.alerts
-      .publish(alert.subject, alert.message)
-      .catch((error: unknown) => deps.log.error('endpoint-disabled alert failed', { endpointId: endpoint.id, error: errorText(error) })),
-    deps.operational
-      .emit({ type: 'endpoint.disabled', data: { endpointId: endpoint.id, url: displayUrl(endpoint.url), tenant: endpoint.tenant, reason } })
-      .catch((error: unknown) =>
-        deps.log.error('operational webhook failed', { endpointId: endpoint.id, type: 'endpoint.disabled', error: errorText(error) }),
-      ),
-  ]);
+  await announce(
+    deps,
+    'endpoint-disabled',
+    endpointDisabledAlert(endpoint, reason),
+    { type: 'endpoint.disabled', data: { endpointId: endpoint.id, url: displayUrl(endpoint.url), tenant: endpoint.tenant, reason } },
+    { endpointId: endpoint.id },
+  );
 }

@@ -13,6 +13,7 @@ import { flushCircuits } from './circuit-effects';
 import { errorText, type DeliverDeps } from './deps';
 import { handleProbe } from './probe';
 import { handleRelease } from './release';
+import { checkDegraded } from './degraded';
 import { flushHealth } from './health';
 
 /** Time an attempt needs after its HTTP timeout to be recorded and its effects carried out. */
@@ -189,6 +190,7 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
   }
   await flushHealth(deps, scope);
   await flushCircuits(deps, scope);
+  await checkDegraded(deps, scope.endpointPlans());
 
   return { failedMessageIds: [...failedControls, ...work.filter((_, i) => results[i] === 'failed').map((w) => w.record.messageId)] };
 }

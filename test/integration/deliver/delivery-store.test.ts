@@ -264,4 +264,20 @@ describe('DynamoDeliveryStore', () => {
     await store.recordEndpointSuccess('ep_gone', START);
     expect(await get(keys.endpoint('ep_gone'))).toBeUndefined();
   });
+
+  it('marks an endpoint degraded once and clears it once, writing only on a change of state', async () => {
+    await put(endpointToItem(endpoint('ep_d1')));
+    const both = await Promise.all([
+      store.markDegraded({ endpointId: 'ep_d1', reason: 'slow', now: START }),
+      store.markDegraded({ endpointId: 'ep_d1', reason: 'slow too', now: START + 1 }),
+    ]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+    expect(await get(keys.endpoint('ep_d1'))).toMatchObject({ degraded: { reason: expect.stringMatching(/^slow/) }, updatedAt: START });
+    expect(await store.markDegraded({ endpointId: 'ep_d1', reason: 'again', now: START + 2 })).toBe(false);
+    expect(await store.clearDegraded('ep_d1')).toBe(true);
+    expect(await store.clearDegraded('ep_d1')).toBe(false);
+    expect((await get(keys.endpoint('ep_d1')))!.degraded).toBeUndefined();
+    expect(await store.markDegraded({ endpointId: 'ep_gone', reason: 'x', now: START })).toBe(false);
+    expect(await get(keys.endpoint('ep_gone'))).toBeUndefined();
+  });
 });

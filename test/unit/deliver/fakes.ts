@@ -27,6 +27,7 @@ import type {
 } from '../../../lambdas/ports/delivery-store';
 import { MemoryMetrics } from '../../support/metrics';
 import type { OperationalEvent, OperationalEvents } from '../../../lambdas/ports/operational-events';
+import { ReceiverWatch } from '../../../lambdas/use-cases/deliver/degraded';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverDeps, type DeliverSettings } from '../../../lambdas/use-cases/deliver/deps';
 
 export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
@@ -137,6 +138,26 @@ export class MemoryStore implements DeliveryStore, AlertWindowStore {
     if (r.failingSince !== undefined && e.health.failingSince !== r.failingSince) return false;
     this.endpoints.set(r.endpointId, { ...e, disabled: true, disabledReason: r.reason, updatedAt: r.now });
     return true;
+  }
+
+  async markDegraded(r: { endpointId: string; reason: string; now: number }): Promise<boolean> {
+    const e = this.endpoints.get(r.endpointId);
+    if (!e || e.degraded !== undefined) return false;
+    this.endpoints.set(r.endpointId, { ...e, degraded: { since: r.now, reason: r.reason } });
+    return true;
+  }
+
+  async clearDegraded(endpointId: string): Promise<boolean> {
+    const e = this.endpoints.get(endpointId);
+    if (!e || e.degraded === undefined) return false;
+    const { degraded: _cleared, ...rest } = e;
+    this.endpoints.set(endpointId, rest);
+    return true;
+  }
+
+  /** RecentAttempts over the recorded attempts (the adapter reads them from the endpoint's deliveries). */
+  async recentAttempts(endpointId: string, since: number): Promise<Attempt[]> {
+    return this.attempts.filter((a) => a.startedAt >= since && this.deliveries.get(a.deliveryId)?.endpointId === endpointId);
   }
 
   async registerDeadLetter(r: { endpointId: string; endpointUrl: string; deliveryId: string; count?: number; now: number; windowMs: number }): Promise<DeadLetterRegistration> {
@@ -256,6 +277,7 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
     random: () => 0.5,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     metrics,
+    receivers: new ReceiverWatch(store, 0),
     settings: { defaultRetryPolicy: undefined, maxTimeoutMs: 50_000, ...DEFAULT_DELIVER_SETTINGS, ...options.settings },
   };
   return { store, sender, effects, clock, logs, metrics, deps };
