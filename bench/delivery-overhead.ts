@@ -14,6 +14,7 @@
  */
 import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
 import { NO_OPERATIONAL_EVENTS } from '../lambdas/ports/operational-events';
+import { NO_TENANT_NOTICES } from '../lambdas/ports/tenant-notices';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -44,6 +45,7 @@ const BENCH_DELIVER_ENV = {
   HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:herald-delivery-slow',
   HERALD_DLQ_URL: 'http://127.0.0.1:1/000000000000/herald-dead-letter',
   HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:herald-alerts',
+  HERALD_TENANT_NOTICE_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:herald-tenant-notices',
   HERALD_SCHEDULE_GROUP: 'herald',
   HERALD_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/herald-scheduler',
   HERALD_ALLOW_PRIVATE_TARGETS: 'true',
@@ -125,6 +127,7 @@ async function heraldRun(n: number, invocations: number, receiver: ChildReceiver
     deadLetters: effects,
     alerts: effects,
     operational: NO_OPERATIONAL_EVENTS,
+    notices: NO_TENANT_NOTICES,
     clock: systemClock,
     random: Math.random,
     log: logs.logger,

@@ -17,6 +17,8 @@ import type {
   AcceptedBatchBody,
   AcceptedEventBody,
   ApiKeyBody,
+  ContactsInputBody,
+  DeletedTenantContactsBody,
   DeletedEndpointBody,
   DeliveryBody,
   EndpointBody,
@@ -33,6 +35,7 @@ import type {
   RecoverResultBody,
   RetryPolicyInputBody,
   SessionBody,
+  TenantContactsBody,
 } from '../lambdas/api/schemas/types';
 
 export type * from '../lambdas/api/schemas/types';
@@ -75,6 +78,8 @@ export interface EndpointCreate {
   timeoutMs?: number;
   headers?: Record<string, string>;
   disabled?: boolean;
+  /** The endpoint's own contacts; on update, null removes them. */
+  contacts?: ContactsInputBody | null;
   [field: string]: unknown;
 }
 export type EndpointUpdate = Partial<EndpointCreate>;
@@ -267,6 +272,20 @@ export class HeraldClient {
   }
   listEventTypes(query: { limit?: number; cursor?: string } = {}): Promise<Page<EventTypeBody>> {
     return this.body(OPERATIONS.listEventTypes, { query });
+  }
+
+  /**
+   * Sets (replaces) a tenant's contacts: an e-mail address (asked by AWS to confirm) and/or a URL, which receive that
+   * tenant's own notices. The answer carries the URL's signing secret when the URL is new.
+   */
+  putTenantContacts(tenant: string, contacts: ContactsInputBody): Promise<TenantContactsBody> {
+    return this.body(OPERATIONS.putTenantContacts, { params: { tenant }, body: contacts });
+  }
+  getTenantContacts(tenant: string): Promise<TenantContactsBody> {
+    return this.body(OPERATIONS.getTenantContacts, { params: { tenant } });
+  }
+  deleteTenantContacts(tenant: string): Promise<DeletedTenantContactsBody> {
+    return this.body(OPERATIONS.deleteTenantContacts, { params: { tenant } });
   }
 
   /** Creates a scoped key: scopes are "admin", "publish", "read", "manage" or {scope, tenants}; the answer carries the key once. */

@@ -23,6 +23,8 @@ export const ENV = {
   /** The Scheduler's own dead-letter target: a schedule whose SendMessage keeps failing ends there. */
   deadLetterQueueArn: 'HERALD_DLQ_ARN',
   alertTopicArn: 'HERALD_ALERT_TOPIC_ARN',
+  /** The tenant-notices topic: tenants' and endpoints' e-mail contacts subscribe to it with a filter policy. */
+  tenantNoticeTopicArn: 'HERALD_TENANT_NOTICE_TOPIC_ARN',
   scheduleGroup: 'HERALD_SCHEDULE_GROUP',
   schedulerRoleArn: 'HERALD_SCHEDULER_ROLE_ARN',
   /** AWS: the Secrets Manager secret holding the API key. */
@@ -78,6 +80,7 @@ export interface ResourceNames {
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
   readonly alertTopicArn: string;
+  readonly tenantNoticeTopicArn: string;
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
 }
@@ -96,6 +99,7 @@ export function resourceEnvironment(names: ResourceNames): Record<string, string
     [ENV.deadLetterQueueUrl]: names.deadLetterQueueUrl,
     [ENV.deadLetterQueueArn]: names.deadLetterQueueArn,
     [ENV.alertTopicArn]: names.alertTopicArn,
+    [ENV.tenantNoticeTopicArn]: names.tenantNoticeTopicArn,
     [ENV.scheduleGroup]: names.scheduleGroup,
     [ENV.schedulerRoleArn]: names.schedulerRoleArn,
   };

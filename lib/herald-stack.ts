@@ -13,6 +13,7 @@ import { PublishApi } from './constructs/publish-api';
 import { RetryScheduler } from './constructs/retry-scheduler';
 import { SecretsKey } from './constructs/secrets-key';
 import { Sweeper } from './constructs/sweeper';
+import { TenantNotices } from './constructs/tenant-notices';
 import { type HeraldContext, UNNAMED_ENVIRONMENT } from './context';
 
 export interface HeraldStackProps extends StackProps {
@@ -36,6 +37,8 @@ export class HeraldStack extends Stack {
   readonly queues: DeliveryQueues;
   readonly retryScheduler: RetryScheduler;
   readonly alerts: Alerts;
+  /** Tenants' own notices: the topic their e-mail contacts subscribe to (filtered by tenant or endpoint). */
+  readonly tenantNotices: TenantNotices;
   readonly api: PublishApi;
   readonly worker: DeliveryWorker;
   readonly sweeper: Sweeper;
@@ -55,6 +58,7 @@ export class HeraldStack extends Stack {
       deadLetterQueue: this.queues.deadLetterQueue,
     });
     this.alerts = new Alerts(this, 'Alerts', { alertEmail: settings.alertEmail });
+    this.tenantNotices = new TenantNotices(this, 'TenantNotices', { key: this.alerts.key });
 
     this.operationalWebhook =
       settings.operationalWebhookUrl === undefined ? undefined : new OperationalWebhook(this, 'OperationalWebhook', { url: settings.operationalWebhookUrl });
@@ -69,6 +73,7 @@ export class HeraldStack extends Stack {
         deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
         deadLetterQueueArn: this.queues.deadLetterQueue.queueArn,
         alertTopicArn: this.alerts.topic.topicArn,
+        tenantNoticeTopicArn: this.tenantNotices.topic.topicArn,
         scheduleGroup: this.retryScheduler.groupName,
         schedulerRoleArn: this.retryScheduler.role.roleArn,
       }),
@@ -88,8 +93,13 @@ export class HeraldStack extends Stack {
       dataStore: this.dataStore,
       queues: this.queues,
       alerts: this.alerts,
-      environment,
+      // The sweep signs the URL contacts' dead-letter summaries: it opens their sealed secrets.
+      environment: { ...environment, ...this.secretsKey.environment() },
     });
+    this.secretsKey.grantOpen(this.sweeper.function);
+    this.tenantNotices.grantSubscribe(this.api.function);
+    this.tenantNotices.grantPublish(this.worker.function);
+    this.tenantNotices.grantPublish(this.sweeper.function);
 
     this.operationalWebhook?.grantRead(this.worker.function);
     this.operationalWebhook?.grantRead(this.sweeper.function);
@@ -157,6 +167,7 @@ export class HeraldStack extends Stack {
         value: this.operationalWebhook.secret.secretArn,
       });
     }
+    new CfnOutput(this, 'TenantNoticeTopicArn', { description: 'SNS topic of tenant notices (e-mail contacts subscribe with a filter policy)', value: this.tenantNotices.topic.topicArn });
     new CfnOutput(this, 'AlertTopicArn', { description: 'SNS topic of Herald alerts', value: this.alerts.topic.topicArn });
   }
 }

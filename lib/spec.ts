@@ -123,6 +123,8 @@ export interface LocalNames {
   readonly slowDeliveryQueue: string;
   readonly deadLetterQueue: string;
   readonly alertTopic: string;
+  /** Tenants' e-mail contacts subscribe to it (local mode: mailbox queues, local/mailboxes.ts). */
+  readonly tenantNoticeTopic: string;
   readonly alertInbox: string;
   readonly scheduleGroup: string;
 }
@@ -133,6 +135,7 @@ export const LOCAL_NAMES: LocalNames = {
   slowDeliveryQueue: 'herald-delivery-slow',
   deadLetterQueue: 'herald-dead-letter',
   alertTopic: 'herald-alerts',
+  tenantNoticeTopic: 'herald-tenant-notices',
   /** Local only: subscribed to the alert topic so alerts can be printed or asserted. */
   alertInbox: 'herald-alert-inbox',
   scheduleGroup: 'herald',

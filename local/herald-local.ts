@@ -23,12 +23,14 @@ import { EmfMetrics } from '../lambdas/adapters/emf-metrics';
 import { SqsQueueDepths } from '../lambdas/adapters/sqs-queue-depths';
 import { OutcomeTimeline, TimelineMetrics } from '../lambdas/adapters/timeline-metrics';
 import { SnsAlerts } from '../lambdas/adapters/sns-alerts';
+import { tenantNoticesFor } from '../lambdas/adapters/tenant-notices';
 import { StaticApiKeys } from '../lambdas/adapters/secrets-api-keys';
 import { SqsDeliveryQueue } from '../lambdas/adapters/sqs-delivery-queue';
 import { jsonLogger, type Logger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createSweepHandler, type SweepHandlerDeps, type SweepSummary } from '../lambdas/sweep/app';
-import { scanUnfinished } from './restart-scan';
+import { scanEmailContacts, scanUnfinished } from './restart-scan';
+import { LocalMailboxes } from './mailboxes';
 import { recoverAfterRestart } from '../lambdas/use-cases/restart-recovery';
 import { parseSweepConfig } from '../lambdas/sweep/config';
 import { DELIVER_RECURSIVE_LOOP, LOCAL_NAMES } from '../lib/spec';
@@ -67,6 +69,8 @@ export interface LocalHeraldOptions {
   readonly env?: Env;
   /** Where alerts that would be e-mailed are printed. @default console.log */
   readonly printAlert?: (text: string) => void;
+  /** Where tenant notices that would be e-mailed to contacts are printed. @default printAlert */
+  readonly printMail?: (text: string) => void;
   /** Structured logs of the handlers. @default JSON lines on stdout/stderr */
   readonly logger?: Logger;
   /**
@@ -94,6 +98,8 @@ export interface LocalHerald {
   readonly schedulerClient: SchedulerClient;
   /** The pollers of the two delivery lanes (the event source mappings in AWS). */
   readonly poller: LanePollers;
+  /** The e-mail contacts' mailboxes: what each address would have been e-mailed (tenant notices). */
+  readonly mailboxes: LocalMailboxes;
   /** Runs the sweep now (it also runs on its timer). */
   sweep(): Promise<SweepSummary>;
   /** Stops taking requests, lets in-flight work finish, stops the emulators (dynalite flushes to disk). */
@@ -221,6 +227,11 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       new TimelineMetrics(new EmfMetrics({ deployment: apiConfig.deployment, service, write: printMetrics, clock: systemClock }), timeline);
 
     const apiKeys = new StaticApiKeys([apiKey]);
+    // E-mail contacts: a mailbox queue per address, subscribed with the filter policy SNS would get.
+    const mailboxes = new LocalMailboxes(clients, resources.tenantNoticeTopicArn, options.printMail ?? options.printAlert);
+    for (const { email, owner } of await scanEmailContacts(clients.doc, resources.tableName)) await mailboxes.subscribe(email, owner);
+    mailboxes.start();
+    stops.push(() => mailboxes.stop());
     // Local mode's stand-in for KMS: a master key in the data folder (0600), or in memory without one.
     const secrets = localSecretBox(clients.doc, apiConfig.tableName, localMasterKey(options.dataDir), systemClock);
     const apiBase = { doc: clients.doc, tableName: apiConfig.tableName, apiKeys, clock: systemClock, portalSecret: () => Promise.resolve(portalSecret), logger };
@@ -239,6 +250,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       metrics: metrics('api'),
       queueDepths: new SqsQueueDepths(clients.sqs, [resources.deliveryQueueUrl, resources.slowDeliveryQueueUrl]),
       history: timeline,
+      subscriptions: mailboxes,
       config: apiSettings(apiConfig),
     });
     const deliverHandler = createDeliverHandler(
@@ -250,6 +262,15 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       queue,
       alerts: new SnsAlerts(clients.sns, sweepConfig.alertTopicArn),
       operational: operationalEvents(sweepConfig.operationalWebhook, undefined),
+      notices: tenantNoticesFor({
+        doc: clients.doc,
+        tableName: sweepConfig.tableName,
+        sns: clients.sns,
+        topicArn: sweepConfig.tenantNoticeTopicArn,
+        secrets,
+        allowPrivateTargets: sweepConfig.allowPrivateTargets,
+        clock: systemClock,
+      }),
       clock: systemClock,
       graceSeconds: sweepConfig.graceSeconds,
       retentionDays: sweepConfig.retentionDays,
@@ -326,6 +347,7 @@ export async function startLocalHerald(options: LocalHeraldOptions = {}): Promis
       scheduler,
       schedulerClient,
       poller,
+      mailboxes,
       sweep,
       stop: () => (stopped ??= stopAll()),
     };

@@ -23,6 +23,8 @@ export interface LocalResources {
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
   readonly alertTopicArn: string;
+  /** The tenant-notices topic (e-mail contacts' mailboxes subscribe to it). */
+  readonly tenantNoticeTopicArn: string;
   /** Queue subscribed to the alert topic: what would be e-mailed lands here. */
   readonly alertInboxUrl: string;
   readonly scheduleGroup: string;
@@ -115,6 +117,7 @@ export async function provisionLocal(clients: AwsClients, names: LocalNames = LO
   const { url: slowDeliveryQueueUrl, arn: slowDeliveryQueueArn } = await lane(names.slowDeliveryQueue);
   const topic = await clients.sns.send(new CreateTopicCommand({ Name: names.alertTopic }));
   const alertTopicArn = topic.TopicArn!;
+  const noticeTopic = await clients.sns.send(new CreateTopicCommand({ Name: names.tenantNoticeTopic }));
   const inbox = await clients.sqs.send(new CreateQueueCommand({ QueueName: names.alertInbox }));
   const alertInboxUrl = inbox.QueueUrl!;
   const alertInboxArn = await queueArn(clients, alertInboxUrl);
@@ -135,6 +138,7 @@ export async function provisionLocal(clients: AwsClients, names: LocalNames = LO
     deadLetterQueueUrl,
     deadLetterQueueArn,
     alertTopicArn,
+    tenantNoticeTopicArn: noticeTopic.TopicArn!,
     alertInboxUrl,
     scheduleGroup: names.scheduleGroup,
   };

@@ -4,6 +4,7 @@
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemToDelivery, itemToEvent, type Item } from '../lambdas/adapters/dynamo/schema';
+import type { ContactOwner } from '../lambdas/core/contacts';
 import { deliveryId } from '../lambdas/core/ids';
 import { isFinal, unattemptedDelivery, type Delivery, type HeraldEvent } from '../lambdas/core/model';
 
@@ -31,4 +32,25 @@ export async function scanUnfinished(doc: DynamoDBDocumentClient, tableName: str
     }
   }
   return unfinished;
+}
+
+/**
+ * Every stored e-mail contact (of a tenant or an endpoint) with its owner: fauxqs keeps subscriptions in memory, so
+ * after a restart local mode subscribes their mailboxes again (local/mailboxes.ts; the ids are deterministic, so the
+ * stored subscription ids stay right).
+ */
+export async function scanEmailContacts(doc: DynamoDBDocumentClient, tableName: string): Promise<{ email: string; owner: ContactOwner }[]> {
+  const found: { email: string; owner: ContactOwner }[] = [];
+  let start: Item | undefined;
+  do {
+    const out = await doc.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) {
+      const email = (item.contacts as { email?: string } | undefined)?.email;
+      if (email === undefined) continue;
+      if (item.entity === 'contacts') found.push({ email, owner: { kind: 'tenant', tenant: item.tenant as string } });
+      else if (item.entity === 'endpoint') found.push({ email, owner: { kind: 'endpoint', endpointId: item.id as string } });
+    }
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return found;
 }

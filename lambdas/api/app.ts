@@ -9,6 +9,8 @@ import type { RetryPolicyInput } from '../core/model';
 import { DynamoCircuitStore } from '../adapters/dynamo/circuit-store';
 import { DynamoEndpointStore } from '../adapters/dynamo/endpoint-store';
 import { DynamoEventStore } from '../adapters/dynamo/event-store';
+import { DynamoContactStore } from '../adapters/dynamo/contact-store';
+import { NO_NOTICE_SUBSCRIPTIONS, type NoticeSubscriptions } from '../ports/tenant-notices';
 import type { ApiKeys, Clock, DeliveryQueue, SecretBox } from '../ports';
 import { DynamoEventTypeStore } from '../adapters/dynamo/event-type-store';
 import { EventTypeCatalog } from '../use-cases/api/event-type-catalog';
@@ -55,6 +57,11 @@ export interface ApiDeps {
   readonly queueDepths?: QueueDepths;
   /** Deliveries per period by outcome for GET /v1/overview (CloudWatch in AWS, the process locally). @default none: no charts */
   readonly history?: DeliveryHistory;
+  /**
+   * E-mail contacts' subscriptions: SNS e-mail subscriptions in AWS, printed mailboxes in local mode.
+   * @default - none: a contact with an e-mail address is refused (503); URL contacts work
+   */
+  readonly subscriptions?: NoticeSubscriptions;
   readonly config: {
     /** Endpoint URLs may be http, loopback or private (local mode). */
     readonly allowPrivateTargets: boolean;
@@ -108,6 +115,8 @@ export function createApiHandler(deps: ApiDeps) {
     portalTokens: portalTokens(deps),
     ...(deps.queueDepths === undefined ? {} : { queueDepths: deps.queueDepths }),
     ...(deps.history === undefined ? {} : { history: deps.history }),
+    contacts: new DynamoContactStore(deps.doc, deps.tableName),
+    subscriptions: deps.subscriptions ?? NO_NOTICE_SUBSCRIPTIONS,
   };
   const authenticator = deps.authenticator ?? createAuthenticator(deps);
   const router = new Router(

@@ -21,6 +21,8 @@ export interface ApiConfig extends CommonConfig {
   readonly portalSecret: { readonly kind: 'secret'; readonly secretId: string } | { readonly kind: 'static'; readonly value: string };
   /** The slow delivery lane, whose depth the overview adds to the delivery queue's. */
   readonly slowDeliveryQueueUrl: string;
+  /** Where e-mail contacts are subscribed (sns:Subscribe and sns:Unsubscribe on this topic only). */
+  readonly tenantNoticeTopicArn: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export function parseApiConfig(env: Env): ApiConfig {
     apiKey,
     portalSecret,
     slowDeliveryQueueUrl: requireString(env, ENV.slowDeliveryQueueUrl),
+    tenantNoticeTopicArn: requireString(env, ENV.tenantNoticeTopicArn),
   };
 }
 

@@ -11,8 +11,10 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchDeliveryHistory } from '../adapters/cloudwatch-delivery-history';
 import { SqsQueueDepths } from '../adapters/sqs-queue-depths';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { kmsSecretBox } from '../adapters/secret-box';
 import { SecretsManagerApiKeys, StaticApiKeys, secretReader } from '../adapters/secrets-api-keys';
+import { SnsNoticeSubscriptions } from '../adapters/sns-notices';
 import { requireSecretsKeyArn } from '../config';
 import { SqsDeliveryQueue } from '../adapters/sqs-delivery-queue';
 import { EmfMetrics } from '../adapters/emf-metrics';
@@ -45,5 +47,6 @@ export const handler = createApiHandler({
   randomBytes: (size) => randomBytes(size),
   secrets: kmsSecretBox(doc, config.tableName, new KMSClient({}), secretsKeyArn, systemClock),
   metrics: new EmfMetrics({ deployment: config.deployment, service: 'api', write: stdoutLine, clock: systemClock }),
+  subscriptions: new SnsNoticeSubscriptions(new SNSClient({}), config.tenantNoticeTopicArn),
   config: apiSettings(config),
 });

@@ -50,7 +50,11 @@ import {
   recoverRequestSchema,
 } from './schemas/query';
 import { parseOrThrow } from './schemas/zod-issues';
-import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView, overviewView, sessionView } from './views';
+import { acceptedView, apiKeyView, deliveryView, endpointView, eventTypeView, eventView, listView, overviewView, sessionView, tenantContactsView } from './views';
+import { contactsInputSchema } from './schemas/contacts';
+import { deleteTenantContacts } from '../use-cases/api/delete-tenant-contacts';
+import { getTenantContacts } from '../use-cases/api/get-tenant-contacts';
+import { putTenantContacts } from '../use-cases/api/put-tenant-contacts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -187,6 +191,7 @@ export function apiRoutes(
   deployment: DeploymentInfo = { environment: DEFAULT_ENVIRONMENT },
 ): (Route & { readonly operationId: string })[] {
   const endpointRequests = endpointRequestSchemas(rules);
+  const contactsRequest = contactsInputSchema(rules);
   let document: unknown;
   return [
     route(OPERATIONS.health, async () => ({ status: 200, body: { status: 'ok', environment: deployment.environment } })),
@@ -197,8 +202,8 @@ export function apiRoutes(
 
     route(OPERATIONS.createEndpoint, async (request) => {
       const input = parseOrThrow(endpointRequests.create, request.body, 'invalid endpoint');
-      const { endpoint, secret } = await createEndpoint(deps, input);
-      return { status: 201, body: endpointView(endpoint, secret, { showHeaders: true }) };
+      const { endpoint, secret, contactSecret } = await createEndpoint(deps, input);
+      return { status: 201, body: endpointView(endpoint, secret, { showHeaders: true, contactSecret }) };
     }),
     route(OPERATIONS.listEndpoints, async (request) => {
       const query = parseOrThrow(listEndpointsQuerySchema, request.query);
@@ -212,7 +217,8 @@ export function apiRoutes(
     }),
     route(OPERATIONS.updateEndpoint, async (request) => {
       const patch = parseOrThrow(endpointRequests.update, request.body, 'invalid endpoint change');
-      return { status: 200, body: endpointView(await updateEndpoint(deps, param(request, 'id'), patch)) };
+      const { endpoint, contactSecret } = await updateEndpoint(deps, param(request, 'id'), patch);
+      return { status: 200, body: endpointView(endpoint, undefined, { contactSecret }) };
     }),
     route(OPERATIONS.deleteEndpoint, async (request) => {
       const id = param(request, 'id');
@@ -293,6 +299,18 @@ export function apiRoutes(
       const query = parseOrThrow(emptyQuerySchema, request.query);
       const page = await listEventTypes(deps, { limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
       return { status: 200, body: listView(page.items, page.nextCursor, eventTypeView) };
+    }),
+
+    route(OPERATIONS.putTenantContacts, async (request) => {
+      const input = parseOrThrow(contactsRequest, request.body, 'invalid contacts');
+      const { record, urlSecret, created } = await putTenantContacts(deps, param(request, 'tenant'), input);
+      return { status: created ? 201 : 200, body: tenantContactsView(record, urlSecret) };
+    }),
+    route(OPERATIONS.getTenantContacts, async (request) => ({ status: 200, body: tenantContactsView(await getTenantContacts(deps, param(request, 'tenant'))) })),
+    route(OPERATIONS.deleteTenantContacts, async (request) => {
+      const tenant = param(request, 'tenant');
+      await deleteTenantContacts(deps, tenant);
+      return { status: 200, body: { tenant, deleted: true } };
     }),
 
     route(OPERATIONS.createApiKey, async (request) => {

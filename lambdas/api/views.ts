@@ -6,6 +6,7 @@
 import type { Principal } from '../core/access';
 import type { EventTypeDefinition } from '../core/event-catalog';
 import { CLOSED, nextProbeTime } from '../core/circuit';
+import type { StoredContacts, TenantContacts } from '../core/contacts';
 import type { Attempt, Decision, Delivery, Endpoint, HeraldEvent, Outcome } from '../core/model';
 import type { StoredApiKey } from '../ports/api-key-store';
 import type { AcceptedDelivery } from '../ports/event-store';
@@ -13,7 +14,7 @@ import type { AcceptedEvent } from '../use-cases/api/publish-event';
 import type { Overview } from '../use-cases/api/overview';
 import type { OutcomeCounts } from '../ports/operations';
 import { HEADER_VALUE_MASK } from '../use-cases/endpoint-secrets';
-import type { AcceptedEventBody, ApiKeyBody, OutcomeCountsBody, OverviewBody, SessionBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody } from './schemas/types';
+import type { AcceptedEventBody, ApiKeyBody, OutcomeCountsBody, OverviewBody, SessionBody, AttemptBody, DeliveryBody, EndpointBody, EventBody, EventTypeBody, RetryPolicyInputBody, ContactsBody, TenantContactsBody } from './schemas/types';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 /** For times that always exist. */
@@ -43,7 +44,11 @@ export function circuitView(endpoint: Pick<Endpoint, 'circuit' | 'circuitBreaker
  * the request that set them at creation (`showHeaders`), and masked everywhere after (GET, list, PATCH, rotate, the
  * console).
  */
-export function endpointView(endpoint: Endpoint, secret?: string, options: { readonly showHeaders?: boolean; readonly parked?: number | undefined } = {}): EndpointBody {
+export function endpointView(
+  endpoint: Endpoint,
+  secret?: string,
+  options: { readonly showHeaders?: boolean; readonly parked?: number | undefined; readonly contactSecret?: string | undefined } = {},
+): EndpointBody {
   return {
     id: endpoint.id,
     url: endpoint.url,
@@ -66,10 +71,21 @@ export function endpointView(endpoint: Endpoint, secret?: string, options: { rea
     rateLimitPerSecond: endpoint.rateLimitPerSecond ?? null,
     circuit: circuitView(endpoint, options.parked),
     degraded: endpoint.degraded === undefined ? null : { since: isoAt(endpoint.degraded.since), reason: endpoint.degraded.reason },
+    contacts: endpoint.contacts === undefined ? null : contactsView(endpoint.contacts, options.contactSecret),
     createdAt: isoAt(endpoint.createdAt),
     updatedAt: isoAt(endpoint.updatedAt),
     ...(secret === undefined ? {} : { secret }),
   };
+}
+
+/** Contacts as the API shows them: the addresses, and the URL's signing secret only in the answer that made it. */
+export function contactsView(contacts: StoredContacts, urlSecret?: string): ContactsBody {
+  return { email: contacts.email ?? null, url: contacts.url ?? null, ...(urlSecret === undefined ? {} : { urlSecret }) };
+}
+
+/** A tenant's contacts. */
+export function tenantContactsView(record: TenantContacts, urlSecret?: string): TenantContactsBody {
+  return { tenant: record.tenant, ...contactsView(record.contacts, urlSecret), createdAt: isoAt(record.createdAt), updatedAt: isoAt(record.updatedAt) };
 }
 
 /** `{kind, statusCode}`: statusCode is the HTTP status for `http` outcomes, else null. */

@@ -5,6 +5,7 @@
  * and the DynamoDB items render them as ISO-8601 strings.
  */
 import type { Circuit, CircuitBreakerInput } from './circuit';
+import type { StoredContacts } from './contacts';
 import { deliveryId } from './ids';
 
 /** How one delivery attempt ended. Exactly one kind per attempt; transport failures are data, not exceptions. */
@@ -236,6 +237,8 @@ export interface Endpoint {
    * the last hour; core/receiver-health.ts): written only when the state changes, so its warning is sent once.
    */
   readonly degraded?: { readonly since: number; readonly reason: string };
+  /** Who hears about this endpoint's own troubles (core/contacts.ts), beside its tenant's contacts. */
+  readonly contacts?: StoredContacts;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

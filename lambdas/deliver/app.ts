@@ -19,6 +19,7 @@ import { EmfMetrics } from '../adapters/emf-metrics';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler';
 import { secretReader } from '../adapters/secrets-api-keys';
 import { operationalEventsFor } from '../adapters/webhook-operational-events';
+import { tenantNoticesFor } from '../adapters/tenant-notices';
 import type { OperationalWebhookConfig } from '../config';
 import type { OperationalEvents } from '../ports/operational-events';
 import { SnsAlerts } from '../adapters/sns-alerts';
@@ -85,6 +86,15 @@ export function buildDeliverDeps(
     deadLetters: new SqsDeadLetterQueue(clients.sqs, config.deadLetterQueueUrl),
     alerts: new SnsAlerts(clients.sns, config.alertTopicArn),
     operational: operationalEvents(config.operationalWebhook, clients.secretsManager),
+    notices: tenantNoticesFor({
+      doc: clients.doc,
+      tableName: config.tableName,
+      sns: clients.sns,
+      topicArn: config.tenantNoticeTopicArn,
+      secrets: clients.secrets,
+      allowPrivateTargets: config.allowPrivateTargets,
+      clock: systemClock,
+    }),
     clock: systemClock,
     random: Math.random,
     log: jsonLogger,

@@ -13,6 +13,8 @@ export interface DeliverConfig extends CommonConfig {
   readonly deadLetterQueueUrl: string;
   readonly deadLetterQueueArn: string;
   readonly alertTopicArn: string;
+  /** Where tenant notices are published (their e-mail contacts subscribe to it). */
+  readonly tenantNoticeTopicArn: string;
   readonly scheduleGroup: string;
   readonly schedulerRoleArn: string;
   readonly shortDelaySeconds: number;
@@ -40,6 +42,7 @@ export function parseDeliverConfig(env: Env): DeliverConfig {
     deadLetterQueueUrl: requireString(env, ENV.deadLetterQueueUrl),
     deadLetterQueueArn: requireString(env, ENV.deadLetterQueueArn),
     alertTopicArn: requireString(env, ENV.alertTopicArn),
+    tenantNoticeTopicArn: requireString(env, ENV.tenantNoticeTopicArn),
     scheduleGroup: requireString(env, ENV.scheduleGroup),
     schedulerRoleArn: requireString(env, ENV.schedulerRoleArn),
     shortDelaySeconds: optionalInt(env, ENV.shortDelaySeconds, DEFAULT_DELIVER_SETTINGS.shortDelaySeconds, 0, SQS_MAX_DELAY_SECONDS),

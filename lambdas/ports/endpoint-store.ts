@@ -3,6 +3,7 @@
  * (lambdas/adapters/dynamo/endpoint-store.ts) implements it on the single table.
  */
 import type { CircuitBreakerInput } from '../core/circuit';
+import type { StoredContacts } from '../core/contacts';
 import type { Endpoint, EndpointHealth, PayloadFormat, RetryPolicyInput, SigningSecret } from '../core/model';
 
 /** What fan-out needs to know of one endpoint. */
@@ -46,6 +47,8 @@ export interface EndpointChanges {
   readonly circuitBreaker?: CircuitBreakerInput | null;
   /** `null` removes the limit. */
   readonly rateLimitPerSecond?: number | null;
+  /** The endpoint's contacts as stored (subscription, sealed secret); `null` removes them. */
+  readonly contacts?: StoredContacts | null;
   readonly updatedAt: number;
 }
 

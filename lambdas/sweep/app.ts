@@ -9,6 +9,7 @@ import { DynamoEventStore } from '../adapters/dynamo/event-store';
 import { errorFields, jsonLogger, type Logger } from '../logger';
 import type { Alerts, Clock, DeliveryQueue } from '../ports';
 import type { OperationalEvents } from '../ports/operational-events';
+import type { TenantNotices } from '../ports/tenant-notices';
 import { flushAlerts } from '../use-cases/deliver/flush-alerts';
 import { sweepOverdue, type SweepResult } from '../use-cases/sweep';
 import { sweepCircuits } from '../use-cases/sweep-circuits';
@@ -21,6 +22,8 @@ export interface SweepHandlerDeps {
   readonly alerts: Alerts;
   /** The summaries also go to the operational webhook (NO_OPERATIONAL_EVENTS when the deployment names none). */
   readonly operational: OperationalEvents;
+  /** The summaries also go to the endpoint's and its tenant's contacts. */
+  readonly notices: TenantNotices;
   readonly clock: Clock;
   readonly graceSeconds: number;
   readonly retentionDays: number;
@@ -52,7 +55,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): (event?: unknown) =>
   const circuits = new DynamoCircuitStore(deps.doc, deps.tableName);
   return async () => {
     // Alerts first: they need no queue, so a queue outage does not also hold back the alerts about it.
-    const alertSummaries = await flushAlerts({ store: alertStore, alerts: deps.alerts, operational: deps.operational, clock: deps.clock, log: logger });
+    const alertSummaries = await flushAlerts({ store: alertStore, alerts: deps.alerts, operational: deps.operational, notices: deps.notices, clock: deps.clock, log: logger });
     const { enqueueError, ...swept } = await sweepOverdue({
       events,
       queue: deps.queue,

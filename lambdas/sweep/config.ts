@@ -9,6 +9,8 @@ export const DEFAULT_SWEEP_GRACE_SECONDS = 300;
 export interface SweepConfig extends CommonConfig {
   readonly graceSeconds: number;
   readonly alertTopicArn: string;
+  /** Where the tenant notices of dead-letter summaries are published. */
+  readonly tenantNoticeTopicArn: string;
   /** Operational webhooks (the dead-letter summaries); undefined when the deployment names no URL. */
   readonly operationalWebhook: OperationalWebhookConfig | undefined;
 }
@@ -19,6 +21,7 @@ export function parseSweepConfig(env: Env): SweepConfig {
     ...parseCommonConfig(env),
     graceSeconds: optionalInt(env, ENV.sweepGraceSeconds, DEFAULT_SWEEP_GRACE_SECONDS, 0, 86_400),
     alertTopicArn: requireString(env, ENV.alertTopicArn),
+    tenantNoticeTopicArn: requireString(env, ENV.tenantNoticeTopicArn),
     operationalWebhook: parseOperationalWebhook(env),
   };
 }

@@ -7,9 +7,9 @@ import { ENV } from '../../lambdas/config';
 /**
  * The KMS key that protects endpoint signing secrets and header values at rest (lambdas/adapters/secret-box.ts).
  * It wraps one data key kept in the table; only the functions that seal or open secrets may use it: the api seals
- * (GenerateDataKey, and Decrypt to reuse the stored data key), the deliver worker opens (Decrypt). The sweep and any
- * other reader of the table get nothing, so the table alone (an export, a restore, a read-only role) gives no secret
- * away.
+ * (GenerateDataKey, and Decrypt to reuse the stored data key), the deliver worker and the sweep open (Decrypt: the
+ * sweep signs tenant notices to URL contacts). Any other reader of the table gets nothing, so the table alone (an
+ * export, a restore, a read-only role) gives no secret away.
  *
  * Retained when the stack is deleted, like the table: without it the sealed secrets cannot be opened. Annual
  * rotation is on (KMS keeps the older key material, so data keys wrapped before a rotation still unwrap). Its

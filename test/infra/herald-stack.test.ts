@@ -251,6 +251,7 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       [ENV.deadLetterQueueUrl]: ref(id('Herald/Queues/DeadLetterQueue/Resource')),
       [ENV.deadLetterQueueArn]: getAtt(id('Herald/Queues/DeadLetterQueue/Resource')),
       [ENV.alertTopicArn]: ref(id('Herald/Alerts/Topic/Resource')),
+      [ENV.tenantNoticeTopicArn]: ref(id('Herald/TenantNotices/Topic/Resource')),
       [ENV.scheduleGroup]: resourceAt(template, 'Herald/RetryScheduler/Group').Properties!.Name,
       [ENV.schedulerRoleArn]: getAtt(id('Herald/RetryScheduler/Role/Resource')),
       [ENV.allowPrivateTargets]: 'false',
@@ -265,9 +266,9 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
     const variables = (t: Template, path: string) =>
       (resourceAt(t, `${path}/Resource`).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
-    it('deliver gets the shared variables and the secrets key, the sweep only the shared ones (no API key, no default policy when none given)', () => {
+    it('deliver and the sweep get the shared variables and the secrets key (no API key, no default policy when none given)', () => {
       expect(variables(template, FUNCTIONS.worker)).toEqual({ ...shared(), [ENV.secretsKeyArn]: getAtt(id('Herald/SecretsKey/Key/Resource')) });
-      expect(variables(template, FUNCTIONS.sweeper)).toEqual(shared());
+      expect(variables(template, FUNCTIONS.sweeper)).toEqual({ ...shared(), [ENV.secretsKeyArn]: getAtt(id('Herald/SecretsKey/Key/Resource')) });
     });
 
     it('the api also gets the API key secret ARN, the portal session secret ARN and the secrets key', () => {

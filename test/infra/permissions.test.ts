@@ -30,6 +30,7 @@ let arn: {
   deadLetterQueue: string;
   topic: string;
   topicKey: string;
+  noticeTopic: string;
   secret: string;
   portalSecret: string;
   secretsKey: string;
@@ -51,6 +52,7 @@ beforeAll(() => {
     deadLetterQueue: `<${id('Herald/Queues/DeadLetterQueue/Resource')}.Arn>`,
     topic: `<${id('Herald/Alerts/Topic/Resource')}>`,
     topicKey: `<${id('Herald/Alerts/TopicKey/Resource')}.Arn>`,
+    noticeTopic: `<${id('Herald/TenantNotices/Topic/Resource')}>`,
     secret: `<${id('Herald/Api/ApiKey/Resource')}>`,
     portalSecret: `<${id('Herald/Api/PortalSessionSecret/Resource')}>`,
     secretsKey: `<${id('Herald/SecretsKey/Key/Resource')}.Arn>`,
@@ -78,13 +80,13 @@ const tableGrants = () => [
 ];
 const logGrants = (fn: 'Api' | 'Worker' | 'Sweeper') => pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], [arn.logs(fn)]);
 const publishGrants = () => [
-  ...pairs(['sns:Publish'], [arn.topic]),
+  ...pairs(['sns:Publish'], [arn.topic, arn.noticeTopic]),
   ...pairs(['kms:Decrypt', 'kms:GenerateDataKey'], [arn.topicKey]),
 ];
 
 describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () => {
   describe('THEN each Lambda has exactly the permissions of its job (fails on any addition or loss)', () => {
-    it('api: its log group, table items and indexes, send to the delivery queue, read the API key and the portal session secret, seal secrets', () => {
+    it('api: its log group, table items and indexes, send to the delivery queue, read the API key and the portal session secret, seal secrets, (un)subscribe contacts', () => {
       expect(grants(api)).toEqual(
         [
           ...logGrants('Api'),
@@ -95,6 +97,7 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
           'cloudwatch:GetMetricData on *',
           ...pairs(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], [arn.secret, arn.portalSecret]),
           ...pairs(['kms:Decrypt', 'kms:GenerateDataKey'], [arn.secretsKey]),
+          ...pairs(['sns:Subscribe', 'sns:Unsubscribe'], [arn.noticeTopic]),
         ].sort(),
       );
     });
@@ -124,9 +127,15 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
       );
     });
 
-    it('sweep: its log group, table items and indexes, send to the delivery queue, publish alerts', () => {
+    it('sweep: its log group, table items and indexes, send to the delivery queue, publish alerts and notices, open secrets (URL contacts)', () => {
       expect(grants(sweeper)).toEqual(
-        [...logGrants('Sweeper'), ...tableGrants(), ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]), ...publishGrants()].sort(),
+        [
+          ...logGrants('Sweeper'),
+          ...tableGrants(),
+          ...pairs(['sqs:SendMessage'], [arn.deliveryQueue]),
+          ...publishGrants(),
+          ...pairs(['kms:Decrypt'], [arn.secretsKey]),
+        ].sort(),
       );
     });
   });
@@ -198,6 +207,10 @@ describe('GIVEN the synthesized stack WHEN the IAM policies are evaluated', () =
       expect(allows(api, 'sqs:SendMessage', arn.deadLetterQueue)).toBe(false);
       expect(allows(sweeper, 'sqs:SendMessage', arn.deadLetterQueue)).toBe(false);
       expect(allows(api, 'sns:Publish', arn.topic)).toBe(false);
+      // The api manages contacts' subscriptions on the notices topic and may not publish to it.
+      expect(allows(api, 'sns:Publish', arn.noticeTopic)).toBe(false);
+      expect(allows(api, 'sns:Subscribe', arn.noticeTopic)).toBe(true);
+      for (const statements of [worker, sweeper]) expect(allows(statements, 'sns:Subscribe', arn.noticeTopic)).toBe(false);
     });
 
     it('no identity policy in the stack has a wildcard action, nor a "*" resource but for cloudwatch:GetMetricData (which takes no other)', () => {

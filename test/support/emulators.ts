@@ -46,6 +46,7 @@ export async function startTestEnvironment(options: { readonly dynamo?: LocalDyn
     slowDeliveryQueue: `herald-delivery-slow-${suffix}`,
     deadLetterQueue: `herald-dlq-${suffix}`,
     alertTopic: `herald-alerts-${suffix}`,
+    tenantNoticeTopic: `herald-tenant-notices-${suffix}`,
     alertInbox: `herald-alert-inbox-${suffix}`,
   };
   const resources = await provisionLocal(emulators.clients, names);

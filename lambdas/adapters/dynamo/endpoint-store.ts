@@ -147,6 +147,8 @@ export class DynamoEndpointStore implements EndpointStore {
       else if (changes.circuitBreaker !== undefined) update.set('circuitBreaker', changes.circuitBreaker);
       if (changes.rateLimitPerSecond === null) update.remove('rateLimitPerSecond');
       else if (changes.rateLimitPerSecond !== undefined) update.set('rateLimitPerSecond', changes.rateLimitPerSecond);
+      if (changes.contacts === null) update.remove('contacts');
+      else if (changes.contacts !== undefined) update.set('contacts', changes.contacts);
       if (changes.disabledReason === null) {
         update.remove('disabledReason');
       } else if (changes.disabledReason !== undefined) {

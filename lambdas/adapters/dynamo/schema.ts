@@ -12,6 +12,7 @@
  * | delivery      | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>    | long wait: gsi2 WAIT#<shard> / <dueISO>#<id>; parked: gsi2 PARKED#<endpoint>#<shard> / <created>#<id>; dead: gsi3 DEAD#<shard> / <deadISO>#<id> |
  * | excerpt       | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>#X<00001> | -                                                |
  * | alert window  | ALERT#<endpoint>            | ALERT                      | with suppressed dead letters: gsi3 ALERTDUE / <windowEnd>#<endpoint> |
+ * | contacts      | TENANT#<tenant>             | CONTACTS                   | -                                                      |
  *
  * The delivery item holds its attempts inline (`attempts`, short keys), so an attempt is one write of one item.
  * Only a response excerpt longer than {@link INLINE_EXCERPT_BYTES} gets an item of its own.
@@ -56,6 +57,7 @@ export const keys = {
     return { pk, sk: `${sk}#X${String(n).padStart(5, '0')}` };
   },
   alertWindow: (endpointId: string) => ({ pk: `ALERT#${endpointId}`, sk: 'ALERT' }),
+  tenantContacts: (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: 'CONTACTS' }),
 } as const;
 
 /** The partition of one copy of a tenant's subscription list. */
@@ -147,6 +149,7 @@ export function itemToEndpoint(item: Item): Endpoint {
     ...(typeof item.rateLimitPerSecond === 'number' ? { rateLimitPerSecond: item.rateLimitPerSecond } : {}),
     ...(typeof item.circuit === 'string' ? { circuit: parseStoredCircuit(item.circuit) } : {}),
     ...(item.degraded === undefined ? {} : { degraded: item.degraded as NonNullable<Endpoint['degraded']> }),
+    ...(item.contacts === undefined ? {} : { contacts: item.contacts as NonNullable<Endpoint['contacts']> }),
     createdAt: item.createdAt as number,
     updatedAt: item.updatedAt as number,
   };

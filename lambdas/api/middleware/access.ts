@@ -55,6 +55,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/event-types/{type}': { scope: 'read', tenant: 'shared' },
   'DELETE /v1/event-types/{type}': { scope: 'admin', tenant: 'all' },
   'GET /v1/event-types': { scope: 'read', tenant: 'shared' },
+  // A tenant's contacts: changed by an admin key, or one limited to that tenant (a customer manages where its own notices go).
+  'PUT /v1/tenants/{tenant}/contacts': { scope: 'admin', tenant: 'path' },
+  'GET /v1/tenants/{tenant}/contacts': { scope: 'read', tenant: 'path' },
+  'DELETE /v1/tenants/{tenant}/contacts': { scope: 'admin', tenant: 'path' },
   'GET /v1/keys': { scope: 'admin', tenant: 'all' },
   'POST /v1/keys': { scope: 'admin', tenant: 'all' },
   'DELETE /v1/keys/{id}': { scope: 'admin', tenant: 'all' },

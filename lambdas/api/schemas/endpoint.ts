@@ -7,16 +7,17 @@ import { ValidationError } from '../../core/errors';
 import { PAYLOAD_FORMATS, type PayloadFormat, type RetryPolicyInput } from '../../core/model';
 import { resolvePolicy } from '../../core/policy';
 import { RETENTION_MARGIN_SECONDS } from '../../../lib/spec';
-import { checkTargetUrl } from '../../core/target';
 import { headerMap } from '../../core/header-map';
 import { describe, isPlainObject, rule, ruleAbort, strictObject } from './zod-issues';
 import { idSchema, optionalTimeSchema, tenantInputSchema, tenantSchema, timeSchema } from './fields';
 import { retryPolicyInputSchema } from './retry-policy';
 import { circuitBreakerInputSchema, circuitViewSchema, rateLimitSchema } from './breaker';
+import { MAX_URL_LENGTH, targetUrlSchema } from './target-url';
+import { contactsInputSchema, contactsSchema } from './contacts';
 
 
 export const MAX_DESCRIPTION_LENGTH = 1024;
-export const MAX_URL_LENGTH = 2048;
+export { MAX_URL_LENGTH };
 export const MAX_EVENT_TYPES = 100;
 export const MAX_HEADERS = 20;
 export const MAX_HEADER_NAME_LENGTH = 256;
@@ -121,26 +122,12 @@ const eventTypesSchema = z
   .transform((types) => [...new Set(types.map((t) => (t === ALL_EVENT_TYPES_ALIAS ? '*' : t)))])
   .meta({ description: 'Which event types it receives: "*" (or "all"), exact types, or "prefix.*" wildcards.', examples: [['invoice.*', 'customer.created']] });
 
-const URL_TEXT = `must be a URL of at most ${MAX_URL_LENGTH} characters`;
 const timeoutRule = rule(`must be an integer from ${TIMEOUT_MS.min} to ${TIMEOUT_MS.max}`);
 
 /** The fields a client may set on an endpoint; `rules` adds the deployment's target and policy checks. */
 function endpointFields(rules: EndpointRules) {
   return {
-    url: z
-      .string(rule(URL_TEXT))
-      .min(1, ruleAbort(URL_TEXT))
-      .max(MAX_URL_LENGTH, ruleAbort(URL_TEXT))
-      .transform((url, ctx) => {
-        // Stored as parsed (WHATWG: CR, LF and TAB removed, host lower-cased): what is shown is where requests go.
-        const target = checkTargetUrl(url, { allowPrivate: rules.allowPrivateTargets });
-        if (!target.ok) ctx.addIssue({ code: 'custom', message: target.error });
-        else if (target.value.href.length > MAX_URL_LENGTH) {
-          ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_URL_LENGTH} characters once normalized (got ${target.value.href.length})` });
-        }
-        return target.ok ? target.value.href : url;
-      })
-      .meta({ description: 'Where deliveries are POSTed: https, public (unless the deployment allows private targets).', examples: ['https://example.com/webhooks'] }),
+    url: targetUrlSchema(rules.allowPrivateTargets, 'Where deliveries are POSTed: https, public (unless the deployment allows private targets).'),
     description: z
       .string(rule(`must be a string of at most ${MAX_DESCRIPTION_LENGTH} characters`))
       .max(MAX_DESCRIPTION_LENGTH, rule(`must be a string of at most ${MAX_DESCRIPTION_LENGTH} characters`)),
@@ -175,6 +162,7 @@ function endpointFields(rules: EndpointRules) {
       .meta({ description: 'The body deliveries carry: standard (Standard Webhooks envelope), cryptr, or data (the event data alone).' }),
     circuitBreaker: circuitBreakerInputSchema,
     rateLimitPerSecond: rateLimitSchema,
+    contacts: contactsInputSchema(rules),
   };
 }
 
@@ -190,6 +178,7 @@ export const ENDPOINT_FIELDS = [
   'payloadFormat',
   'circuitBreaker',
   'rateLimitPerSecond',
+  'contacts',
 ] as const;
 
 /** What PATCH may change: everything but the tenant, which is fixed at creation (a tenant boundary never moves). */
@@ -215,6 +204,7 @@ export function endpointRequestSchemas(rules: EndpointRules) {
       payloadFormat: f.payloadFormat.default('standard'),
       circuitBreaker: f.circuitBreaker.optional(),
       rateLimitPerSecond: f.rateLimitPerSecond.optional(),
+      contacts: f.contacts.optional(),
     },
     'the body must be a JSON object',
   ).meta({
@@ -237,6 +227,7 @@ export function endpointRequestSchemas(rules: EndpointRules) {
       payloadFormat: f.payloadFormat.optional(),
       circuitBreaker: f.circuitBreaker.nullable().optional().meta({ description: "null: back to the deployment's breaker settings." }),
       rateLimitPerSecond: f.rateLimitPerSecond.nullable().optional().meta({ description: 'null: no limit.' }),
+      contacts: f.contacts.nullable().optional().meta({ description: 'Replaces the contacts; null removes them.' }),
     },
     'the body must be a JSON object',
   )
@@ -285,6 +276,7 @@ export const endpointSchema = z
     circuitBreaker: circuitBreakerInputSchema.nullable().meta({ description: "The endpoint's own breaker settings; null: the deployment's; false: none." }),
     rateLimitPerSecond: z.number().int().nullable().meta({ description: 'Requests per second at most; null: no limit.' }),
     circuit: circuitViewSchema,
+    contacts: contactsSchema.nullable().meta({ description: "This endpoint's own contacts (beside its tenant's); null for none." }),
     degraded: z
       .object({ since: timeSchema, reason: z.string() })
       .nullable()

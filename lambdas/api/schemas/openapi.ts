@@ -177,6 +177,7 @@ export function openApiDocument(operations: readonly Operation[] = Object.values
       { name: 'keys', description: 'Scoped API keys: admin, publish, read, manage, each optionally limited to tenants.' },
       { name: 'operations', description: "The operator's overview of the deployment." },
       { name: 'portal', description: "Portal sessions: a tenant's own credential (read and manage of that tenant) for your customers' webhook page." },
+      { name: 'tenants', description: "A tenant's contacts: where its own notices go (e-mail, signed webhooks)." },
     ],
     paths,
     components: {

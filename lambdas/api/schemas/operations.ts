@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { deletedEndpointSchema, DOCUMENT_RULES, endpointRequestSchemas, endpointSchema, endpointStatsSchema } from './endpoint';
 import { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './event';
 import { apiKeySchema, createApiKeyRequestSchema, revokedApiKeySchema } from './api-key';
+import { contactsInputSchema, deletedTenantContactsSchema, tenantContactsSchema } from './contacts';
 import { deliverySchema, pageSchema, recoverResultSchema } from './delivery';
 import { deletedEventTypeSchema, eventTypeRequestSchema, eventTypeSchema } from './event-type';
 import { portalSessionRequestSchema, portalSessionSchema, sessionSchema } from './portal-session';
@@ -36,7 +37,7 @@ export interface Operation {
   readonly method: Method;
   /** `/v1/endpoints/{id}`: `{name}` is one path segment. */
   readonly path: string;
-  readonly tag: 'system' | 'endpoints' | 'events' | 'event-types' | 'deliveries' | 'keys' | 'portal' | 'operations';
+  readonly tag: 'system' | 'endpoints' | 'events' | 'event-types' | 'deliveries' | 'keys' | 'portal' | 'operations' | 'tenants';
   readonly summary: string;
   readonly description?: string;
   /** No API key needed. */
@@ -330,6 +331,34 @@ export const OPERATIONS = {
     description:
       'Failing endpoints first (then disabled ones), the dead-letter count, the delivery queues’ backlog and lag, and deliveries by outcome per minute over the last hour and per quarter-hour over the last day (from CloudWatch in AWS, from the process in local mode). Needs a read scope over every tenant.',
     responses: { 200: ok('The overview.', overviewSchema) },
+  },
+  putTenantContacts: {
+    operationId: 'putTenantContacts',
+    method: 'PUT',
+    path: '/v1/tenants/{tenant}/contacts',
+    tag: 'tenants',
+    summary: "Set a tenant's contacts (its own notices: dead letters, disabled, circuit, degraded)",
+    description:
+      "Replaces the contacts. An e-mail address is subscribed to the tenant's notices only (SNS asks it to confirm first); a URL receives them as Standard Webhooks POSTs signed with the secret in this answer, shown only when the URL is set or changed. An admin key, or an admin key limited to this tenant.",
+    body: { schema: contactsInputSchema(DOCUMENT_RULES), required: true },
+    responses: { 200: ok('Replaced.', tenantContactsSchema), 201: ok('Set.', tenantContactsSchema) },
+    conflicts: "The tenant's contacts changed at the same time, or the e-mail address already receives another tenant's or endpoint's notices.",
+  },
+  getTenantContacts: {
+    operationId: 'getTenantContacts',
+    method: 'GET',
+    path: '/v1/tenants/{tenant}/contacts',
+    tag: 'tenants',
+    summary: "Read a tenant's contacts",
+    responses: { 200: ok('The contacts (without the URL secret).', tenantContactsSchema) },
+  },
+  deleteTenantContacts: {
+    operationId: 'deleteTenantContacts',
+    method: 'DELETE',
+    path: '/v1/tenants/{tenant}/contacts',
+    tag: 'tenants',
+    summary: "Remove a tenant's contacts",
+    responses: { 200: ok('Removed; the e-mail subscription is deleted.', deletedTenantContactsSchema) },
   },
 } as const satisfies Record<string, Operation>;
 

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { apiKeySchema } from './api-key';
+import type { contactsInputSchema, contactsSchema, deletedTenantContactsSchema, tenantContactsSchema } from './contacts';
 import type { eventTypeSchema } from './event-type';
 import type { attemptSchema, deliverySchema, recoverResultSchema } from './delivery';
 import type { deletedEndpointSchema, endpointSchema, endpointStatsSchema } from './endpoint';
@@ -35,6 +36,11 @@ export type SessionBody = z.input<typeof sessionSchema>;
 export type OverviewBody = z.input<typeof overviewSchema>;
 export type OutcomeCountsBody = z.input<typeof outcomeCountsSchema>;
 export type TestEventRequestBody = z.input<typeof testEventRequestSchema>;
+export type ContactsBody = z.input<typeof contactsSchema>;
+/** What PUT /v1/tenants/{tenant}/contacts (and an endpoint's `contacts`) takes. */
+export type ContactsInputBody = z.input<ReturnType<typeof contactsInputSchema>>;
+export type TenantContactsBody = z.input<typeof tenantContactsSchema>;
+export type DeletedTenantContactsBody = z.input<typeof deletedTenantContactsSchema>;
 export interface Page<T> {
   readonly data: T[];
   readonly nextCursor: string | null;

@@ -5,6 +5,7 @@ import { makeId } from '../../core/ids';
 import type { Endpoint } from '../../core/model';
 import { generateSecret } from '../../core/signing';
 import { sealEndpointSecrets } from '../endpoint-secrets';
+import { applyContacts, prepareContacts, type ContactsInput } from './contacts';
 import type { ApiUseCaseDeps } from './deps';
 
 /** Signing keys are 32 random bytes (the Standard Webhooks range is 24 to 64). */
@@ -20,20 +21,28 @@ export type NewEndpoint = Pick<
 /**
  * Stores a validated endpoint with a new id and signing secret. The secret is returned here (and by
  * rotate-secret) and never again: every other response leaves it out. The secret and the header values are stored
- * sealed; the endpoint returned is the one the caller sent, in the clear.
+ * sealed; the endpoint returned is the one the caller sent, in the clear. Contacts, when given, are subscribed (e-mail)
+ * and get their own signing secret (URL), returned here once as `contactSecret`.
  */
-export async function createEndpoint(deps: ApiUseCaseDeps, input: NewEndpoint): Promise<{ endpoint: Endpoint; secret: string }> {
+export async function createEndpoint(
+  deps: ApiUseCaseDeps,
+  input: NewEndpoint & { readonly contacts?: ContactsInput },
+): Promise<{ endpoint: Endpoint; secret: string; contactSecret?: string }> {
   const now = deps.clock.now();
   const secret = generateSecret(deps.randomBytes(SECRET_BYTES));
+  const { contacts, ...fields } = input;
+  const id = makeId('ep', now, deps.randomBytes(10));
+  const change = await prepareContacts(deps, { kind: 'endpoint', endpointId: id }, undefined, contacts ?? null);
   const endpoint: Endpoint = {
-    id: makeId('ep', now, deps.randomBytes(10)),
-    ...input,
+    id,
+    ...fields,
     ...(input.disabled ? { disabledReason: DISABLED_BY_API } : {}),
     secrets: [{ secret, createdAt: now }],
     health: { consecutiveFailures: 0 },
+    ...(change.stored === undefined ? {} : { contacts: change.stored }),
     createdAt: now,
     updatedAt: now,
   };
-  await deps.endpoints.create(await sealEndpointSecrets(deps.secrets, endpoint));
-  return { endpoint, secret };
+  await applyContacts(change, async () => deps.endpoints.create(await sealEndpointSecrets(deps.secrets, endpoint)));
+  return { endpoint, secret, ...(change.urlSecret === undefined ? {} : { contactSecret: change.urlSecret }) };
 }

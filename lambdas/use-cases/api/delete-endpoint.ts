@@ -3,6 +3,7 @@
  */
 import { ConflictError, NotFoundError } from '../../core/errors';
 import { isFinal, type Delivery } from '../../core/model';
+import { removeSubscription } from './contacts';
 import type { ApiUseCaseDeps } from './deps';
 
 export const DELETED_REASON = 'endpoint deleted';
@@ -21,13 +22,16 @@ const TRANSITION_TRIES = 3;
  * @throws NotFoundError when there is no endpoint with this id
  */
 export async function deleteEndpoint(deps: ApiUseCaseDeps, id: string): Promise<{ canceled: number }> {
-  if ((await deps.endpoints.get(id)) === undefined) throw new NotFoundError('endpoint');
+  const endpoint = await deps.endpoints.get(id);
+  if (endpoint === undefined) throw new NotFoundError('endpoint');
   const waiting = await deps.events.listAllDeliveriesOfEndpoint(id, ['pending', 'retrying', 'parked']);
   let canceled = 0;
   for (let i = 0; i < waiting.length; i += CONCURRENCY) {
     const results = await Promise.all(waiting.slice(i, i + CONCURRENCY).map((d) => cancel(deps, d)));
     canceled += results.filter(Boolean).length;
   }
+  // Its e-mail contact stops receiving notices before the endpoint goes (a failure leaves it to a repeated call).
+  await removeSubscription(deps, { kind: 'endpoint', endpointId: id }, endpoint.contacts);
   await deps.endpoints.delete(id);
   return { canceled };
 }

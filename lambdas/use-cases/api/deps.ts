@@ -11,6 +11,7 @@ import type { Clock, DeliveryQueue, QueuedDelivery, SecretBox } from '../../port
 import type { Metrics } from '../../ports/metrics';
 import type { PortalSessionTokens } from '../../ports/portal-sessions';
 import type { DeliveryHistory, QueueDepths } from '../../ports/operations';
+import type { ContactStore, NoticeSubscriptions } from '../../ports/tenant-notices';
 import type { Delivery } from '../../core/model';
 import type { EventTypeCatalog } from './event-type-catalog';
 
@@ -37,6 +38,10 @@ export interface ApiUseCaseDeps {
   readonly history?: DeliveryHistory;
   /** The circuit breaker's store, for an endpoint's parked count (issue 11). */
   readonly circuits?: Pick<CircuitStore, 'countParked'>;
+  /** Tenants' contacts (endpoint contacts live on the endpoint). */
+  readonly contacts: ContactStore;
+  /** E-mail contacts' subscriptions on the tenant-notices topic. */
+  readonly subscriptions: NoticeSubscriptions;
 }
 
 /**

@@ -7,12 +7,15 @@ import type { Endpoint } from '../../core/model';
 import type { EndpointChanges } from '../../ports/endpoint-store';
 import { DISABLED_BY_API, type NewEndpoint } from './create-endpoint';
 import { HEADER_VALUE_MASK, sealHeaders } from '../endpoint-secrets';
+import { applyContacts, prepareContacts, type ContactsInput } from './contacts';
 import type { ApiUseCaseDeps } from './deps';
 
-/** A validated change: any endpoint field but the tenant; `null` removes the breaker settings or the rate limit. */
+/** A validated change: any endpoint field but the tenant; `null` removes the breaker settings, the rate limit or the contacts. */
 export type EndpointPatch = Partial<Omit<NewEndpoint, 'tenant' | 'circuitBreaker' | 'rateLimitPerSecond'>> & {
   readonly circuitBreaker?: NewEndpoint['circuitBreaker'] | null;
   readonly rateLimitPerSecond?: number | null;
+  /** Replaces the endpoint's contacts; `null` removes them. */
+  readonly contacts?: ContactsInput | null;
 };
 
 /**
@@ -23,10 +26,13 @@ export type EndpointPatch = Partial<Omit<NewEndpoint, 'tenant' | 'circuitBreaker
  * streak (consecutive failures and its start), so an endpoint the failure policy disabled is not disabled
  * again at once by the streak that disabled it; the last success and failure times are kept.
  *
+ * Contacts are replaced as a whole: a new e-mail address is subscribed, a new URL gets a signing secret returned here
+ * once (`contactSecret`); an unchanged address or URL keeps its subscription or secret.
+ *
  * @throws NotFoundError when there is no endpoint with this id
  * @throws ValidationError when a masked value names a header the endpoint does not have
  */
-export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: EndpointPatch): Promise<Endpoint> {
+export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: EndpointPatch): Promise<{ endpoint: Endpoint; contactSecret?: string }> {
   const current = await deps.endpoints.get(id);
   if (current === undefined) throw new NotFoundError('endpoint');
   const changes: { -readonly [K in keyof EndpointChanges]: EndpointChanges[K] } = { ...patch, updatedAt: deps.clock.now() };
@@ -42,9 +48,18 @@ export async function updateEndpoint(deps: ApiUseCaseDeps, id: string, patch: En
   } else if (patch.disabled === true && !current.disabled) {
     changes.disabledReason = DISABLED_BY_API;
   }
-  const updated = await deps.endpoints.update(id, changes);
-  if (updated === undefined) throw new NotFoundError('endpoint');
-  return updated;
+  if (patch.contacts === undefined) {
+    const updated = await deps.endpoints.update(id, { ...changes, contacts: undefined });
+    if (updated === undefined) throw new NotFoundError('endpoint');
+    return { endpoint: updated };
+  }
+  const change = await prepareContacts(deps, { kind: 'endpoint', endpointId: id }, current.contacts, patch.contacts);
+  const updated = await applyContacts(change, async () => {
+    const result = await deps.endpoints.update(id, { ...changes, contacts: change.stored ?? null });
+    if (result === undefined) throw new NotFoundError('endpoint');
+    return result;
+  });
+  return { endpoint: updated, ...(change.urlSecret === undefined ? {} : { contactSecret: change.urlSecret }) };
 }
 
 /** The headers to store: masked values kept as stored (matched case-insensitively), the others sealed. */

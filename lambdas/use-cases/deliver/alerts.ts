@@ -127,7 +127,7 @@ export function endpointRecoveredAlert(endpoint: { id: string; url: string }, de
  * thousands. A failure to publish is logged: the dead letter itself is on the queue and in the table.
  */
 export async function reportDeadLetter(
-  deps: Pick<DeliverDeps, 'store' | 'alerts' | 'operational' | 'log' | 'settings'>,
+  deps: Pick<DeliverDeps, 'store' | 'alerts' | 'operational' | 'notices' | 'log' | 'settings'>,
   record: DeadLetterRecord,
   now: number,
 ): Promise<void> {

@@ -12,6 +12,7 @@ import type { Metrics } from '../../ports/metrics';
 import type { OperationalEvents } from '../../ports/operational-events';
 import type { CircuitStore } from '../../ports/circuit-store';
 import type { RateStore } from '../../ports/rate-store';
+import type { TenantNotices } from '../../ports/tenant-notices';
 import type { AlertWindowStore, DeliveryStore } from '../../ports/delivery-store';
 import type { SlowMarks } from './slow-marks';
 import type { ReceiverWatch } from './degraded';
@@ -59,6 +60,8 @@ export interface DeliverDeps {
   readonly alerts: Alerts;
   /** Operational webhooks to the operator's URL, sent beside the e-mail alerts. */
   readonly operational: OperationalEvents;
+  /** The tenant's own notices, to the contacts of the endpoint and of its tenant (beside the operator's alerts). */
+  readonly notices: TenantNotices;
   readonly clock: Clock;
   /** Uniform in [0, 1): backoff jitter. */
   readonly random: () => number;

@@ -1,5 +1,6 @@
 import type { Alerts, Clock } from '../../ports';
 import type { OperationalEvents } from '../../ports/operational-events';
+import type { TenantNotices } from '../../ports/tenant-notices';
 import type { AlertWindowStore } from '../../ports/delivery-store';
 import { deadLetterSummaryEvent, summaryAlert } from './alerts';
 import { errorText, type Logger } from './deps';
@@ -9,6 +10,8 @@ export interface FlushAlertsDeps {
   readonly alerts: Alerts;
   /** The summaries go to the operational webhook too. */
   readonly operational: OperationalEvents;
+  /** And to the contacts of the endpoint and of its tenant. */
+  readonly notices: TenantNotices;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -22,7 +25,8 @@ const PAGE = 25;
  * flushes running at once, or a dead letter opening the endpoint's next window at the same moment,
  * never report the same dead letters twice.
  *
- * The summary also goes to the operational webhook, when the deployment names one.
+ * The summary also goes to the operational webhook, when the deployment names one, and to the contacts of the
+ * endpoint and of its tenant (tenant notices).
  *
  * A window whose summary fails to publish is logged and not retried: its dead letters are on the
  * dead-letter queue, whose depth alarm alerts too.
@@ -43,6 +47,7 @@ export async function flushAlerts(deps: FlushAlertsDeps, options: { maxWindows?:
       if (!(await deps.store.closeAlertWindow(window))) continue;
       closedAny = true;
       const alert = summaryAlert(window);
+      const event = deadLetterSummaryEvent(window);
       const fields = { endpointId: window.endpointId, suppressed: window.suppressed };
       const [sent] = await Promise.all([
         deps.alerts.publish(alert.subject, alert.message).then(
@@ -53,8 +58,11 @@ export async function flushAlerts(deps: FlushAlertsDeps, options: { maxWindows?:
           },
         ),
         deps.operational
-          .emit(deadLetterSummaryEvent(window))
+          .emit(event)
           .catch((error: unknown) => deps.log.error('operational webhook failed', { ...fields, type: 'delivery.dead', error: errorText(error) })),
+        deps.notices
+          .notify({ endpointId: window.endpointId, event, subject: alert.subject, message: alert.message })
+          .catch((error: unknown) => deps.log.error('tenant notice failed', { ...fields, type: 'delivery.dead', error: errorText(error) })),
       ]);
       if (sent) published++;
     }

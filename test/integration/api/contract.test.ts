@@ -166,6 +166,17 @@ describe('contract: every real answer matches the OpenAPI document', () => {
     expect((await call('DELETE', '/v1/event-types/order.paid')).status).toBe(200);
     expect((await call('GET', '/v1/event-types/order.paid')).status).toBe(404);
 
+    // A tenant's contacts: set (with the URL's secret once), replace, read, refuse bad input, remove.
+    const contacts = await call('PUT', '/v1/tenants/acme/contacts', { body: { email: 'ops@acme.example', url: receiverUrl } });
+    expect([contacts.status, contacts.body.urlSecret]).toEqual([201, expect.stringMatching(/^whsec_/)]);
+    const replaced = await call('PUT', '/v1/tenants/acme/contacts', { body: { email: 'ops2@acme.example', url: receiverUrl } });
+    expect([replaced.status, replaced.body.urlSecret]).toEqual([200, undefined]);
+    expect((await call('PUT', '/v1/tenants/acme/contacts', { body: { email: 'not-an-address' } })).status).toBe(400);
+    expect((await call('GET', '/v1/tenants/acme/contacts')).body).toMatchObject({ tenant: 'acme', email: 'ops2@acme.example', url: receiverUrl });
+    expect((await call('DELETE', '/v1/tenants/acme/contacts')).status).toBe(200);
+    expect((await call('GET', '/v1/tenants/acme/contacts')).status).toBe(404);
+    expect((await call('DELETE', '/v1/tenants/acme/contacts')).status).toBe(404);
+
     // Scoped API keys: create, a 403 for a read-only key, list, revoke.
     const created2 = await call('POST', '/v1/keys', { body: { name: 'reader', scopes: ['read'] } });
     expect(created2.status).toBe(201);

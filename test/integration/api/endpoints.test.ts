@@ -69,6 +69,7 @@ describe('endpoint management routes', () => {
       circuitBreaker: null,
       rateLimitPerSecond: null,
       circuit: { enabled: true, state: 'closed', since: null, reason: null, nextProbeAt: null, consecutiveFailures: 0 },
+      contacts: null,
       degraded: null,
       createdAt: new Date(createdAt).toISOString(),
       updatedAt: new Date(createdAt).toISOString(),

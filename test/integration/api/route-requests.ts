@@ -96,8 +96,20 @@ export function routeRequests(ctx: RouteRequestContext): Record<string, RouteReq
     'POST /v1/tenants/{tenant}/portal-sessions': (tenant, api) => api.post(`/v1/tenants/${tenantName(tenant) ?? 'nobody'}/portal-sessions`, { ttlSeconds: 600 }),
     'GET /v1/session': (_tenant, api) => api.get('/v1/session'),
     'GET /v1/overview': (_tenant, api) => api.get('/v1/overview'),
+    'PUT /v1/tenants/{tenant}/contacts': (tenant, api) => api.request('PUT', `/v1/tenants/${tenantName(tenant) ?? 'nobody'}/contacts`, { body: CONTACTS }),
+    'GET /v1/tenants/{tenant}/contacts': async (tenant, api) => {
+      await ctx.root().request('PUT', `/v1/tenants/${tenantName(tenant) ?? 'nobody'}/contacts`, { body: CONTACTS });
+      return api.get(`/v1/tenants/${tenantName(tenant) ?? 'nobody'}/contacts`);
+    },
+    'DELETE /v1/tenants/{tenant}/contacts': async (tenant, api) => {
+      await ctx.root().request('PUT', `/v1/tenants/${tenantName(tenant) ?? 'nobody'}/contacts`, { body: CONTACTS });
+      return api.delete(`/v1/tenants/${tenantName(tenant) ?? 'nobody'}/contacts`);
+    },
   };
 }
+
+/** A URL contact: no e-mail subscription, which the test api has no topic for. */
+const CONTACTS = { url: 'https://hooks.example.com/notices' };
 
 /**
  * The tenants a route's matrix cells touch: one cell for a route across tenants or on shared data, A and B for a

@@ -1,4 +1,5 @@
 import { NO_OPERATIONAL_EVENTS } from '../../../lambdas/ports/operational-events';
+import { NO_TENANT_NOTICES } from '../../../lambdas/ports/tenant-notices';
 import { randomBytes } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -223,6 +224,7 @@ describe('sweep: overdue long waits are enqueued again', () => {
       queue: t.queue,
       alerts: new SnsAlerts(env.clients.sns, env.resources.alertTopicArn),
       operational: NO_OPERATIONAL_EVENTS,
+      notices: NO_TENANT_NOTICES,
       clock,
       graceSeconds: GRACE_SECONDS,
       retentionDays: 30,

@@ -2,6 +2,7 @@
  * Alert coalescing per endpoint and endpoint health (failing streak, automatic disabling).
  */
 import { NO_OPERATIONAL_EVENTS } from '../../../lambdas/ports/operational-events';
+import { NO_TENANT_NOTICES } from '../../../lambdas/ports/tenant-notices';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../../lambdas/adapters/dynamo/delivery-store';
 import { SnsAlerts } from '../../../lambdas/adapters/sns-alerts';
@@ -29,6 +30,7 @@ describe('deliver handler: alerts and endpoint health', () => {
       store: new DynamoDeliveryStore(world.env.clients.doc, { tableName: world.env.resources.tableName, retentionDays: 30 }),
       alerts: new SnsAlerts(world.env.clients.sns, world.env.resources.alertTopicArn),
       operational: NO_OPERATIONAL_EVENTS,
+      notices: NO_TENANT_NOTICES,
       clock: world.clock,
       log: captureLogger(world.logs),
     });

@@ -134,6 +134,7 @@ export async function startWorld(): Promise<World> {
     deadLetterQueueUrl: resources.deadLetterQueueUrl,
     deadLetterQueueArn: resources.deadLetterQueueArn,
     alertTopicArn: resources.alertTopicArn,
+    tenantNoticeTopicArn: resources.tenantNoticeTopicArn,
     scheduleGroup: resources.scheduleGroup,
     schedulerRoleArn: 'arn:aws:iam::000000000000:role/herald-scheduler',
     shortDelaySeconds: 900,

@@ -61,6 +61,9 @@ describe('HeraldClient against the OpenAPI document', () => {
     await client.createPortalSession('acme', { title: 'Acme' });
     await client.session();
     await client.overview();
+    await client.putTenantContacts('acme', { email: 'ops@acme.example' });
+    await client.getTenantContacts('acme');
+    await client.deleteTenantContacts('acme');
 
     const called = sent.map((s) => {
       const path = new URL(s.url).pathname;
@@ -75,6 +78,7 @@ describe('HeraldClient against the OpenAPI document', () => {
     expect(sent.find((s) => s.url.endsWith('/v1/events/batch'))!.headers['idempotency-key']).toMatch(/\S/);
     expect(sent.find((s) => s.url.includes('/v1/events/mine-1'))!.url).toBe('http://herald.test/v1/events/mine-1?tenant=acme');
     expect(sent.find((s) => s.url.endsWith('/v1/tenants/acme/portal-sessions'))).toMatchObject({ method: 'POST', body: '{"title":"Acme"}' });
+    expect(sent.find((s) => s.method === 'PUT' && s.url.endsWith('/v1/tenants/acme/contacts'))!.body).toBe('{"email":"ops@acme.example"}');
   });
 });
 

@@ -86,6 +86,7 @@ describe('parseDeliverConfig', () => {
     HERALD_DLQ_URL: 'https://sqs/dlq',
     HERALD_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dlq',
     HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+    HERALD_TENANT_NOTICE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:tenant-notices',
     HERALD_SCHEDULE_GROUP: 'herald',
     HERALD_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/s',
   };

@@ -27,6 +27,7 @@ import type {
 } from '../../../lambdas/ports/delivery-store';
 import { MemoryMetrics } from '../../support/metrics';
 import type { OperationalEvent, OperationalEvents } from '../../../lambdas/ports/operational-events';
+import type { TenantNotice, TenantNotices } from '../../../lambdas/ports/tenant-notices';
 import { ReceiverWatch } from '../../../lambdas/use-cases/deliver/degraded';
 import { DEFAULT_DELIVER_SETTINGS, type DeliverDeps, type DeliverSettings } from '../../../lambdas/use-cases/deliver/deps';
 
@@ -202,12 +203,13 @@ export class ScriptedSender implements HttpSender {
   }
 }
 
-export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts, OperationalEvents {
+export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue, Alerts, OperationalEvents, TenantNotices {
   queued: QueuedDelivery[] = [];
   scheduled: { name: string; at: number; message: DeliveryMessage }[] = [];
   dead: DeadLetterRecord[] = [];
   published: { subject: string; message: string }[] = [];
   operational: OperationalEvent[] = [];
+  notices: TenantNotice[] = [];
   async send(messages: readonly QueuedDelivery[]): Promise<void> {
     this.queued.push(...messages);
   }
@@ -222,6 +224,9 @@ export class Recorder implements DeliveryQueue, RetryScheduler, DeadLetterQueue,
   }
   async emit(event: OperationalEvent): Promise<void> {
     this.operational.push(event);
+  }
+  async notify(notice: TenantNotice): Promise<void> {
+    this.notices.push(notice);
   }
 }
 
@@ -273,6 +278,7 @@ export function unitWorld(options: { sender?: ScriptedSender; settings?: Partial
     deadLetters: effects,
     alerts: effects,
     operational: effects,
+    notices: effects,
     clock,
     random: () => 0.5,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
