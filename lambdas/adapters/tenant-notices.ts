@@ -4,7 +4,7 @@
  * URL contact, signed with that contact's own secret by the operational-webhook adapter.
  */
 import { contactSealContext, noticeAttributes, type ContactOwner, type StoredContacts } from '../core/contacts';
-import type { Clock, HttpSender, SecretBox } from '../ports';
+import type { Clock, SecretBox } from '../ports';
 import type { ContactStore, NoticeTopic, TenantNotice, TenantNotices } from '../ports/tenant-notices';
 import { randomBytes } from 'node:crypto';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -12,19 +12,17 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoContactStore } from './dynamo/contact-store';
 import { NodeHttpSender } from './http-sender';
 import { SnsNoticeTopic } from './sns-notices';
-import { WebhookOperationalEvents } from './webhook-operational-events';
+import { WebhookOperationalEvents, type WebhookOperationalEventsOptions } from './webhook-operational-events';
 
-export interface ContactNoticesOptions {
+/**
+ * The contacts, the topic and the secrets, and what the webhook adapter needs to sign and send: its `sender` POSTs
+ * under the deployment's target rules, as for endpoints (the tenant chose the URL).
+ */
+export interface ContactNoticesOptions extends Pick<WebhookOperationalEventsOptions, 'sender' | 'clock' | 'randomBytes' | 'sleep'> {
   readonly contacts: Pick<ContactStore, 'recipientsOf'>;
   readonly topic: NoticeTopic;
   /** Opens the URL contacts' sealed signing secrets. */
   readonly secrets: Pick<SecretBox, 'open'>;
-  /** Sends the URL contacts' POSTs: the deployment's target rules apply, as for endpoints (the tenant chose the URL). */
-  readonly sender: HttpSender;
-  readonly clock: Clock;
-  readonly randomBytes: (size: number) => Uint8Array;
-  /** @default setTimeout (the webhook adapter's pauses between tries) */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export class ContactNotices implements TenantNotices {
