@@ -51,11 +51,13 @@ function lambdaEnv(): NodeJS.ProcessEnv {
     HERALD_SLOW_DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-delivery-slow',
     HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-delivery-slow',
     HERALD_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-dead-letter',
+    HERALD_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-dead-letter',
     HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:herald-alerts',
     HERALD_TENANT_NOTICE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:herald-tenant-notices',
     HERALD_SCHEDULE_GROUP: 'herald',
     HERALD_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/herald-scheduler',
     HERALD_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:herald-api-key-AbCdEf',
+    HERALD_SECRETS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
   };
 }
 
