@@ -4,7 +4,7 @@ import { ContactNotices } from '../../../lambdas/adapters/tenant-notices';
 import { noticeFilterPolicy, type StoredContacts } from '../../../lambdas/core/contacts';
 import type { Outcome } from '../../../lambdas/core/model';
 import type { NoticeRecipients } from '../../../lambdas/ports/tenant-notices';
-import { circuitNotice } from '../../../lambdas/use-cases/deliver/circuit-notices';
+import { circuitNotice } from '../../../lambdas/use-cases/deliver/circuit-tenant-notice';
 import { deliverOne } from '../../../lambdas/use-cases/deliver/deliver-one';
 import { flushAlerts } from '../../../lambdas/use-cases/deliver/flush-alerts';
 import { ScriptedSender, seed, T0, unitWorld, type UnitWorld } from './fakes';
