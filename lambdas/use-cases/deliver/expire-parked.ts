@@ -100,13 +100,14 @@ async function reportExpired(deps: DeliverDeps, endpoint: Endpoint, records: rea
   const samples = records.slice(0, ALERT_SAMPLE_SIZE).map((r) => r.deliveryId);
   const alert = parkedExpiredAlert(first, records.length, samples, deps.settings.alertWindowSeconds, registration.previous);
   const fail = (what: string) => (error: unknown) => deps.log.error(`${what} failed`, { endpointId: endpoint.id, error: errorText(error) });
+  const event = {
+    type: 'delivery.dead',
+    data: { endpointId: endpoint.id, url: first.endpointUrl, summary: true, count: records.length, windowStart: iso(now), windowEnd: iso(now), sampleDeliveryIds: samples },
+  } as const;
   await Promise.all([
     deps.alerts.publish(alert.subject, alert.message).catch(fail('dead-letter alert')),
-    deps.operational
-      .emit({
-        type: 'delivery.dead',
-        data: { endpointId: endpoint.id, url: first.endpointUrl, summary: true, count: records.length, windowStart: iso(now), windowEnd: iso(now), sampleDeliveryIds: samples },
-      })
-      .catch(fail('operational webhook (delivery.dead)')),
+    deps.operational.emit(event).catch(fail('operational webhook (delivery.dead)')),
+    // The tenant's own notice (its contacts and the endpoint's), coalesced by the same window.
+    deps.notices.notify({ endpointId: endpoint.id, event, subject: alert.subject, message: alert.message }).catch(fail('tenant notice (delivery.dead)')),
   ]);
 }

@@ -4,6 +4,7 @@ import { ContactNotices } from '../../../lambdas/adapters/tenant-notices';
 import { noticeFilterPolicy, type StoredContacts } from '../../../lambdas/core/contacts';
 import type { Outcome } from '../../../lambdas/core/model';
 import type { NoticeRecipients } from '../../../lambdas/ports/tenant-notices';
+import { announceCircuit } from '../../../lambdas/use-cases/deliver/circuit-notices';
 import { circuitNotice } from '../../../lambdas/use-cases/deliver/circuit-tenant-notice';
 import { deliverOne } from '../../../lambdas/use-cases/deliver/deliver-one';
 import { flushAlerts } from '../../../lambdas/use-cases/deliver/flush-alerts';
@@ -100,5 +101,19 @@ describe('tenant notices from the worker, beside the operator alerts', () => {
     expect(circuitNotice(ep, half, closed)?.event.type).toBe('endpoint.circuit_closed');
     expect(circuitNotice(ep, open, half)).toBeUndefined();
     expect(circuitNotice(ep, half, open)).toBeUndefined();
+  });
+
+  it("the breaker's circuit announcements reach the tenant's contacts too, beside the operator's", async () => {
+    const w = unitWorld();
+    const ep = { id: 'ep_1', url: 'https://hooks.example.com/in', tenant: 'acme' };
+    const closed = { state: 'closed', failures: 0 } as const;
+    const open = { state: 'open', since: T0, nextProbeAt: T0 + 60_000, reason: '5 failures in a row' } as const;
+    await announceCircuit(w.deps, ep, closed, open);
+    await announceCircuit(w.deps, ep, open, closed, async () => 3);
+    expect(w.effects.notices.map((n) => [n.endpointId, n.event.type])).toEqual([
+      ['ep_1', 'endpoint.circuit_opened'],
+      ['ep_1', 'endpoint.circuit_closed'],
+    ]);
+    expect(w.effects.operational.map((e) => e.type)).toEqual(['endpoint.circuit_opened', 'endpoint.circuit_closed']);
   });
 });
