@@ -296,7 +296,7 @@ async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, ca
     if (spec.outage === true) {
       // Down until every delivery is parked (or, failed before the circuit opened, waiting for its retry); then back.
       const downUntil = Date.now() + 60_000;
-      while ((await finalCount(rig, deliveryIds, ['parked', 'retrying'], 1, true)) < deliveryIds.length) {
+      while ((await finalCount(rig, deliveryIds, ['parked', 'retrying'], 0, true)) < deliveryIds.length) {
         if (Date.now() > downUntil) throw new Error(`${spec.name}: the deliveries were not all parked or retrying in time`);
         await new Promise((r) => setTimeout(r, 150));
       }
