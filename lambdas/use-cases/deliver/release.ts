@@ -34,8 +34,12 @@ export async function handleRelease(deps: DeliverDeps, endpointId: string, after
   if (messages.length > 0) await deps.queue.send(messages);
   if (batch.length > 0) deps.log.info('parked deliveries released', { endpointId, count: batch.length, more: batch.length === perStep });
   if (batch.length < perStep && endpoint !== undefined && circuit.state === 'closed') {
-    // Nothing left: the endpoint needs the sweep no more.
-    await breaker.circuits.save({ endpointId, expected: circuit, next: circuit, attentionAt: null });
+    // Nothing left to release now. A batch that loaded the endpoint before the circuit closed may still park a
+    // delivery after this step, and nothing would release it: the sweep looks once more, one probe interval later
+    // (its probe finds the circuit closed, and releases what is parked, or clears the attention key).
+    const interval = endpoint.circuitBreaker === false ? undefined : endpoint.circuitBreaker?.probeIntervalSeconds;
+    const lookAgainAt = deps.clock.now() + (interval ?? breaker.settings.defaults.probeIntervalSeconds) * 1000;
+    await breaker.circuits.save({ endpointId, expected: circuit, next: circuit, attentionAt: lookAgainAt });
   }
   return 'done';
 }
