@@ -11,11 +11,18 @@
  * - `dead-all-scheduler`: it always answers 500; as many attempts as the default policy makes (15,
  *   with 0 s delays so the run is short) and `shortDelaySeconds` 0, so each of the 14 retries goes
  *   through the Scheduler and is counted; then the dead letter and its (coalesced) alert.
- * - `dead-default-policy`: derived from the previous one: the default policy's backoff sends a
+ * - `dead-default-policy.no-breaker`: derived from the previous one: the default policy's backoff sends a
  *   retry through the Scheduler only when its delay exceeds 900 s, on average 8.125 of its 14
  *   retries (cost-model.ts `expectedSchedulerRetries`); the others go through the SQS timer. Either way a
  *   retry is one SQS request (by the function or by the Scheduler), and CreateSchedule is not
- *   billed, so only the Scheduler invocations change.
+ *   billed, so only the Scheduler invocations change. This is what a delivery that fails alone costs (its
+ *   endpoint's other deliveries succeed, so its circuit stays closed), or any delivery of an endpoint with
+ *   `circuitBreaker: false` (the seed presets' exact schedules).
+ * - `dead-default-policy`: a deployment as it ships (the default policy and the deployment's circuit breaker)
+ *   with an endpoint that never answers 2xx again: the first failures open its circuit, every later delivery is
+ *   parked (one write, no POST), and at the policy's maximum age the parked deliveries are dead-lettered in bulk
+ *   with one coalesced alert. The run shortens the maximum age to its floor (60 s, from 3 days) and probes every
+ *   second (AWS: every minute), so its probes weigh far more per event than in AWS: an upper bound.
  *
  * - `outage-24h`: the receiver is down (503) and comes back. With the circuit breaker (the deployment's, probing
  *   every second so the run is short), the endpoint's first failures open the circuit, every later delivery is
@@ -91,6 +98,8 @@ interface CaseSpec {
   readonly circuitBreaker?: false;
   /** Deliveries of the case, when not `cost.deliveries` (the outage case amortizes the outage's fixed costs). */
   readonly deliveriesParam?: string;
+  /** `attempts` is the fewest a delivery makes (parked ones may make none), not the exact count. */
+  readonly attemptsAtLeast?: true;
 }
 
 /** Events per request of the batch-publish case. */
@@ -131,6 +140,17 @@ const CASES: readonly CaseSpec[] = [
     deliveriesParam: 'cost.outageEvents',
   },
   {
+    name: 'dead-default-policy',
+    answer: () => 503,
+    // The default policy, its maximum age at the floor the API allows so the run ends (3 days in the default).
+    retryPolicy: { maxAgeSeconds: 60 },
+    env: { HERALD_BREAKER_PROBE_SECONDS: '1' },
+    finalStatus: 'dead',
+    attempts: 0,
+    attemptsAtLeast: true,
+    deliveriesParam: 'cost.outageEvents',
+  },
+  {
     name: 'dead-all-scheduler',
     answer: () => 500,
     retryPolicy: { delays: Array.from({ length: RETRIES }, () => '0s') },
@@ -162,12 +182,12 @@ function perDeliveryCalls(calls: readonly MeteredCall[]): MeteredCall[] {
 async function waitUntilFinal(
   rig: CostRig,
   deliveryIds: readonly string[],
-  spec: Pick<CaseSpec, 'name' | 'finalStatus' | 'attempts' | 'outage'>,
+  spec: Pick<CaseSpec, 'name' | 'finalStatus' | 'attempts' | 'outage' | 'attemptsAtLeast'>,
   deadline: number,
 ): Promise<void> {
   const expectedMessages = deliveryIds.length * spec.attempts;
   for (;;) {
-    const final = await finalCount(rig, deliveryIds, spec.finalStatus, spec.attempts, spec.outage === true);
+    const final = await finalCount(rig, deliveryIds, spec.finalStatus, spec.attempts, spec.outage === true || spec.attemptsAtLeast === true);
     const { received, deleted } = rig.poller.stats;
     if (final === deliveryIds.length && rig.inFlight() === 0 && deleted >= expectedMessages && deleted === received) return;
     if (Date.now() > deadline) {
@@ -303,7 +323,8 @@ async function runPass(spec: CaseSpec, batchSize: number, deliveries: number, ca
       down = false;
     }
     // Each attempt is a round trip through the queue (or the Scheduler emulator's tick): allow for all of them.
-    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000 + spec.attempts * 10_000);
+    const maxAgeMs = typeof spec.retryPolicy.maxAgeSeconds === 'number' ? spec.retryPolicy.maxAgeSeconds * 1000 : 0;
+    await waitUntilFinal(rig, deliveryIds, spec, Date.now() + 90_000 + spec.attempts * 10_000 + maxAgeMs);
     await rig.poller.stop();
     return {
       deliveries: deliveryIds.length,
@@ -412,7 +433,7 @@ export const awsCost: Benchmark = {
   params: [
     ['cost.deliveries', 30, 10, 'deliveries per case and pass'],
     ['cost.sparse', 1, 0, '1: also run with 1 record per deliver invocation'],
-    ['cost.outageEvents', 200, 100, 'events of the outage-24h case (its circuit opening, probes and alert are per outage, not per event)'],
+    ['cost.outageEvents', 200, 100, 'events of the outage-24h and dead-default-policy cases (a circuit opening, probes and alert are per outage, not per event)'],
   ],
   async run(ctx: BenchContext) {
     const deliveries = ctx.param('cost.deliveries');
@@ -424,7 +445,7 @@ export const awsCost: Benchmark = {
       for (const spec of CASES) {
         // The extra first-attempt cases are measured with the deliver batches the targets name (10).
         if (spec.name !== 'first-attempt' && spec.name.startsWith('first-attempt') && batchSize !== 10) continue;
-        if ((spec.fullOnly === true && !sparse) || (spec.name === 'fan-out-10' && batchSize !== 10)) continue;
+        if ((spec.fullOnly === true && !sparse) || ((spec.name === 'fan-out-10' || spec.name === 'dead-default-policy') && batchSize !== 10)) continue;
         const count = spec.deliveriesParam === undefined ? deliveries : ctx.param(spec.deliveriesParam);
         const timing = await runPass(spec, batchSize, count, false);
         const metering = await runPass(spec, batchSize, count, true);
@@ -451,6 +472,13 @@ export const awsCost: Benchmark = {
             ctx.report.note('one-retry less first-attempt: the failed first attempt\'s retry send and health write, and the second attempt');
           }
         }
+        if (spec.name === 'dead-default-policy' && batchSize === 10) {
+          ctx.report.figure('aws-cost.dead-default-policy', costPerMillionDeliveries(usage, prices).total, 'USD per million deliveries (target ≤ 20)');
+          ctx.report.note(
+            `dead, default policy with the deployment's breaker: ${n} events to an endpoint answering 503 throughout; the circuit opens, the rest park, ` +
+              'and the parked ones are dead-lettered in bulk at their maximum age (60 s here, 3 days by default; probes every second here, every minute in AWS)',
+          );
+        }
         if (spec.name === 'outage-24h') {
           const schedules = timing.calls.filter((c) => c.service === 'scheduler' && c.command === 'CreateSchedule').length;
           if (batchSize === 10) {
@@ -466,8 +494,7 @@ export const awsCost: Benchmark = {
           const expected = expectedSchedulerRetries(DEFAULT_POLICY, 900) * n;
           const adjust = (u: CaseUsage): CaseUsage => ({ ...u, schedulerInvocations: expected });
           const dead = costPerMillionDeliveries(adjust(usage), prices).total;
-          ctx.report.figure(`aws-cost.dead-default-policy.batch${batchSize}`, dead, 'USD per million deliveries');
-          if (batchSize === 10) ctx.report.figure('aws-cost.dead-default-policy', dead, 'USD per million deliveries');
+          ctx.report.figure(`aws-cost.dead-default-policy.no-breaker${batchSize === 10 ? '' : `.batch${batchSize}`}`, dead, 'USD per million deliveries');
           ctx.report.note(
             `as dead-all-scheduler, with ${expectedSchedulerRetries(DEFAULT_POLICY, 900)} of the ${RETRIES} retries through the Scheduler ` +
               `(default policy: full-jitter caps 30 s … 1920 s, short delay 900 s); the rest through the SQS timer at the same SQS request count`,
