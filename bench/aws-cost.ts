@@ -467,7 +467,9 @@ export const awsCost: Benchmark = {
           const first = totals.get('first-attempt');
           if (first !== undefined) {
             // What one more attempt costs: the one-retry case less the first-attempt case, per delivery.
-            const retry = costPerMillionDeliveries(usage, prices).total - first;
+            // Less the case's alert e-mails: a receiver failing half its first attempts is degraded (issue 15), which
+            // is one e-mail per endpoint, not per delivery; 30 deliveries would otherwise price it per delivery.
+            const retry = costPerMillionDeliveries({ ...usage, snsPublishes: 0 }, prices).total - first;
             ctx.report.figure(`aws-cost.retry-attempt${batchSize === 10 ? '' : `.batch${batchSize}`}`, retry, 'USD per million retry attempts');
             ctx.report.note('one-retry less first-attempt: the failed first attempt\'s retry send and health write, and the second attempt');
           }
