@@ -388,9 +388,10 @@ describe.skipIf(!HAS_CHROMIUM)('web console in Chromium against local mode', () 
     const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
     expect(outline).toBe('solid');
     await page.keyboard.press('Enter');
-    await page.waitForSelector('.load-slot[aria-busy="false"]');
-    expect(new URL(page.url()).hash).toBe(`#/endpoints/${endpointId}`);
-    expect(await page.evaluate('document.activeElement?.id')).toBe('view-title');
+    // The new view replaces the list after the hash changes: wait for that (the old list's slot is settled too).
+    await expect.poll(() => new URL(page.url()).hash, { timeout: UI_WAIT_MS }).toBe(`#/endpoints/${endpointId}`);
+    await expect.poll(() => page.evaluate('document.activeElement?.id'), { timeout: UI_WAIT_MS }).toBe('view-title');
+    expect(await text('#view-title')).toBe(`Endpoint ${endpointId}`);
   }, 60_000);
 
   it('forgets the key on request and ran without script errors or CSP violations', async () => {
