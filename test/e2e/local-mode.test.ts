@@ -73,7 +73,9 @@ describe('local mode end to end (npm start as a child process)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints the URL and a copy-paste example, and never a key that came from the environment', () => {
+  it('prints the URL and a copy-paste example, and never a key that came from the environment', async () => {
+    // The example is printed after the URL line; wait for its last command rather than read what came so far.
+    await herald.waitForOutput(/curl -s -X POST \$HERALD_URL\/v1\/events/);
     const out = herald.output();
     expect(out).toMatch(/^Herald listening on http:\/\/127\.0\.0\.1:\d+$/m);
     expect(out).toContain('API key: from HERALD_API_KEY (not printed)');
