@@ -15,6 +15,11 @@ export interface CircuitChange {
   readonly probeAt?: number;
   /** This batch closed it with deliveries parked: start releasing them. */
   readonly release: boolean;
+  /**
+   * An attempt of this batch was parked by the circuit (a failure counted while it opened or was open). Should the
+   * batch's change not stand (another worker's does, and it may be closed by now), the endpoint is looked at again.
+   */
+  readonly parked: boolean;
 }
 
 interface Tracked {
@@ -23,6 +28,7 @@ interface Tracked {
   readonly settings: CircuitSettings;
   probeAt?: number;
   release: boolean;
+  parked: boolean;
 }
 
 export class BatchCircuits {
@@ -33,7 +39,7 @@ export class BatchCircuits {
     let t = this.tracked.get(endpointId);
     if (t === undefined) {
       const before = stored ?? CLOSED;
-      t = { before, current: before, settings, release: false };
+      t = { before, current: before, settings, release: false, parked: false };
       this.tracked.set(endpointId, t);
     }
     return t;
@@ -42,9 +48,11 @@ export class BatchCircuits {
   private apply(t: Tracked, action: CircuitAction): CircuitAction {
     switch (action.kind) {
       case 'park_failed':
+        t.parked = true;
         if (action.opened) t.probeAt = action.nextProbeAt;
         break;
       case 'reopened':
+        t.parked = true;
         t.probeAt = action.nextProbeAt;
         break;
       case 'closed':
@@ -107,17 +115,18 @@ export class BatchCircuits {
     this.tracked.delete(endpointId);
   }
 
-  /** Every endpoint whose circuit the batch changed, with what must follow. */
+  /** Every endpoint whose circuit the batch changed (or whose circuit parked an attempt), with what must follow. */
   changes(): CircuitChange[] {
     const out: CircuitChange[] = [];
     for (const [endpointId, t] of this.tracked) {
-      if (sameCircuit(t.before, t.current) && t.probeAt === undefined && !t.release) continue;
+      if (sameCircuit(t.before, t.current) && t.probeAt === undefined && !t.release && !t.parked) continue;
       out.push({
         endpointId,
         before: t.before,
         after: t.current,
         ...(t.probeAt === undefined ? {} : { probeAt: t.probeAt }),
         release: t.release,
+        parked: t.parked,
       });
     }
     return out;

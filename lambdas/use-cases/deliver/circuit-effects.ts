@@ -7,6 +7,7 @@
 import { SQS_MAX_DELAY_SECONDS } from '../../../lib/spec';
 import { nextProbeTime } from '../../core/circuit';
 import type { QueuedDelivery } from '../../ports';
+import { sameCircuit } from './batch-circuits';
 import type { BatchScope } from './batch-scope';
 import { announceCircuit } from './circuit-notices';
 import { errorText, type DeliverDeps } from './deps';
@@ -36,6 +37,11 @@ export async function flushCircuits(deps: DeliverDeps, scope: BatchScope): Promi
   const breaker = deps.breaker;
   if (breaker === undefined) return;
   for (const change of scope.circuits.changes()) {
+    if (sameCircuit(change.before, change.after) && change.probeAt === undefined && !change.release) {
+      // Nothing to save: an attempt was parked by a circuit that was open (or half-open) when the batch loaded it.
+      await releaseIfClosedMeanwhile(deps, change.endpointId);
+      continue;
+    }
     const now = deps.clock.now();
     const probeAt = nextProbeTime(change.after);
     // Not closed: the sweep looks again at the next probe. Closed with parked deliveries: now, until released.
@@ -49,6 +55,7 @@ export async function flushCircuits(deps: DeliverDeps, scope: BatchScope): Promi
       });
       if (saved === 'conflict') {
         deps.log.info('circuit changed by another worker meanwhile; this batch’s change dropped', { endpointId: change.endpointId });
+        if (change.parked) await releaseIfClosedMeanwhile(deps, change.endpointId);
         continue;
       }
       if (change.before.state !== change.after.state) {
@@ -74,4 +81,25 @@ export async function flushCircuits(deps: DeliverDeps, scope: BatchScope): Promi
 
 function reasonOf(circuit: { readonly state: string; readonly reason?: string }): { reason?: string } {
   return circuit.reason === undefined ? {} : { reason: circuit.reason };
+}
+
+/**
+ * A batch that loaded the endpoint while its circuit was open can park a delivery after the circuit closed and its
+ * release ran; a batch whose circuit opened can park its failed attempts and then find its change dropped because
+ * another worker's closed the circuit: nothing would ever release those. So after each such park the endpoint is
+ * read again, and when its circuit is closed by now a release is started (it releases what is parked, and finds
+ * nothing when another did).
+ * A failure here is logged: the sweep's next look at the endpoint releases it.
+ */
+export async function releaseIfClosedMeanwhile(deps: DeliverDeps, endpointId: string): Promise<void> {
+  const breaker = deps.breaker;
+  if (breaker === undefined) return;
+  try {
+    const endpoint = await breaker.circuits.endpoint(endpointId);
+    if (endpoint === undefined || endpoint.disabled || (endpoint.circuit?.state ?? 'closed') !== 'closed') return;
+    await deps.queue.send([releaseMessage(endpointId)]);
+    deps.log.info('circuit closed while a delivery was being parked; release started', { endpointId });
+  } catch (error) {
+    deps.log.error('could not check the circuit after parking; the sweep will release it', { endpointId, error: errorText(error) });
+  }
 }

@@ -10,7 +10,7 @@ import type { Delivery, DeliveryMessage, Endpoint, RetryPolicy } from '../../cor
 import type { SendResult } from '../../ports';
 import { COUNT_METRICS } from '../../ports/metrics';
 import type { BatchScope } from './batch-scope';
-import { releaseMessage } from './circuit-effects';
+import { releaseIfClosedMeanwhile } from './circuit-effects';
 import { errorText, type BreakerDeps, type DeliverDeps } from './deps';
 
 /** What the gate decided for a record. */
@@ -112,25 +112,6 @@ export async function parkDelivery(deps: DeliverDeps, input: GateInput, reason: 
   } catch (error) {
     deps.log.error('the delivery could not be parked; the message will come back', { deliveryId: delivery.id, error: errorText(error) });
     return { kind: 'failed' };
-  }
-}
-
-/**
- * A batch that loaded the endpoint while its circuit was open can park a delivery after the circuit closed and its
- * release ran: nothing would ever release that one. So after each park the endpoint is read again, and when its
- * circuit is closed by now a release is started (it releases what is parked, and finds nothing when another did).
- * A failure here is logged: the sweep's next look at the endpoint releases it.
- */
-async function releaseIfClosedMeanwhile(deps: DeliverDeps, endpointId: string): Promise<void> {
-  const breaker = deps.breaker;
-  if (breaker === undefined) return;
-  try {
-    const endpoint = await breaker.circuits.endpoint(endpointId);
-    if (endpoint === undefined || endpoint.disabled || (endpoint.circuit?.state ?? 'closed') !== 'closed') return;
-    await deps.queue.send([releaseMessage(endpointId)]);
-    deps.log.info('circuit closed while a delivery was being parked; release started', { endpointId });
-  } catch (error) {
-    deps.log.error('could not check the circuit after parking; the sweep will release it', { endpointId, error: errorText(error) });
   }
 }
 

@@ -28,8 +28,16 @@ describe('BatchCircuits', () => {
         after: { state: 'open', since: T + 1, nextProbeAt: T + 60_001, reason: '3 consecutive failed attempts, last: HTTP 503' },
         probeAt: T + 60_001,
         release: false,
+        parked: true,
       },
     ]);
+  });
+
+  it('reports an endpoint whose open circuit parked a failed attempt, though the circuit is unchanged', () => {
+    const b = new BatchCircuits();
+    const halfOpen: Circuit = { state: 'half_open', since: T - 1000, probeDeliveryId: 'probe', probeUntil: T + 5000, reason: 'x' };
+    expect(b.attempt({ id: 'ep_a', circuit: halfOpen }, S, 'd1', 'failure', 'HTTP 503', T)).toMatchObject({ kind: 'park_failed', opened: false });
+    expect(b.changes()).toEqual([{ endpointId: 'ep_a', before: halfOpen, after: halfOpen, release: false, parked: true }]);
   });
 
   it('keeps endpoints apart, and reports a close with release', () => {
@@ -39,8 +47,8 @@ describe('BatchCircuits', () => {
     b.attempt({ id: 'ep_b' }, S, 'd2', 'failure', 'timeout', T);
     expect(b.current({ id: 'ep_a', circuit: open })).toEqual({ state: 'closed', failures: 0 });
     expect(b.changes()).toEqual([
-      { endpointId: 'ep_a', before: open, after: { state: 'closed', failures: 0 }, release: true },
-      { endpointId: 'ep_b', before: { state: 'closed', failures: 0 }, after: { state: 'closed', failures: 1 }, release: false },
+      { endpointId: 'ep_a', before: open, after: { state: 'closed', failures: 0 }, release: true, parked: false },
+      { endpointId: 'ep_b', before: { state: 'closed', failures: 0 }, after: { state: 'closed', failures: 1 }, release: false, parked: false },
     ]);
   });
 });
