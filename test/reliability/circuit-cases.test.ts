@@ -28,6 +28,12 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+interface DeliveryView {
+  readonly status: string;
+  readonly attemptCount: number;
+  readonly nextAttemptAt: string | null;
+}
+
 interface CircuitView {
   readonly state: string;
   readonly parked?: number;
@@ -132,14 +138,16 @@ describe('circuit breaker: in-flight opening, deleted and disabled endpoints, ra
     // The parked deliveries are handed to the disabled endpoint's hourly recheck: still waiting, none final.
     await until('no delivery parked any more', async () => ((await circuitOf(endpointId)).parked === 0 ? true : undefined));
     // The deliveries not parked when the endpoint was disabled may still be on their way (a slower store takes longer):
-    // each reaches the recheck too, none is sent.
+    // each reaches the recheck too, none is sent. One parked before its first attempt waits as `pending`, the others
+    // as `retrying`; each with the recheck as its next attempt.
     const views = await until('every delivery waiting for the recheck', async () => {
-      const all = await mapLimit(ids, 8, async (id) => (await t.api.get(`/v1/deliveries/${id}`)).json as { status: string; nextAttemptAt: string | null });
-      return all.every((v) => v.status !== 'pending') ? all : undefined;
+      const all = await mapLimit(ids, 8, async (id) => (await t.api.get(`/v1/deliveries/${id}`)).json as DeliveryView);
+      return all.every((v) => v.nextAttemptAt !== null && v.status !== 'parked') ? all : undefined;
     });
+    const checkedAt = Date.now();
     for (const v of views) {
-      expect(v.status).toBe('retrying');
-      expect(Date.parse(v.nextAttemptAt!)).toBeGreaterThan(Date.now());
+      expect(v.status).toBe(v.attemptCount === 0 ? 'pending' : 'retrying');
+      expect(Date.parse(v.nextAttemptAt!)).toBeGreaterThan(checkedAt);
     }
     await new Promise((r) => setTimeout(r, 3 * PROBE_SECONDS * 1000));
     expect(receiver.requestsTo('/disabled').length).toBeLessThanOrEqual(sentAtDisable + 1);
