@@ -231,9 +231,11 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     deps.log.warn('the delivery moved on before the attempt was saved; another copy owns it', ids);
     return 'done';
   }
-  // The delivery id names its endpoint and event; the line stays short (it is written for every attempt).
+  // Written for every attempt, so it stays short; the endpoint id is there for the saved per-endpoint queries
+  // (lib/constructs/operations-dashboard.ts), which Logs Insights cannot read out of the delivery id.
   const fields: Record<string, unknown> = {
     deliveryId: message.deliveryId,
+    endpointId: endpoint.id,
     attempt: message.attempt,
     outcome: describeOutcome(result.outcome),
     latencyMs: result.latencyMs,

@@ -256,3 +256,22 @@ describe('helpers', () => {
     });
   });
 });
+
+describe('deliverOne: the attempt line', () => {
+  it('carries every field the saved Logs Insights queries filter and group on', async () => {
+    const { SAVED_QUERIES } = await import('../../../lib/constructs/operations-dashboard');
+    const w = unitWorld({ sender: answering({ kind: 'http', status: 503 }) });
+    seed(w, { endpoint: { retryPolicy: { delays: [5] } } });
+    await run(w);
+    const line = w.logs.find((l) => l.message === 'attempt');
+    expect(line?.fields).toMatchObject({ deliveryId: 'dlv_1', endpointId: 'ep_1', attempt: 1, outcome: 'HTTP 503', latencyMs: 12, next: 'retry' });
+    // Every field a worker query reads (beyond Logs Insights' own @fields and what it computes) is on the line.
+    const read = new Set<string>();
+    for (const q of SAVED_QUERIES.filter((s) => s.logs === 'worker')) {
+      const text = [...(q.query.fields ?? []), ...(q.query.filterStatements ?? []), ...(q.query.statsStatements ?? [])].join(' ');
+      for (const m of text.matchAll(/\b(endpointId|deliveryId|attempt|outcome|latencyMs|next|nextAttemptAt)\b/g)) read.add(m[1]!);
+    }
+    expect([...read].sort()).toEqual(['attempt', 'deliveryId', 'endpointId', 'latencyMs', 'next', 'nextAttemptAt', 'outcome']);
+    for (const field of read) expect(line?.fields).toHaveProperty(field);
+  });
+});
