@@ -39,6 +39,7 @@
  * run, 1 record per invocation (sparse traffic: every message its own invocation).
  * Idle polling of the event source mapping (empty receives) is not per delivery and is left out.
  */
+import { CONTEXT_DEFAULTS } from '../lib/context';
 import { DEFAULT_POLICY } from '../lambdas/core/policy';
 import type { Benchmark, BenchContext } from './support/context';
 import { largePayload, samplePayload } from './support/payload';
@@ -66,9 +67,14 @@ const API_MEMORY_MB = 512;
 const DELIVER_MEMORY_MB = 512;
 /**
  * Estimated bytes of the START, END and REPORT lines Lambda writes to CloudWatch Logs for every
- * invocation (text format, request id, durations, memory).
+ * invocation (request id, durations, memory), when context `platformLogs` asks for them.
  */
 export const LAMBDA_PLATFORM_LOG_BYTES = 300;
+/**
+ * What the stack as shipped writes of them per invocation: nothing, its functions log at the WARN system level
+ * (lib/constructs/herald-function.ts); `platformLogs: true` brings back {@link LAMBDA_PLATFORM_LOG_BYTES}.
+ */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = CONTEXT_DEFAULTS.platformLogs ? LAMBDA_PLATFORM_LOG_BYTES : 0;
 
 interface CaseSpec {
   readonly name: string;
@@ -367,7 +373,7 @@ function usageOf(deliveries: number, timing: PassResult, metering: PassResult, k
     schedulerInvocations: calls.filter((c) => c.role === 'scheduler-service' && c.command === 'SendMessage').length,
     snsPublishes: sum(calls.filter((c) => c.service === 'sns'), 'requests'),
     emailNotifications: calls.filter((c) => c.service === 'sns' && c.command === 'Publish').length,
-    logBytes: timing.logBytes + invocations * LAMBDA_PLATFORM_LOG_BYTES,
+    logBytes: timing.logBytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION,
   };
 }
 

@@ -30,16 +30,22 @@ export function errorFields(error: unknown): Record<string, unknown> {
   };
 }
 
-/** Writes JSON lines to stdout/stderr (CloudWatch Logs in AWS). */
+/**
+ * Writes JSON lines to stdout (info) and stderr (warn, error): CloudWatch Logs in AWS. The lines are written to the
+ * streams directly, not through `console`, so Lambda passes each one on exactly as written, one log event of pure
+ * JSON whatever the function's log format: in the JSON format Lambda wraps only what goes through `console` (in the
+ * text format it prefixes a timestamp, the request id and the level). The stack runs the functions in the JSON format
+ * with the WARN system level, which drops Lambda's START/END/REPORT lines (lib/constructs/herald-function.ts).
+ */
 export const jsonLogger: Logger = {
   info(message, fields = {}) {
-    console.log(redact(JSON.stringify({ level: 'info', message, ...fields })));
+    process.stdout.write(`${redact(JSON.stringify({ level: 'info', message, ...fields }))}\n`);
   },
   warn(message, fields = {}) {
-    console.warn(redact(JSON.stringify({ level: 'warn', message, ...fields })));
+    process.stderr.write(`${redact(JSON.stringify({ level: 'warn', message, ...fields }))}\n`);
   },
   error(message, fields = {}) {
-    console.error(redact(JSON.stringify({ level: 'error', message, ...fields })));
+    process.stderr.write(`${redact(JSON.stringify({ level: 'error', message, ...fields }))}\n`);
   },
 };
 

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { readHeraldContext } from '../context';
 
 /** The repository root: esbuild's project root and the base of every handler entry path. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,7 +70,8 @@ export interface HeraldFunctionProps {
  * The one way Herald defines a Lambda: Node.js 22 on arm64, bundled locally by esbuild into a
  * minified ESM file with a source map (no Docker needed to synth), the AWS SDK v3 bundled rather
  * than taken from the runtime (a pinned, tested version), its own log group with a retention, and
- * its own role that may write only to that log group. Every other permission is granted by the
+ * its own role that may write only to that log group, logs in the JSON format without Lambda's per-invocation
+ * START/END/REPORT lines unless context `platformLogs` asks for them. Every other permission is granted by the
  * construct that owns the resource.
  */
 export class HeraldFunction extends NodejsFunction {
@@ -95,6 +97,11 @@ export class HeraldFunction extends NodejsFunction {
       timeout: props.timeout,
       role,
       logGroup,
+      // Herald's own lines are JSON written straight to stdout/stderr (lambdas/logger.ts): Lambda passes them on as
+      // written in either format. The JSON format lets the system level drop START/END/REPORT (context platformLogs).
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: readHeraldContext(scope.node).platformLogs ? lambda.SystemLogLevel.INFO : lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       retryAttempts: props.retryAttempts,
       recursiveLoop: props.recursiveLoop,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,

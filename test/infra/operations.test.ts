@@ -122,3 +122,22 @@ describe('GIVEN operationalWebhookUrl WHEN the stack is synthesized', () => {
     expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toHaveLength(2);
   });
 });
+
+describe('GIVEN the stack WHEN it is synthesized THEN every Herald function logs', () => {
+  const loggingConfigs = (t: Template) =>
+    (Object.values(t.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, string> }; LoggingConfig?: Json } }[])
+      .filter((f) => f.Properties.Environment?.Variables?.[ENV.tableName] !== undefined)
+      .map((f) => f.Properties.LoggingConfig);
+
+  it('in the JSON format at the WARN system level: no START/END/REPORT line per invocation', () => {
+    const configs = loggingConfigs(template);
+    expect(configs).toHaveLength(3);
+    for (const c of configs) expect(c).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' });
+  });
+
+  it('with the platform lines when context platformLogs asks for them', () => {
+    const configs = loggingConfigs(synthHerald({ platformLogs: 'true' }).template);
+    expect(configs).toHaveLength(3);
+    for (const c of configs) expect(c).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'INFO' });
+  });
+});
