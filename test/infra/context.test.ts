@@ -22,6 +22,7 @@ describe('deployment context', () => {
       operationalWebhookUrl: undefined,
       workerConcurrency: 20,
       reserveWorkerConcurrency: true,
+      platformLogs: false,
     });
   });
 
@@ -40,6 +41,7 @@ describe('deployment context', () => {
         operationalWebhookUrl: 'https://ops.example.com/herald',
         workerConcurrency: '100',
         reserveWorkerConcurrency: 'false',
+        platformLogs: 'true',
       }),
     ).toEqual({
       alertEmail: 'ops@example.com',
@@ -54,6 +56,7 @@ describe('deployment context', () => {
       operationalWebhookUrl: 'https://ops.example.com/herald',
       workerConcurrency: 100,
       reserveWorkerConcurrency: false,
+      platformLogs: true,
     });
   });
 
@@ -112,6 +115,7 @@ describe('deployment context', () => {
       ['retentionDays is above 3650', { retentionDays: '3651' }, /context retentionDays/],
       ['workerConcurrency is 1 (an event source mapping needs at least 2)', { workerConcurrency: '1' }, /^context workerConcurrency must be an integer from 2 to 1000, got "1"$/],
       ['reserveWorkerConcurrency is not a boolean', { reserveWorkerConcurrency: 'yes' }, /^context reserveWorkerConcurrency must be true or false, got "yes"$/],
+      ['platformLogs is not a boolean', { platformLogs: 'on' }, /^context platformLogs must be true or false, got "on"$/],
       ['shortDelaySeconds > 900', { shortDelaySeconds: '901' }, /^context shortDelaySeconds must be an integer from 0 to 900, got "901"$/],
       ['shortDelaySeconds is negative', { shortDelaySeconds: '-1' }, /context shortDelaySeconds/],
       ['allowPrivateTargets is not a boolean', { allowPrivateTargets: 'yes' }, /^context allowPrivateTargets must be true or false, got "yes"$/],

@@ -179,7 +179,8 @@ describe('GIVEN the default context WHEN the stack is synthesized', () => {
       expect(fn.MemorySize).toBe(memory);
       expect(fn.Timeout).toBe(timeout);
       expect((fn.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS).toBe('--enable-source-maps');
-      expect(fn.LoggingConfig).toEqual({ LogGroup: ref(id(`${path}Logs/Resource`)) });
+      // JSON format, Lambda's own START/END/REPORT lines dropped (system level WARN; `platformLogs` keeps them).
+      expect(fn.LoggingConfig).toEqual({ LogGroup: ref(id(`${path}Logs/Resource`)), LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' });
       expect(resourceAt(template, `${path}Logs/Resource`).Properties).toEqual({ RetentionInDays: 30 });
     });
 
