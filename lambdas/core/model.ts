@@ -369,4 +369,11 @@ export interface DeliveryMessage {
    * a resumed retry): the worker takes a lease before it POSTs. A fresh intake or retry message goes straight on.
    */
   readonly redelivery?: true;
+  /**
+   * The event itself, carried by a small keyed event's first-attempt intake message (use-cases/api/accept-event.ts),
+   * its fan-out reduced to this message's endpoint: the worker then has no event to read. An event never changes
+   * after its put, and a keyed one is never deleted when its intake fails (the client's retry under the same key
+   * finds it), so the copy is the stored event. Absent, the worker reads the event.
+   */
+  readonly event?: HeraldEvent;
 }

@@ -29,6 +29,8 @@ export interface LoadRequest {
    * its delivery yet, and its commit is a conditional put.
    */
   readonly readDelivery: boolean;
+  /** The event, when the message carried it (core/inline-event.ts): it is not read. */
+  readonly event?: HeraldEvent;
 }
 
 export interface ClaimRequest {

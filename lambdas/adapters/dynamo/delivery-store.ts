@@ -124,7 +124,8 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
     // never changes after its put, so an eventually consistent read (half the read units) is right whenever it
     // finds the event; one it misses (written a moment ago) is read again, strongly consistent. Endpoints change:
     // strongly consistent.
-    const eventKeys = [...new Set(parsed.map((p) => p.eventKey))].map((k) => keys.event(k));
+    // A message that carried its event (core/inline-event.ts) needs no read of it.
+    const eventKeys = [...new Set(parsed.filter((p) => p.event === undefined).map((p) => p.eventKey))].map((k) => keys.event(k));
     const [eventItems, endpointItems] = await Promise.all([
       batchGet(this.doc, this.table, eventKeys, this.options.sleep, false),
       batchGet(this.doc, this.table, parsed.map((p) => keys.endpoint(p.endpointId)), this.options.sleep),
@@ -142,8 +143,9 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
       const endpoint = itemToEndpoint(item);
       endpoints.set(endpoint.id, endpoint);
     }
+    const eventOf = (p: (typeof parsed)[number]) => p.event ?? events.get(p.eventKey);
     const deliveryKeys = parsed.flatMap((p) => {
-      const event = events.get(p.eventKey);
+      const event = eventOf(p);
       return p.readDelivery && event !== undefined ? [keys.delivery({ endpointId: p.endpointId, eventKey: p.eventKey, createdAt: event.createdAt })] : [];
     });
     const stored = new Map<string, Delivery>();
@@ -155,7 +157,7 @@ export class DynamoDeliveryStore implements DeliveryStore, AlertWindowStore {
     }
     const loaded = new Map<string, LoadedDelivery>();
     for (const p of parsed) {
-      const event = events.get(p.eventKey);
+      const event = eventOf(p);
       const endpoint = endpoints.get(p.endpointId);
       const entry = event?.fanOut.find((f) => f.endpointId === p.endpointId);
       const item = stored.get(p.deliveryId);

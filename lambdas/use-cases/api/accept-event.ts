@@ -5,6 +5,7 @@
  */
 import { ConflictError, HeraldError, UnavailableError } from '../../core/errors';
 import { deliveryId } from '../../core/ids';
+import { inlineEvent } from '../../core/inline-event';
 import { unattemptedDelivery, type HeraldEvent } from '../../core/model';
 import type { QueuedDelivery } from '../../ports';
 import type { AcceptedDelivery } from '../../ports/event-store';
@@ -73,7 +74,7 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
     if (result.created) {
       created.push(event);
       accepted.push(acceptedView(event, false));
-      messages.push(...pendingMessages(event));
+      messages.push(...pendingMessages(event, keyed));
       return;
     }
     const existing = result.existing;
@@ -120,9 +121,17 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
   return accepted;
 }
 
-/** One first-attempt message per pending delivery of a new event (endpoint = message group). */
-function pendingMessages(event: HeraldEvent): QueuedDelivery[] {
-  return event.fanOut.filter((f) => !f.skipped).map((f) => ({ message: { deliveryId: deliveryId(event.key, f.endpointId), attempt: 1 }, groupId: f.endpointId }));
+/**
+ * One first-attempt message per pending delivery of a new event (endpoint = message group), carrying the event when
+ * it is keyed and small (core/inline-event.ts).
+ */
+function pendingMessages(event: HeraldEvent, keyed: boolean): QueuedDelivery[] {
+  return event.fanOut
+    .filter((f) => !f.skipped)
+    .map((f) => {
+      const carried = inlineEvent(event, keyed, f.endpointId);
+      return { message: { deliveryId: deliveryId(event.key, f.endpointId), attempt: 1, ...(carried === undefined ? {} : { event: carried }) }, groupId: f.endpointId };
+    });
 }
 
 /** Runs one store step of the intake; any failure but a client error becomes the intake's 503. */

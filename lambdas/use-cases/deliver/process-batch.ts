@@ -4,6 +4,7 @@
  */
 import { controlMessageOf, type ControlMessage } from '../../core/control';
 import type { Lane } from '../../core/lanes';
+import { carriedEvent } from '../../core/inline-event';
 import type { DeliveryMessage } from '../../core/model';
 import type { QueuedDelivery } from '../../ports';
 import { BatchScope } from './batch-scope';
@@ -50,10 +51,12 @@ export function parseDeliveryMessage(body: string): DeliveryMessage | undefined 
     return undefined;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const { deliveryId, attempt, redelivery } = value as Record<string, unknown>;
+  const { deliveryId, attempt, redelivery, event } = value as Record<string, unknown>;
   if (typeof deliveryId !== 'string' || deliveryId.length === 0 || deliveryId.length > 200) return undefined;
   if (typeof attempt !== 'number' || !Number.isSafeInteger(attempt) || attempt < 1) return undefined;
-  return redelivery === true ? { deliveryId, attempt, redelivery: true } : { deliveryId, attempt };
+  // A carried event that does not belong to the delivery is left out: the worker reads the event instead.
+  const carried = event === undefined ? undefined : carriedEvent(event, deliveryId);
+  return { deliveryId, attempt, ...(redelivery === true ? { redelivery: true as const } : {}), ...(carried === undefined ? {} : { event: carried }) };
 }
 
 /** The parsed JSON of a message body, or undefined when it is not JSON. */
@@ -142,7 +145,9 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
     // A fresh first attempt needs no read of its delivery: nothing can have happened to it yet.
     return { record, message, mayDuplicate, returned: received > 1, readDelivery: mayDuplicate || message.attempt > 1 };
   });
-  const loaded = await deps.store.load(work.map((w) => ({ deliveryId: w.message.deliveryId, readDelivery: w.readDelivery })));
+  const loaded = await deps.store.load(
+    work.map((w) => ({ deliveryId: w.message.deliveryId, readDelivery: w.readDelivery, ...(w.message.event === undefined ? {} : { event: w.message.event }) })),
+  );
   const scope = new BatchScope();
   for (const w of work) {
     const endpoint = loaded.get(w.message.deliveryId)?.endpoint;

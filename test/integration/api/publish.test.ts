@@ -157,6 +157,28 @@ describe('POST /v1/events: durable intake with fan-out', () => {
     expect(otherTenant.body.id).not.toBe(first.body.id);
   });
 
+  it('puts a keyed event into its first-attempt messages (fan-out reduced to each endpoint), an unkeyed or large one not', async () => {
+    const tenant = newTenant();
+    const a = await createEndpoint(h.t, { tenant });
+    const b = await createEndpoint(h.t, { tenant });
+    const keyed = await h.t.api.post('/v1/events', { type: 'order.paid', data: { n: 1e20, s: 'é' }, tenant }, { headers: { 'idempotency-key': 'carry-1' } });
+    expect(keyed.status).toBe(202);
+    const carried = (await drainDeliveryQueue(h.env)) as unknown as { deliveryId: string; event?: Record<string, unknown> }[];
+    expect(carried).toHaveLength(2);
+    for (const endpoint of [a, b]) {
+      const message = carried.find((m) => m.deliveryId.endsWith(idBody(endpoint.id)));
+      expect(message?.event).toMatchObject({ id: keyed.body.id, type: 'order.paid', tenant, data: { n: 1e20, s: 'é' }, fanOut: [{ endpointId: endpoint.id }] });
+    }
+
+    const unkeyed = await h.t.api.post('/v1/events', { type: 'order.paid', data: { n: 2 }, tenant });
+    expect(unkeyed.status).toBe(202);
+    const large = await h.t.api.post('/v1/events', { type: 'order.paid', data: { blob: 'x'.repeat(8000) }, tenant }, { headers: { 'idempotency-key': 'carry-2' } });
+    expect(large.status).toBe(202);
+    const plain = await drainDeliveryQueue(h.env);
+    expect(plain).toHaveLength(4);
+    expect(plain.every((m) => !('event' in m))).toBe(true);
+  });
+
   it('uses the body id as event id and idempotency key when no header is sent', async () => {
     const tenant = newTenant();
     await createEndpoint(h.t, { tenant });

@@ -4,24 +4,19 @@
  * probe cycle for the parked delivery: the batch must see the closed circuit and release it (the real worker code
  * on the emulators).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Circuit } from '../../../lambdas/core/circuit';
 import type { CircuitStore } from '../../../lambdas/ports/circuit-store';
 import type { DeliverDeps } from '../../../lambdas/use-cases/deliver/deps';
 import { keys } from '../../../lambdas/adapters/dynamo/schema';
-import { startWorld, type World } from './world';
+import { useWorld, type World } from './world';
 
 describe('a circuit closed by another worker while this batch opened it', () => {
+  const getWorld = useWorld();
   let world: World;
-  beforeAll(async () => {
-    world = await startWorld();
-  });
-  afterAll(async () => {
-    await world?.stop();
-  });
-  beforeEach(async () => {
-    await world.reset();
+  beforeEach(() => {
+    world = getWorld();
   });
 
   /** Deps whose first circuit save finds another worker's closed circuit stored just before it. */
