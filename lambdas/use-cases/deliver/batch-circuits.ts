@@ -20,6 +20,8 @@ export interface CircuitChange {
    * batch's change not stand (another worker's does, and it may be closed by now), the endpoint is looked at again.
    */
   readonly parked: boolean;
+  /** There is something to save: the circuit moved, a probe is due, or a release must start. */
+  readonly save: boolean;
 }
 
 interface Tracked {
@@ -119,7 +121,8 @@ export class BatchCircuits {
   changes(): CircuitChange[] {
     const out: CircuitChange[] = [];
     for (const [endpointId, t] of this.tracked) {
-      if (sameCircuit(t.before, t.current) && t.probeAt === undefined && !t.release && !t.parked) continue;
+      const save = !sameCircuit(t.before, t.current) || t.probeAt !== undefined || t.release;
+      if (!save && !t.parked) continue;
       out.push({
         endpointId,
         before: t.before,
@@ -127,6 +130,7 @@ export class BatchCircuits {
         ...(t.probeAt === undefined ? {} : { probeAt: t.probeAt }),
         release: t.release,
         parked: t.parked,
+        save,
       });
     }
     return out;

@@ -7,7 +7,6 @@
 import { SQS_MAX_DELAY_SECONDS } from '../../../lib/spec';
 import { nextProbeTime } from '../../core/circuit';
 import type { QueuedDelivery } from '../../ports';
-import { sameCircuit } from './batch-circuits';
 import type { BatchScope } from './batch-scope';
 import { announceCircuit } from './circuit-notices';
 import { errorText, type DeliverDeps } from './deps';
@@ -37,7 +36,7 @@ export async function flushCircuits(deps: DeliverDeps, scope: BatchScope): Promi
   const breaker = deps.breaker;
   if (breaker === undefined) return;
   for (const change of scope.circuits.changes()) {
-    if (sameCircuit(change.before, change.after) && change.probeAt === undefined && !change.release) {
+    if (!change.save) {
       // Nothing to save: an attempt was parked by a circuit that was open (or half-open) when the batch loaded it.
       await releaseIfClosedMeanwhile(deps, change.endpointId);
       continue;

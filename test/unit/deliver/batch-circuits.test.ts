@@ -29,6 +29,7 @@ describe('BatchCircuits', () => {
         probeAt: T + 60_001,
         release: false,
         parked: true,
+        save: true,
       },
     ]);
   });
@@ -37,7 +38,7 @@ describe('BatchCircuits', () => {
     const b = new BatchCircuits();
     const halfOpen: Circuit = { state: 'half_open', since: T - 1000, probeDeliveryId: 'probe', probeUntil: T + 5000, reason: 'x' };
     expect(b.attempt({ id: 'ep_a', circuit: halfOpen }, S, 'd1', 'failure', 'HTTP 503', T)).toMatchObject({ kind: 'park_failed', opened: false });
-    expect(b.changes()).toEqual([{ endpointId: 'ep_a', before: halfOpen, after: halfOpen, release: false, parked: true }]);
+    expect(b.changes()).toEqual([{ endpointId: 'ep_a', before: halfOpen, after: halfOpen, release: false, parked: true, save: false }]);
   });
 
   it('keeps endpoints apart, and reports a close with release', () => {
@@ -47,8 +48,8 @@ describe('BatchCircuits', () => {
     b.attempt({ id: 'ep_b' }, S, 'd2', 'failure', 'timeout', T);
     expect(b.current({ id: 'ep_a', circuit: open })).toEqual({ state: 'closed', failures: 0 });
     expect(b.changes()).toEqual([
-      { endpointId: 'ep_a', before: open, after: { state: 'closed', failures: 0 }, release: true, parked: false },
-      { endpointId: 'ep_b', before: { state: 'closed', failures: 0 }, after: { state: 'closed', failures: 1 }, release: false, parked: false },
+      { endpointId: 'ep_a', before: open, after: { state: 'closed', failures: 0 }, release: true, parked: false, save: true },
+      { endpointId: 'ep_b', before: { state: 'closed', failures: 0 }, after: { state: 'closed', failures: 1 }, release: false, parked: false, save: true },
     ]);
   });
 });
