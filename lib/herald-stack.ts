@@ -78,7 +78,8 @@ export class HeraldStack extends Stack {
         schedulerRoleArn: this.retryScheduler.role.roleArn,
       }),
     };
-    this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, secretsKey: this.secretsKey, queues: this.queues, environment });
+    const { platformLogs } = settings;
+    this.api = new PublishApi(this, 'Api', { dataStore: this.dataStore, secretsKey: this.secretsKey, queues: this.queues, environment, platformLogs });
     this.worker = new DeliveryWorker(this, 'Worker', {
       dataStore: this.dataStore,
       secretsKey: this.secretsKey,
@@ -88,6 +89,7 @@ export class HeraldStack extends Stack {
       environment,
       maxConcurrency: settings.workerConcurrency,
       reserveConcurrency: settings.reserveWorkerConcurrency,
+      platformLogs,
     });
     this.sweeper = new Sweeper(this, 'Sweeper', {
       dataStore: this.dataStore,
@@ -95,6 +97,7 @@ export class HeraldStack extends Stack {
       alerts: this.alerts,
       // The sweep signs the URL contacts' dead-letter summaries: it opens their sealed secrets.
       environment: { ...environment, ...this.secretsKey.environment() },
+      platformLogs,
     });
     this.secretsKey.grantOpen(this.sweeper.function);
     this.tenantNotices.grantSubscribe(this.api.function);

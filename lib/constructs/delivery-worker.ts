@@ -40,6 +40,8 @@ export interface DeliveryWorkerProps {
    * @default true
    */
   readonly reserveConcurrency?: boolean;
+  /** Keep Lambda's own START/END/REPORT lines (context `platformLogs`; see HeraldFunctionProps). @default false */
+  readonly platformLogs?: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export class DeliveryWorker extends Construct {
     const fastConcurrency = props.maxConcurrency ?? LANE_SPEC.fast.maxConcurrency;
     const slowConcurrency = props.slowMaxConcurrency ?? LANE_SPEC.slow.maxConcurrency;
     this.function = new HeraldFunction(this, 'Function', {
+      platformLogs: props.platformLogs,
       entry: 'lambdas/deliver/handler.ts',
       description: 'Herald delivery worker: POSTs due deliveries to their endpoints',
       // Signing and TLS handshakes are CPU work; more memory is more CPU and a faster cold start.

@@ -6,7 +6,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { readHeraldContext } from '../context';
 
 /** The repository root: esbuild's project root and the base of every handler entry path. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,6 +63,12 @@ export interface HeraldFunctionProps {
    * @default - none: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Keep Lambda's own START/END/REPORT lines (context `platformLogs`).
+   *
+   * @default false - system log level WARN: they are not written
+   */
+  readonly platformLogs?: boolean;
 }
 
 /**
@@ -100,7 +105,7 @@ export class HeraldFunction extends NodejsFunction {
       // Herald's own lines are JSON written straight to stdout/stderr (lambdas/logger.ts): Lambda passes them on as
       // written in either format. The JSON format lets the system level drop START/END/REPORT (context platformLogs).
       loggingFormat: lambda.LoggingFormat.JSON,
-      systemLogLevelV2: readHeraldContext(scope.node).platformLogs ? lambda.SystemLogLevel.INFO : lambda.SystemLogLevel.WARN,
+      systemLogLevelV2: props.platformLogs === true ? lambda.SystemLogLevel.INFO : lambda.SystemLogLevel.WARN,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       retryAttempts: props.retryAttempts,
       recursiveLoop: props.recursiveLoop,

@@ -31,6 +31,8 @@ export interface PublishApiProps {
    * @default 1000
    */
   readonly burstLimit?: number;
+  /** Keep Lambda's own START/END/REPORT lines (context `platformLogs`; see HeraldFunctionProps). @default false */
+  readonly platformLogs?: boolean;
 }
 
 /** One JSON line per request; the Authorization header and the body are never logged. */
@@ -89,6 +91,7 @@ export class PublishApi extends Construct {
     });
 
     this.function = new HeraldFunction(this, 'Function', {
+      platformLogs: props.platformLogs,
       entry: 'lambdas/api/handler.ts',
       description: 'Herald public HTTP API',
       memorySize: 512,

@@ -13,6 +13,8 @@ export interface SweeperProps {
   readonly alerts: Alerts;
   /** The shared `HERALD_*` configuration. */
   readonly environment: Readonly<Record<string, string>>;
+  /** Keep Lambda's own START/END/REPORT lines (context `platformLogs`; see HeraldFunctionProps). @default false */
+  readonly platformLogs?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export class Sweeper extends Construct {
   constructor(scope: Construct, id: string, props: SweeperProps) {
     super(scope, id);
     this.function = new HeraldFunction(this, 'Function', {
+      platformLogs: props.platformLogs,
       entry: 'lambdas/sweep/handler.ts',
       description: 'Herald sweep: re-enqueues overdue deliveries, flushes alerts, disables failing endpoints',
       memorySize: 256,
