@@ -16,17 +16,30 @@ export const INLINE_EVENT_MAX_BYTES = 6144;
 
 /**
  * The copy of `event` for the message to `endpointId`: its fan-out reduced to that endpoint's entry; undefined when
- * the event is unkeyed or its copy is larger than {@link INLINE_EVENT_MAX_BYTES}.
+ * the event is unkeyed, the endpoint is not among its pending ones, or its copy is larger than
+ * {@link INLINE_EVENT_MAX_BYTES}.
  */
 export function inlineEvent(event: HeraldEvent, keyed: boolean, endpointId: string): HeraldEvent | undefined {
-  if (!keyed) return undefined;
-  const entry = event.fanOut.find((f) => f.endpointId === endpointId);
-  if (entry === undefined || entry.skipped === true) return undefined;
-  const copy: HeraldEvent = { ...event, fanOut: [{ endpointId }] };
-  return UTF8.encode(JSON.stringify(copy)).length <= INLINE_EVENT_MAX_BYTES ? copy : undefined;
+  return eventCarrier(event, keyed)(endpointId);
+}
+
+/**
+ * {@link inlineEvent} for every endpoint of one event: the event is serialised and its fan-out indexed once, not once
+ * per endpoint (a fan-out may hold thousands). A copy's size is the event's with an empty fan-out plus its one
+ * entry's, which differs between endpoints only by the id.
+ */
+export function eventCarrier(event: HeraldEvent, keyed: boolean): (endpointId: string) => HeraldEvent | undefined {
+  if (!keyed) return () => undefined;
+  const pending = new Set(event.fanOut.filter((f) => f.skipped !== true).map((f) => f.endpointId));
+  const bytesWithoutId = utf8Length(JSON.stringify({ ...event, fanOut: [{ endpointId: '' }] }));
+  return (endpointId) => {
+    if (!pending.has(endpointId) || bytesWithoutId + utf8Length(JSON.stringify(endpointId)) - 2 > INLINE_EVENT_MAX_BYTES) return undefined;
+    return { ...event, fanOut: [{ endpointId }] };
+  };
 }
 
 const UTF8 = new TextEncoder();
+const utf8Length = (text: string) => UTF8.encode(text).length;
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 

@@ -5,7 +5,7 @@
  */
 import { ConflictError, HeraldError, UnavailableError } from '../../core/errors';
 import { deliveryId } from '../../core/ids';
-import { inlineEvent } from '../../core/inline-event';
+import { eventCarrier } from '../../core/inline-event';
 import { unattemptedDelivery, type HeraldEvent } from '../../core/model';
 import type { QueuedDelivery } from '../../ports';
 import type { AcceptedDelivery } from '../../ports/event-store';
@@ -126,10 +126,11 @@ export async function acceptEvents(deps: ApiUseCaseDeps, items: readonly IntakeI
  * it is keyed and small (core/inline-event.ts).
  */
 function pendingMessages(event: HeraldEvent, keyed: boolean): QueuedDelivery[] {
+  const carry = eventCarrier(event, keyed);
   return event.fanOut
     .filter((f) => !f.skipped)
     .map((f) => {
-      const carried = inlineEvent(event, keyed, f.endpointId);
+      const carried = carry(f.endpointId);
       return { message: { deliveryId: deliveryId(event.key, f.endpointId), attempt: 1, ...(carried === undefined ? {} : { event: carried }) }, groupId: f.endpointId };
     });
 }
