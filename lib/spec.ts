@@ -18,7 +18,7 @@ export const TABLE_SPEC = {
   globalSecondaryIndexes: [
     /** Endpoints by tenant (`EPS#<tenant>`) and all endpoints (`EPS`), newest last: listing only, never fan-out. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
-    /** Deliveries in a long wait (`WAIT#<shard>`, by due time) for the sweep; parked deliveries (`PARKED#<endpoint>#<shard>`). */
+    /** Deliveries in a long wait (`WAIT#<shard>`, by due time) for the sweep (parked deliveries are in their endpoint's park log, not indexed). */
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
     /** Dead letters (`DEAD#<shard>`, by time of death); open circuits (`OPEN`); alert windows to flush (`ALERTDUE`). */
     { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },

@@ -1,17 +1,39 @@
 /**
  * The storage of the circuit breaker: each endpoint's circuit (on its endpoint item), the endpoints that need the
- * sweep's attention (gsi3 `OPEN`), and each endpoint's parked deliveries (gsi2 `PARKED#<endpoint>#<shard>`, oldest
- * first). The DynamoDB adapter implements it; unit tests use an in-memory fake.
+ * sweep's attention (gsi3 `OPEN`), and each endpoint's park log: the deliveries it parked, written once per batch
+ * as one log item listing them (not one index entry per delivery), oldest position first. The DynamoDB adapter
+ * implements it; unit tests use an in-memory fake.
+ *
+ * The log's rule (lambdas/use-cases/deliver/park-log.ts): a delivery is parked only after an entry naming it (with
+ * its attempt count) is in the log, and an entry leaves the log only once a message for it was sent, or once its
+ * delivery can no longer be parked with that attempt count (final, or a later attempt made). So every parked
+ * delivery has an entry or a message on its way, and nothing parked is stranded.
  */
 import type { Circuit } from '../core/circuit';
 import type { Endpoint } from '../core/model';
 
-/** A parked delivery as the release and probe steps need it. */
-export interface ParkedDelivery {
+/** One parked delivery as the log lists it. */
+export interface ParkEntry {
   readonly deliveryId: string;
+  /** Attempts it had made when it was parked: its released message is attempt `attemptCount + 1`. */
   readonly attemptCount: number;
-  /** Its position among the endpoint's parked deliveries (created time, then id): the release cursor. */
-  readonly position: string;
+  /**
+   * Its place in the endpoint's parked order (epoch ms): its creation time, or, parked after an attempt (a failed
+   * probe), the time it was parked again, so that one is not the next probe again. Expiry reads oldest first by it.
+   */
+  readonly position: number;
+}
+
+/** One item of an endpoint's park log, as read: what a rewrite is conditioned on. */
+export interface ParkLogItem {
+  readonly endpointId: string;
+  /** Opaque address of the item in the store. */
+  readonly ref: string;
+  /** Changes with every rewrite: a rewrite holds only on the version read. */
+  readonly version: number;
+  /** The lowest position of its entries when it was written (the log's order). */
+  readonly position: number;
+  readonly entries: readonly ParkEntry[];
 }
 
 export interface CircuitSave {
@@ -31,9 +53,19 @@ export interface CircuitStore {
   endpoint(endpointId: string): Promise<Endpoint | undefined>;
   /** Saves a circuit if the stored one is still `expected`: `conflict` when another worker changed it (or the endpoint is gone). */
   save(save: CircuitSave): Promise<'saved' | 'conflict'>;
-  /** The oldest parked deliveries of an endpoint, after `after` (a position), at most `limit`. */
-  parked(endpointId: string, limit: number, after?: string): Promise<ParkedDelivery[]>;
-  /** How many deliveries of the endpoint are parked (an index count: may lag a moment behind). */
+  /** Adds one log item listing these parked deliveries of the endpoint (one write for a batch's parks). */
+  logParked(endpointId: string, entries: readonly ParkEntry[], now: number): Promise<void>;
+  /**
+   * The endpoint's oldest log items (by position), whole, until they hold at least `entries` entries or the log
+   * ends; with `before`, only items whose position is earlier.
+   */
+  parkLog(endpointId: string, entries: number, before?: number): Promise<ParkLogItem[]>;
+  /**
+   * Replaces a log item's entries with `remaining` (deletes it when none remain), if its version is still the one
+   * read: `conflict` when someone rewrote or deleted it meanwhile.
+   */
+  rewriteParkLog(item: ParkLogItem, remaining: readonly ParkEntry[]): Promise<'saved' | 'conflict'>;
+  /** How many entries the endpoint's park log holds: its parked deliveries (a delivery probed or parked twice may count twice for a while). */
   countParked(endpointId: string): Promise<number>;
   /** Endpoints whose attention time has come, oldest first, at most `limit`. */
   needingAttention(now: number, limit: number): Promise<string[]>;

@@ -54,8 +54,6 @@ export interface DeliveryTransition {
   readonly finalReason?: string;
   /** The next attempt waits in the Scheduler or for a recheck: indexed for the sweep. */
   readonly longWait: boolean;
-  /** Parked: its place in the endpoint's parked order (default its creation time; see schema.ts IndexPlacement). */
-  readonly parkedAt?: number;
   readonly now: number;
 }
 

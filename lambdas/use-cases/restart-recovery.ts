@@ -30,8 +30,8 @@ export interface RestartRecoveryResult {
  * Re-enqueues every waiting delivery whose message lived only in the queue: each pending or retrying delivery
  * whose next attempt was not a long wait (a first attempt, a manual redelivery, a retry within
  * `shortDelaySeconds`), with the delay it has left, marked as a possible duplicate (the worker takes a lease).
- * Long waits are the Scheduler emulator's, which persisted them, and the sweep's. Parked deliveries wait for their
- * endpoint's circuit.
+ * Long waits are the Scheduler emulator's, which persisted them, and the sweep's. Parked deliveries go back too (a
+ * release may have taken their park log entries and lost its messages with the queue): parked again, or attempted.
  */
 export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<RestartRecoveryResult> {
   const now = deps.clock.now();
@@ -39,6 +39,12 @@ export async function recoverAfterRestart(deps: RestartRecoveryDeps): Promise<Re
   const messages: QueuedDelivery[] = [];
   let leftWaiting = 0;
   for (const delivery of await deps.unfinished()) {
+    if (delivery.status === 'parked') {
+      // Its park log entry may have been taken by a release whose messages the queue lost: its message goes back,
+      // and the worker parks it again (a new entry) while the circuit is open, or attempts it.
+      messages.push({ message: { deliveryId: delivery.id, attempt: delivery.attemptCount + 1, redelivery: true }, groupId: delivery.endpointId });
+      continue;
+    }
     if (delivery.status !== 'pending' && delivery.status !== 'retrying') continue;
     const due = delivery.nextAttemptAt ?? now;
     if (due - delivery.updatedAt > short) {

@@ -9,10 +9,15 @@
  * | endpoint      | EP#<id>                     | EP                         | gsi1 EPS#<tenant> / <created>#<id>; gsi2 EPS / same     |
  * | subscription  | SUB#<tenant>#<copy>         | <endpointId>               | -                                                      |
  * | event         | EVT#<key>                   | EVT                        | -                                                      |
- * | delivery      | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>    | long wait: gsi2 WAIT#<shard> / <dueISO>#<id>; parked: gsi2 PARKED#<endpoint>#<shard> / <created>#<id>; dead: gsi3 DEAD#<shard> / <deadISO>#<id> |
+ * | delivery      | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>    | long wait: gsi2 WAIT#<shard> / <dueISO>#<id>; dead: gsi3 DEAD#<shard> / <deadISO>#<id> |
+ * | park log      | PARKLOG#<endpointId>#<shard>| <positionISO>#<random>     | -                                                      |
  * | excerpt       | EPD#<endpointId>#<shard>    | <eventCreatedISO>#<key>#X<00001> | -                                                |
  * | alert window  | ALERT#<endpoint>            | ALERT                      | with suppressed dead letters: gsi3 ALERTDUE / <windowEnd>#<endpoint> |
  * | contacts      | TENANT#<tenant>             | CONTACTS                   | -                                                      |
+ *
+ * A parked delivery is not indexed: its endpoint's park log lists it (one log item per batch that parked, listing
+ * that batch's parked deliveries), so parking costs one write of the delivery and a share of one log item, not a
+ * delivery write plus an index entry to add and later remove (lambdas/ports/circuit-store.ts has the log's rule).
  *
  * The delivery item holds its attempts inline (`attempts`, short keys), so an attempt is one write of one item.
  * Only a response excerpt longer than {@link INLINE_EXCERPT_BYTES} gets an item of its own.
@@ -58,7 +63,14 @@ export const keys = {
   },
   alertWindow: (endpointId: string) => ({ pk: `ALERT#${endpointId}`, sk: 'ALERT' }),
   tenantContacts: (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: 'CONTACTS' }),
+  /** One park log item: its shard spreads a busy endpoint's log writes over partitions; its sort key orders the log. */
+  parkLog: (endpointId: string, shard: number, position: number, unique: string) => ({ pk: parkLogPartition(endpointId, shard), sk: `${iso(position)}#${unique}` }),
 } as const;
+
+/** The partition of one shard of an endpoint's park log. */
+export function parkLogPartition(endpointId: string, shard: number): string {
+  return `PARKLOG#${endpointId}#${shard}`;
+}
 
 /** The partition of one copy of a tenant's subscription list. */
 export function subscriptionPartition(tenant: string, copy: number): string {
@@ -76,8 +88,6 @@ export const indexKeys = {
   allEndpoints: 'EPS',
   /** Deliveries waiting for a Scheduler retry (or a recheck), by due time: what the sweep reads. */
   waiting: (shard: number) => `WAIT#${shard}`,
-  /** Reserved for issue 11: an endpoint's parked deliveries. */
-  parked: (endpointId: string, shard: number) => `PARKED#${endpointId}#${shard}`,
   dead: (shard: number) => `DEAD#${shard}`,
   /** Reserved for issue 11: endpoints whose circuit is not closed, by next probe time. */
   openCircuits: 'OPEN',
@@ -220,18 +230,12 @@ export function itemToEvent(item: Item): HeraldEvent {
 export interface IndexPlacement {
   /** The next attempt waits in the Scheduler (or for a recheck): indexed under WAIT# so the sweep finds it if lost. */
   readonly longWait: boolean;
-  /**
-   * A parked delivery's place among its endpoint's parked deliveries (the probe takes the first, the release goes in
-   * this order): its creation time unless given. A delivery parked after an attempt goes to the back, so a probe
-   * that failed is not the next probe again. @default the delivery's creation time
-   */
-  readonly parkedAt?: number;
 }
 
 /**
- * The index attributes a delivery carries in its state: a long wait under `WAIT#<shard>` by due time, a parked
- * delivery under `PARKED#<endpoint>#<shard>`, a dead one under `DEAD#<shard>` by time of death; nothing else is
- * indexed, so an ordinary attempt never writes an index.
+ * The index attributes a delivery carries in its state: a long wait under `WAIT#<shard>` by due time, a dead one
+ * under `DEAD#<shard>` by time of death; nothing else is indexed (a parked one is in its endpoint's park log), so an
+ * ordinary attempt never writes an index.
  */
 export function deliveryIndexAttributes(
   d: Pick<Delivery, 'id' | 'endpointId' | 'status' | 'createdAt' | 'updatedAt' | 'nextAttemptAt'>,
@@ -240,10 +244,7 @@ export function deliveryIndexAttributes(
   const shard = keyShard(parseDeliveryId(d.id)?.eventKey ?? d.id, DELIVERY_SHARDS);
   const set: Item = {};
   const remove: string[] = [];
-  if (d.status === 'parked') {
-    set.gsi2pk = indexKeys.parked(d.endpointId, shard);
-    set.gsi2sk = `${iso(placement.parkedAt ?? d.createdAt)}#${d.id}`;
-  } else if (!isFinal(d.status) && d.nextAttemptAt !== undefined && placement.longWait) {
+  if (!isFinal(d.status) && d.nextAttemptAt !== undefined && placement.longWait) {
     set.gsi2pk = indexKeys.waiting(shard);
     set.gsi2sk = `${iso(d.nextAttemptAt)}#${d.id}`;
   } else {

@@ -14,6 +14,7 @@ import { resolveCheckedPolicy } from '../../api/schemas/retry-policy';
 import { secretKey, signContent } from '../../core/signing';
 import { BatchCircuits } from './batch-circuits';
 import { BatchRates } from './rate-gate';
+import { BatchParkLog } from './park-log';
 import { errorText, type DeliverDeps } from './deps';
 
 /** Headers Herald sets on every attempt; an endpoint's own headers of these names are dropped. */
@@ -52,6 +53,8 @@ export class BatchScope {
   readonly circuits = new BatchCircuits();
   /** The rate-limit admissions of the batch's rate-limited endpoints (issue 11), one per endpoint. */
   readonly rates = new BatchRates();
+  /** The batch's park log writes (issue 11): one log item per endpoint for the parks asked for together. */
+  readonly parkLog = new BatchParkLog();
   private readonly plans = new Map<Endpoint, EndpointPlan>();
   private readonly bodies = new Map<HeraldEvent, Map<string, string>>();
 

@@ -18,6 +18,7 @@ import { COUNT_METRICS, LATENCY_METRICS } from '../../ports/metrics';
 import { reportDeadLetter } from './alerts';
 import { BatchScope } from './batch-scope';
 import { rateWaitMessage } from './rate-gate';
+import { parkEntry } from './park-log';
 import { errorText, type DeliverDeps } from './deps';
 import { checkDegraded } from './degraded';
 import { disableEndpoint, flushHealth, tallyAttempt } from './health';
@@ -206,10 +207,20 @@ async function deliverInScope(deps: DeliverDeps, item: WorkItem, scope: BatchSco
     gate.settings === undefined ? undefined : recordVerdict(deps, scope, { endpoint, deliveryId: delivery.id, settings: gate.settings, policy, lane }, result, now);
   // The circuit parks a failure it counted (verdict retry) instead of retrying it: no message, no schedule. A
   // delivery whose policy is done with it (attempts exhausted, maximum age) is dead as without the breaker.
-  const parkedBy = decision.kind === 'retry' && (circuit?.kind === 'park_failed' || circuit?.kind === 'reopened') ? circuit : undefined;
+  let parkedBy = decision.kind === 'retry' && (circuit?.kind === 'park_failed' || circuit?.kind === 'reopened') ? circuit : undefined;
+  if (parkedBy !== undefined && deps.breaker !== undefined) {
+    // In the park log before it is parked (park-log.ts), at the back. If the log cannot be written, the delivery
+    // is retried as without the breaker; its next message is parked at the gate.
+    try {
+      await scope.parkLog.add(deps.breaker.circuits, endpoint.id, parkEntry(delivery, { attemptCount: message.attempt, now }), now);
+    } catch (error) {
+      deps.log.warn('the park log could not be written; the delivery is retried instead of parked', { ...ids, error: errorText(error) });
+      parkedBy = undefined;
+    }
+  }
   const parked = parkedBy !== undefined;
-  const state: Pick<DeliveryTransition, 'status' | 'nextAttemptAt' | 'finalReason' | 'parkedAt'> =
-    parkedBy !== undefined ? { status: 'parked', finalReason: parkedBy.reason, parkedAt: now } : stateAfter(decision);
+  const state: Pick<DeliveryTransition, 'status' | 'nextAttemptAt' | 'finalReason'> =
+    parkedBy !== undefined ? { status: 'parked', finalReason: parkedBy.reason } : stateAfter(decision);
   const attempt: Attempt = attemptOf(delivery.id, message.attempt, startedAt, result, decision);
   const longWait = !parked && decision.kind === 'retry' && isLongWait(deps, decision.at, now);
   let saved;

@@ -4,7 +4,7 @@
  * once per probe interval, and the sweep sends one to every endpoint whose attention time passed), so expiry is at
  * most a probe interval late.
  *
- * The endpoint's parked deliveries are read oldest first; each one whose round started more than `maxAgeSeconds`
+ * The endpoint's park log is read oldest first (park-log.ts); each delivery whose round started more than `maxAgeSeconds`
  * ago becomes `dead` (one conditional write, so a delivery released or probed meanwhile is left alone) and goes on
  * the dead-letter queue. The operator hears of them once: one alert for the whole run (or, when the endpoint's
  * alert window is already open, they are counted in it and reported in its one summary), not one per delivery.
@@ -17,6 +17,7 @@ import { ALERT_SAMPLE_SIZE } from '../../ports/delivery-store';
 import { parkedExpiredAlert } from './alerts';
 import { policyOf } from './batch-scope';
 import { errorText, type DeliverDeps } from './deps';
+import { dropEntries, entriesOf, parkedAsLogged, settled } from './park-log';
 
 /** Parked deliveries read per page, and dead-lettered per probe at most (the next probe goes on). */
 const PAGE = 100;
@@ -30,41 +31,43 @@ export async function expireParked(deps: DeliverDeps, endpoint: Endpoint, now: n
   if (breaker === undefined) return 0;
   const policy = policyOf(deps, endpoint);
   const maxAgeMs = policy.maxAgeSeconds * 1000;
-  // Park order is creation time (or, after a failed probe, the time it was parked again, which is later): nothing
-  // after this position can be past its maximum age.
-  const cutoff = iso(now - maxAgeMs);
+  // The log's order is the round's start (or, after a failed probe, the time it was parked again, which is
+  // later): only entries placed before the cutoff can be past their maximum age, and they come first.
+  const cutoff = now - maxAgeMs;
   const reason = `expired: parked while the endpoint's circuit was open, and the delivery reached its maximum age (${policy.maxAgeSeconds} s)`;
   const records: DeadLetterRecord[] = [];
-  let after: string | undefined;
-  while (records.length < MAX_PER_RUN) {
-    const page = await breaker.circuits.parked(endpoint.id, PAGE, after);
-    const due = page.filter((p) => p.position < cutoff);
-    if (due.length > 0) {
-      const loaded = await deps.store.load(due.map((p) => ({ deliveryId: p.deliveryId, readDelivery: true })));
-      for (const p of due) {
-        const { delivery, stored } = loaded.get(p.deliveryId) ?? { stored: false };
-        if (delivery === undefined || !stored || delivery.status !== 'parked' || delivery.roundStartedAt + maxAgeMs > now) continue;
-        const saved = await deps.store.transition({ delivery, stored, status: 'dead', finalReason: reason, longWait: false, now });
-        if (saved !== 'saved') continue;
-        records.push({
-          kind: 'delivery_dead',
-          deliveryId: delivery.id,
-          eventId: delivery.eventId,
-          eventType: delivery.eventType,
-          tenant: delivery.tenant,
-          endpointId: endpoint.id,
-          endpointUrl: displayUrl(endpoint.url),
-          attempts: delivery.attemptCount,
-          ...(delivery.lastOutcome === undefined ? {} : { lastOutcome: delivery.lastOutcome }),
-          reason,
-          deadAt: iso(now),
-        });
+  const due = entriesOf(await breaker.circuits.parkLog(endpoint.id, MAX_PER_RUN, cutoff)).filter(({ entry }) => entry.position < cutoff).slice(0, MAX_PER_RUN);
+  const gone: typeof due = [];
+  for (let i = 0; i < due.length; i += PAGE) {
+    const page = due.slice(i, i + PAGE);
+    const loaded = await deps.store.load(page.map(({ entry }) => ({ deliveryId: entry.deliveryId, readDelivery: true })));
+    for (const logged of page) {
+      const { delivery, stored } = loaded.get(logged.entry.deliveryId) ?? { stored: false };
+      if (settled(logged.entry, delivery, stored)) {
+        gone.push(logged);
+        continue;
       }
+      if (delivery === undefined || !parkedAsLogged(logged.entry, delivery, stored) || delivery.roundStartedAt + maxAgeMs > now) continue;
+      const saved = await deps.store.transition({ delivery, stored, status: 'dead', finalReason: reason, longWait: false, now });
+      if (saved !== 'saved') continue;
+      gone.push(logged);
+      records.push({
+        kind: 'delivery_dead',
+        deliveryId: delivery.id,
+        eventId: delivery.eventId,
+        eventType: delivery.eventType,
+        tenant: delivery.tenant,
+        endpointId: endpoint.id,
+        endpointUrl: displayUrl(endpoint.url),
+        attempts: delivery.attemptCount,
+        ...(delivery.lastOutcome === undefined ? {} : { lastOutcome: delivery.lastOutcome }),
+        reason,
+        deadAt: iso(now),
+      });
     }
-    const last = page[page.length - 1];
-    if (page.length < PAGE || last === undefined || last.position >= cutoff) break;
-    after = last.position;
   }
+  // Dead letters (and entries settled meanwhile) leave the log: the next run does not read them again.
+  if (gone.length > 0) await dropEntries(deps, breaker.circuits, gone);
   if (records.length === 0) return 0;
   deps.metrics.count(COUNT_METRICS.dead, records.length);
   for (const record of records) {

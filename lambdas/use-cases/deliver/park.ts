@@ -11,6 +11,7 @@ import type { SendResult } from '../../ports';
 import { COUNT_METRICS } from '../../ports/metrics';
 import type { BatchScope } from './batch-scope';
 import { releaseIfClosedMeanwhile } from './circuit-effects';
+import { parkEntry } from './park-log';
 import { errorText, type BreakerDeps, type DeliverDeps } from './deps';
 
 /** What the gate decided for a record. */
@@ -43,7 +44,7 @@ export function breakerSettings(deps: DeliverDeps, breaker: BreakerDeps, endpoin
  *
  * - On the fast lane, an endpoint this container marked slow: the record moves to the slow lane untouched.
  * - The circuit says `send`: POST it (on the fast lane within the patience, handing it over past it).
- * - `park`: the delivery is parked (one write; nothing when it is parked already), or dead-lettered as expired when
+ * - `park`: the delivery is parked (its write, and its share of the batch's log item), or dead-lettered as expired when
  *   it is past its policy's maximum age: parked time uses no attempts, but the maximum age still applies.
  * - `probe`: the open → half-open move is saved first (conditionally, so one worker probes); then the probe is
  *   POSTed, on the slow lane: a fast-lane record is moved there first.
@@ -60,7 +61,7 @@ export async function gateRecord(deps: DeliverDeps, scope: BatchScope, input: Ga
   const action = scope.circuits.dispatch(endpoint, settings, delivery.id, now);
   switch (action.kind) {
     case 'park':
-      return parkDelivery(deps, input, action.reason, now, deadLetter);
+      return parkDelivery(deps, scope, input, action.reason, now, deadLetter);
     case 'probe': {
       const saved = await breaker.circuits.save({
         endpointId: endpoint.id,
@@ -71,7 +72,7 @@ export async function gateRecord(deps: DeliverDeps, scope: BatchScope, input: Ga
       if (saved === 'conflict') {
         // Another worker moved the circuit meanwhile: it probes; this record waits with the others.
         scope.circuits.discard(endpoint.id);
-        return parkDelivery(deps, input, 'circuit open: another worker is probing the endpoint', now, deadLetter);
+        return parkDelivery(deps, scope, input, 'circuit open: another worker is probing the endpoint', now, deadLetter);
       }
       scope.circuits.saved(endpoint.id);
       deps.log.info('probing an open circuit', { endpointId: endpoint.id, deliveryId: delivery.id });
@@ -89,19 +90,26 @@ export async function gateRecord(deps: DeliverDeps, scope: BatchScope, input: Ga
 export type ExpireHandler = (delivery: Delivery, stored: boolean, reason: string, now: number) => Promise<void>;
 
 /**
- * Parks a delivery: status `parked`, indexed under its endpoint's `PARKED#` partitions, no message, no schedule, no
- * attempt used. A delivery parked already is left as it is (no write). Past its maximum age it is dead-lettered
- * instead, through `expire`.
+ * Parks a delivery: an entry in its endpoint's park log first (park-log.ts; the batch's parks share one log item),
+ * then status `parked`: no message, no schedule, no attempt used. A delivery parked already (its message came back
+ * while the circuit is open again) gets a new log entry only: the entry it was released from is gone. Past its
+ * maximum age it is dead-lettered instead, through `expire`.
  */
-export async function parkDelivery(deps: DeliverDeps, input: GateInput, reason: string, now: number, expire: ExpireHandler): Promise<Gate> {
+export async function parkDelivery(deps: DeliverDeps, scope: BatchScope, input: GateInput, reason: string, now: number, expire: ExpireHandler): Promise<Gate> {
   const { delivery, stored, policy } = input;
   const deadline = delivery.roundStartedAt + policy.maxAgeSeconds * 1000;
   if (now >= deadline) {
     await expire(delivery, stored, `expired: parked while the endpoint's circuit was open (${reason}) and the delivery reached its maximum age`, now);
     return { kind: 'done' };
   }
-  if (delivery.status === 'parked') return { kind: 'done' };
+  const breaker = deps.breaker;
+  if (breaker === undefined) return { kind: 'failed' };
   try {
+    await scope.parkLog.add(breaker.circuits, delivery.endpointId, parkEntry(delivery), now);
+    if (delivery.status === 'parked') {
+      deps.log.info('delivery parked again', { deliveryId: delivery.id, reason });
+      return { kind: 'done' };
+    }
     const saved = await deps.store.transition({ delivery, stored, status: 'parked', longWait: false, now, finalReason: reason });
     deps.log.info(saved === 'saved' ? 'delivery parked' : 'delivery moved on meanwhile; not parked', { deliveryId: delivery.id, reason });
     if (saved === 'saved') {

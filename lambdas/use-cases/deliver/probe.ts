@@ -13,6 +13,33 @@ import { errorText, type DeliverDeps } from './deps';
 import { expireParked } from './expire-parked';
 import { announceCircuit } from './circuit-notices';
 import { breakerSettings } from './park';
+import { dropEntries, entriesOf, parkedAsLogged, settled } from './park-log';
+import type { ParkEntry } from '../../ports/circuit-store';
+
+/** Log entries looked at by each read when choosing the probe: a few, then more if none of those is parked. */
+const CANDIDATE_PAGES = [10, 40, 100] as const;
+
+/**
+ * The oldest parked delivery, by the park log: the first entry whose delivery is parked with the entry's attempt
+ * count. Entries passed on the way whose delivery is settled (final, or a later attempt made, as a failed probe's
+ * old entry is) leave the log, so the next probe does not read them again.
+ */
+async function probeCandidate(deps: DeliverDeps, endpointId: string): Promise<ParkEntry | undefined> {
+  const breaker = deps.breaker!;
+  for (const size of CANDIDATE_PAGES) {
+    const page = entriesOf(await breaker.circuits.parkLog(endpointId, size)).slice(0, size);
+    if (page.length === 0) return undefined;
+    const loaded = await deps.store.load(page.map(({ entry }) => ({ deliveryId: entry.deliveryId, readDelivery: true })));
+    const stateOf = (entry: ParkEntry) => loaded.get(entry.deliveryId) ?? { stored: false };
+    const candidate = page.find(({ entry }) => parkedAsLogged(entry, stateOf(entry).delivery, stateOf(entry).stored));
+    const gone = page.filter(({ entry }) => settled(entry, stateOf(entry).delivery, stateOf(entry).stored));
+    if (gone.length > 0) await dropEntries(deps, breaker.circuits, gone);
+    if (candidate !== undefined) return candidate.entry;
+    // The whole log read, and none of it parked: its deliveries are being parked right now, or moving on.
+    if (page.length < size && gone.length === 0) return undefined;
+  }
+  return undefined;
+}
 
 export async function handleProbe(deps: DeliverDeps, endpointId: string): Promise<ItemResult> {
   const breaker = deps.breaker;
@@ -35,7 +62,7 @@ export async function handleProbe(deps: DeliverDeps, endpointId: string): Promis
   if (circuit.state === 'closed' || !settings.enabled || endpoint.disabled) {
     // Closed (or the breaker turned off): whatever is still parked is released. Disabled: its deliveries wait
     // for the recheck instead (deliver-one.ts), and the release hands them over to it.
-    if ((await breaker.circuits.parked(endpointId, 1)).length > 0) {
+    if ((await breaker.circuits.parkLog(endpointId, 1)).length > 0) {
       await deps.queue.send([releaseMessage(endpointId)]);
     } else {
       const next = settings.enabled ? circuit : CLOSED;
@@ -43,7 +70,7 @@ export async function handleProbe(deps: DeliverDeps, endpointId: string): Promis
     }
     return 'done';
   }
-  const candidate = (await breaker.circuits.parked(endpointId, 1))[0];
+  const candidate = await probeCandidate(deps, endpointId);
   const step = stepCircuit(circuit, candidate === undefined ? { kind: 'probe_due', now } : { kind: 'probe_due', candidate: candidate.deliveryId, now }, settings);
   switch (step.action.kind) {
     case 'wait': {

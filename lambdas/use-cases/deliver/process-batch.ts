@@ -74,7 +74,7 @@ async function runControls(deps: DeliverDeps, controls: readonly { record: Queue
   for (const { record, control } of controls) {
     try {
       if (control.control === 'probe') await handleProbe(deps, control.endpointId);
-      else await handleRelease(deps, control.endpointId, control.after);
+      else await handleRelease(deps, control.endpointId);
     } catch (error) {
       deps.log.error('control message failed; it will come back', { messageId: record.messageId, ...control, error: errorText(error) });
       failed.push(record.messageId);

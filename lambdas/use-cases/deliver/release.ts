@@ -5,16 +5,18 @@
  * receiver that just recovered is not hit by the whole backlog at once. Each released delivery is a possible
  * duplicate (it takes the lease), and is attempted with no attempt used up by its parked time.
  *
- * A crash between steps loses nothing: the endpoint keeps its attention key (gsi3 `OPEN`) until a step finds
- * nothing more to release, so the sweep starts the loop again.
+ * Each step takes the oldest entries of the endpoint's park log (park-log.ts) and removes them once their messages
+ * are sent. A crash between steps loses nothing: the endpoint keeps its attention key (gsi3 `OPEN`) until a step
+ * finds nothing more to release, so the sweep starts the loop again.
  */
 import { CLOSED } from '../../core/circuit';
 import type { QueuedDelivery } from '../../ports';
 import { releaseMessage } from './circuit-effects';
+import { dropEntries, entriesOf } from './park-log';
 import type { ItemResult } from './deliver-one';
 import type { DeliverDeps } from './deps';
 
-export async function handleRelease(deps: DeliverDeps, endpointId: string, after?: string): Promise<ItemResult> {
+export async function handleRelease(deps: DeliverDeps, endpointId: string): Promise<ItemResult> {
   const breaker = deps.breaker;
   if (breaker === undefined) return 'done';
   const endpoint = await breaker.circuits.endpoint(endpointId);
@@ -24,14 +26,16 @@ export async function handleRelease(deps: DeliverDeps, endpointId: string, after
     return 'done';
   }
   const perStep = Math.max(1, Math.min(breaker.settings.releasePerSecond, endpoint?.rateLimitPerSecond ?? Number.POSITIVE_INFINITY));
-  const batch = await breaker.circuits.parked(endpointId, perStep, after);
-  const messages: QueuedDelivery[] = batch.map((p) => ({
-    message: { deliveryId: p.deliveryId, attempt: p.attemptCount + 1, redelivery: true },
+  // The oldest entries of the park log: a message each (the worker drops one whose delivery moved on), then the
+  // entries leave the log. A crash in between sends them again with the next step: the lease stops a double POST.
+  const batch = entriesOf(await breaker.circuits.parkLog(endpointId, perStep)).slice(0, perStep);
+  const messages: QueuedDelivery[] = batch.map(({ entry }) => ({
+    message: { deliveryId: entry.deliveryId, attempt: entry.attemptCount + 1, redelivery: true },
     groupId: endpointId,
   }));
-  const last = batch[batch.length - 1];
-  if (batch.length === perStep && last !== undefined) messages.push(releaseMessage(endpointId, last.position, 1));
+  if (batch.length === perStep) messages.push(releaseMessage(endpointId, undefined, 1));
   if (messages.length > 0) await deps.queue.send(messages);
+  await dropEntries(deps, breaker.circuits, batch);
   if (batch.length > 0) deps.log.info('parked deliveries released', { endpointId, count: batch.length, more: batch.length === perStep });
   if (batch.length < perStep && endpoint !== undefined && circuit.state === 'closed') {
     // Nothing left to release now. A batch that loaded the endpoint before the circuit closed may still park a

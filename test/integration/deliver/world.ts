@@ -12,6 +12,8 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { SqsDeliveryQueue } from '../../../lambdas/adapters/sqs-delivery-queue';
 import { DynamoEventStore } from '../../../lambdas/adapters/dynamo/event-store';
 import { writeSubscriptionCopies } from '../../../lambdas/adapters/dynamo/endpoint-store';
+import { DynamoCircuitStore } from '../../../lambdas/adapters/dynamo/circuit-store';
+import { parkEntry } from '../../../lambdas/use-cases/deliver/park-log';
 import { deliveryToItem, endpointToItem, eventToItem, expiresAt, itemToEndpoint, keys } from '../../../lambdas/adapters/dynamo/schema';
 import { deliveryId as deliveryIdOf, idBody, makeId, parseDeliveryId } from '../../../lambdas/core/ids';
 import { DEFAULT_CIRCUIT } from '../../../lambdas/core/circuit';
@@ -261,6 +263,10 @@ export async function startWorld(): Promise<World> {
       await env.clients.doc.send(new PutCommand({ TableName: table, Item: eventToItem(event, ttl) }));
       if (options.delivery !== undefined) {
         await env.clients.doc.send(new PutCommand({ TableName: table, Item: deliveryToItem(delivery, [], { longWait: false }, ttl) }));
+        // A parked delivery is listed in its endpoint's park log, as the worker lists it before parking it.
+        if (delivery.status === 'parked') {
+          await new DynamoCircuitStore(env.clients.doc, table).logParked(endpoint.id, [parkEntry(delivery)], now);
+        }
       }
       if (options.enqueue !== false) {
         await new SqsDeliveryQueue(sqs, resources.deliveryQueueUrl).send([
