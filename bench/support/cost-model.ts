@@ -304,3 +304,22 @@ export function costPerMillionDeliveries(usage: CaseUsage, prices: Prices): Cost
   const total = Object.values(lines).reduce((sum, v) => sum + v, 0);
   return { ...lines, total };
 }
+
+/**
+ * The most alert publishes one outage of one endpoint may make and still be priced once per outage: the circuit
+ * opening and closing, the endpoint degraded and recovered (each coalesced per endpoint, not per delivery).
+ */
+export const ALERTS_PER_OUTAGE_LIMIT = 4;
+
+/**
+ * `usage` with its alerts (SNS publishes and e-mails) priced once for `eventsPerOutage` events instead of once per
+ * `usage.deliveries`: an outage's alerts are per outage, so a run of a few hundred events would otherwise price
+ * them thousands of times over for a million. Applied only when the run made no more than
+ * `ALERTS_PER_OUTAGE_LIMIT` publishes; more means alerts that grow with the events, and they stay per event
+ * (`undefined` is returned so the caller says so).
+ */
+export function alertsOncePerOutage(usage: CaseUsage, eventsPerOutage: number): CaseUsage | undefined {
+  if (usage.snsPublishes > ALERTS_PER_OUTAGE_LIMIT) return undefined;
+  const share = usage.deliveries / eventsPerOutage;
+  return { ...usage, snsPublishes: usage.snsPublishes * share, emailNotifications: usage.emailNotifications * share };
+}

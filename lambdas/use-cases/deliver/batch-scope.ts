@@ -14,7 +14,7 @@ import { resolveCheckedPolicy } from '../../api/schemas/retry-policy';
 import { secretKey, signContent } from '../../core/signing';
 import { BatchCircuits } from './batch-circuits';
 import { BatchRates } from './rate-gate';
-import { BatchParkLog } from './park-log';
+import { BatchParkLog, BatchParkTally } from './park-log';
 import { errorText, type DeliverDeps } from './deps';
 
 /** Headers Herald sets on every attempt; an endpoint's own headers of these names are dropped. */
@@ -55,6 +55,8 @@ export class BatchScope {
   readonly rates = new BatchRates();
   /** The batch's park log writes (issue 11): one log item per endpoint for the parks asked for together. */
   readonly parkLog = new BatchParkLog();
+  /** The batch's parks, logged once per endpoint after the records ran. */
+  readonly parks = new BatchParkTally();
   private readonly plans = new Map<Endpoint, EndpointPlan>();
   private readonly bodies = new Map<HeraldEvent, Map<string, string>>();
 

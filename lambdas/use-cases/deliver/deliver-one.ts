@@ -108,6 +108,7 @@ export async function deliverOne(deps: DeliverDeps, item: WorkItem, scope?: Batc
   if (scope !== undefined) return deliverInScope(deps, item, scope);
   const own = new BatchScope();
   const result = await deliverInScope(deps, item, own);
+  own.parks.log(deps);
   await flushHealth(deps, own);
   await checkDegraded(deps, own.endpointPlans());
   return result;

@@ -107,14 +107,16 @@ export async function parkDelivery(deps: DeliverDeps, scope: BatchScope, input: 
   try {
     await scope.parkLog.add(breaker.circuits, delivery.endpointId, parkEntry(delivery), now);
     if (delivery.status === 'parked') {
-      deps.log.info('delivery parked again', { deliveryId: delivery.id, reason });
+      scope.parks.note(delivery.endpointId, reason, true);
       return { kind: 'done' };
     }
     const saved = await deps.store.transition({ delivery, stored, status: 'parked', longWait: false, now, finalReason: reason });
-    deps.log.info(saved === 'saved' ? 'delivery parked' : 'delivery moved on meanwhile; not parked', { deliveryId: delivery.id, reason });
     if (saved === 'saved') {
+      scope.parks.note(delivery.endpointId, reason, false);
       deps.metrics.count(COUNT_METRICS.parked);
       await releaseIfClosedMeanwhile(deps, delivery.endpointId);
+    } else {
+      deps.log.info('delivery moved on meanwhile; not parked', { deliveryId: delivery.id, reason });
     }
     return { kind: 'done' };
   } catch (error) {

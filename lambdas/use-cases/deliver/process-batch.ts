@@ -183,6 +183,8 @@ export async function processBatch(deps: DeliverDeps, records: readonly QueueRec
     }
   });
 
+  scope.parks.log(deps);
+
   // The batch's retries go out in one send, before any record is acknowledged: a record whose retry could not be
   // sent comes back, finds its attempt saved, and sends the retry again.
   if (outbox.length > 0) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../lambdas/core/policy';
 import type { RetryPolicy } from '../../../lambdas/core/model';
 import {
+  alertsOncePerOutage,
   attributeSize,
   billedMs,
   costPerMillionDeliveries,
@@ -217,6 +218,21 @@ describe('cost per million deliveries', () => {
       expect(cost[line as keyof typeof expected], line).toBeCloseTo(value, 12);
     }
     expect(cost.total).toBeCloseTo(18.414337158203125, 12);
+  });
+
+  it('prices an outage\'s alerts once per outage, everything else per delivery', () => {
+    const outage = { ...usage, snsPublishes: 2, emailNotifications: 2 };
+    const once = alertsOncePerOutage(outage, 1_000_000)!;
+    const cost = costPerMillionDeliveries(once, prices);
+    // 2 publishes and 2 e-mails for the whole million: $0.5 × 2 / 10^6 + $2 × 2 / 10^5.
+    expect(cost.sns).toBeCloseTo(0.000001 + 0.00004, 12);
+    const { sns: _a, total: _b, ...rest } = cost;
+    const { sns: _c, total: _d, ...perDelivery } = costPerMillionDeliveries(outage, prices);
+    expect(rest).toEqual(perDelivery);
+  });
+
+  it('keeps alerts per delivery when there are more than an outage makes', () => {
+    expect(alertsOncePerOutage({ ...usage, snsPublishes: 5, emailNotifications: 5 }, 1_000_000)).toBeUndefined();
   });
 
   it('refuses a case without deliveries', () => {

@@ -1,7 +1,7 @@
 /** The batch's park log writes and the log's rule on entries (lambdas/use-cases/deliver/park-log.ts). */
 import { describe, expect, it } from 'vitest';
 import type { ParkEntry } from '../../../lambdas/ports/circuit-store';
-import { BatchParkLog, parkEntry, parkedAsLogged, settled } from '../../../lambdas/use-cases/deliver/park-log';
+import { BatchParkLog, BatchParkTally, parkEntry, parkedAsLogged, settled } from '../../../lambdas/use-cases/deliver/park-log';
 import { recoverAfterRestart } from '../../../lambdas/use-cases/restart-recovery';
 import type { Delivery } from '../../../lambdas/core/model';
 import type { QueuedDelivery } from '../../../lambdas/ports';
@@ -28,6 +28,26 @@ describe('BatchParkLog', () => {
     const log = new BatchParkLog();
     const results = await Promise.allSettled([log.add(circuits, 'a', entry('1'), 0), log.add(circuits, 'a', entry('2'), 0)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
+describe('BatchParkTally', () => {
+  it('logs a batch\'s parks once per endpoint and reason, then starts over', () => {
+    const lines: { message: string; fields: Record<string, unknown> }[] = [];
+    const log = { info: (message: string, fields: Record<string, unknown> = {}) => void lines.push({ message, fields }), warn: () => {}, error: () => {} };
+    const tally = new BatchParkTally();
+    for (let i = 0; i < 9; i++) tally.note('a', 'circuit open', false);
+    tally.note('a', 'circuit open', true);
+    tally.note('a', 'another worker is probing', false);
+    tally.note('b', 'circuit open', false);
+    tally.log({ log });
+    expect(lines).toEqual([
+      { message: 'deliveries parked', fields: { endpointId: 'a', parked: 9, parkedAgain: 1, reason: 'circuit open' } },
+      { message: 'deliveries parked', fields: { endpointId: 'a', parked: 1, reason: 'another worker is probing' } },
+      { message: 'deliveries parked', fields: { endpointId: 'b', parked: 1, reason: 'circuit open' } },
+    ]);
+    tally.log({ log });
+    expect(lines).toHaveLength(3);
   });
 });
 
