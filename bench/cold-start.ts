@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Benchmark, BenchContext } from './support/context';
 import { bundleLambdas, type BuiltBundle } from './support/bundle';
+import { placeholderLambdaEnv } from './support/lambda-env';
 import { median } from './support/stats';
 
 const MIB = 1024 * 1024;
@@ -36,7 +37,7 @@ setTimeout(() => {
 `;
 
 /** The environment the stack gives the functions (placeholder ARNs and URLs), plus what the Lambda runtime sets. */
-function lambdaEnv(): NodeJS.ProcessEnv {
+export function lambdaEnv(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
@@ -45,19 +46,7 @@ function lambdaEnv(): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     AWS_SESSION_TOKEN: 'bench',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    HERALD_TABLE_NAME: 'herald-table',
-    HERALD_DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-delivery',
-    HERALD_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-delivery',
-    HERALD_SLOW_DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-delivery-slow',
-    HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-delivery-slow',
-    HERALD_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/herald-dead-letter',
-    HERALD_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:herald-dead-letter',
-    HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:herald-alerts',
-    HERALD_TENANT_NOTICE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:herald-tenant-notices',
-    HERALD_SCHEDULE_GROUP: 'herald',
-    HERALD_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/herald-scheduler',
-    HERALD_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:herald-api-key-AbCdEf',
-    HERALD_SECRETS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+    ...placeholderLambdaEnv(),
   };
 }
 

@@ -32,24 +32,17 @@ import { BenchDeliveryStore, Recorder } from './support/bench-store';
 import type { Benchmark, BenchContext } from './support/context';
 import { spawnFastReceiver, type ChildReceiver } from './support/fast-receiver';
 import { runLoad } from './support/http-load';
+import { ENV } from '../lambdas/config';
+import { placeholderResourceEnv } from './support/lambda-env';
 import { countingLogger } from './support/logging';
 import { samplePayload } from './support/payload';
 import { median } from './support/stats';
 
 /** The configuration the stack gives the deliver Lambda, with placeholder resource names (never called here). */
-const BENCH_DELIVER_ENV = {
-  HERALD_TABLE_NAME: 'herald-bench',
-  HERALD_DELIVERY_QUEUE_URL: 'http://127.0.0.1:1/000000000000/herald-delivery',
-  HERALD_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:herald-delivery',
-  HERALD_SLOW_DELIVERY_QUEUE_URL: 'http://127.0.0.1:1/000000000000/herald-delivery-slow',
-  HERALD_SLOW_DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:herald-delivery-slow',
-  HERALD_DLQ_URL: 'http://127.0.0.1:1/000000000000/herald-dead-letter',
-  HERALD_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:herald-alerts',
-  HERALD_TENANT_NOTICE_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:herald-tenant-notices',
-  HERALD_SCHEDULE_GROUP: 'herald',
-  HERALD_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/herald-scheduler',
+export const BENCH_DELIVER_ENV: Record<string, string> = {
+  ...placeholderResourceEnv('000000000000', 'http://127.0.0.1:1'),
   HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-} as const;
+};
 
 const BATCH_SIZE = 10;
 
@@ -63,7 +56,7 @@ function sqsRecord(messageId: string, body: string): SQSRecord {
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: BENCH_DELIVER_ENV.HERALD_DELIVERY_QUEUE_ARN,
+    eventSourceARN: BENCH_DELIVER_ENV[ENV.deliveryQueueArn]!,
     awsRegion: 'us-east-1',
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Scoped API keys: what a client sends to create one, and what the API answers.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPES, type Grant, type Scope } from '../../core/access';
 import { TOKEN_PATTERN, timeSchema } from './fields';
 import { rule, strictObject } from './zod-issues';

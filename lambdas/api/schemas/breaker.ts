@@ -2,7 +2,7 @@
  * An endpoint's circuit breaker and rate limit: what a client sets (`circuitBreaker`, `rateLimitPerSecond`) and
  * how the API shows the circuit (`circuit`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CIRCUIT_LIMITS } from '../../core/circuit';
 import { RATE_LIMIT_LIMITS } from '../../core/rate-limit';
 import { optionalTimeSchema } from './fields';

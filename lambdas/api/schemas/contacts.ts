@@ -2,7 +2,7 @@
  * Contacts (of a tenant, or on an endpoint): what a client sends, and what the API answers. The URL follows the
  * deployment's target rules, like an endpoint's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isPlainObject, rule, strictObject } from './zod-issues';
 import { timeSchema } from './fields';
 import { targetUrlSchema } from './target-url';

@@ -1,7 +1,7 @@
 /**
  * Deliveries and their attempts as the API renders them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OUTCOME_KINDS, type DeliveryStatus } from '../../core/model';
 import { idSchema, optionalTimeSchema, tenantSchema, timeSchema } from './fields';
 

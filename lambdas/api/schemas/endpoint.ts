@@ -1,7 +1,7 @@
 /**
  * Endpoints: what a client sends to create or change one, and what the API answers.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidEventTypePattern } from '../../core/event-type';
 import { ValidationError } from '../../core/errors';
 import { PAYLOAD_FORMATS, type PayloadFormat, type RetryPolicyInput } from '../../core/model';

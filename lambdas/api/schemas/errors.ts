@@ -1,7 +1,7 @@
 /**
  * The one error body every failure answers with, and the codes per status.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const errorDetailSchema = z.object({
   path: z.string().meta({ description: 'The field, e.g. retryPolicy.backoff.baseSeconds or eventTypes[0]; empty for the whole body.' }),

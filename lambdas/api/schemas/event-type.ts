@@ -1,7 +1,7 @@
 /**
  * The event-type catalog: what PUT /v1/event-types/{type} takes, and what the catalog routes answer.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { validateEventTypeInput, type EventTypeInput } from '../../core/event-catalog';
 import { timeSchema } from './fields';
 

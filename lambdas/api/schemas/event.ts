@@ -1,7 +1,7 @@
 /**
  * Events: the publish request, its 202 answer, and an event as read back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deliverySchema } from './delivery';
 import { eventTypeSchema, idSchema, tenantInputSchema, tenantSchema, timeSchema, tokenSchema } from './fields';
 import { rule, strictObject } from './zod-issues';

@@ -1,7 +1,7 @@
 /**
  * Field schemas shared by several requests and responses: tokens, tenants, event types, times, limits.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPE_PATTERN } from '../../core/event-type';
 import { rule } from './zod-issues';
 

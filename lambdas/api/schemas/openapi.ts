@@ -3,7 +3,7 @@
  * embeds JSON Schema 2020-12, which is what `z.toJSONSchema` writes, so the schemas go in unchanged: request
  * bodies and parameters as their input side (defaults shown, optional fields optional), responses as output.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_RESPONSES, errorBodySchema } from './errors';
 import { idempotencyKeySchema } from './query';
 import { OPERATIONS, pathParams, type Operation } from './operations';

@@ -3,7 +3,7 @@
  * it answers. The router takes its method and path from here (lambdas/api/router.ts), the OpenAPI document is
  * rendered from here (./openapi.ts), and the client is checked against that document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deletedEndpointSchema, DOCUMENT_RULES, endpointRequestSchemas, endpointSchema, endpointStatsSchema } from './endpoint';
 import { acceptedBatchSchema, acceptedEventSchema, eventSchema, publishBatchRequestSchema, publishRequestSchema, testEventRequestSchema } from './event';
 import { apiKeySchema, createApiKeyRequestSchema, revokedApiKeySchema } from './api-key';

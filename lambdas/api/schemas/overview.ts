@@ -1,7 +1,7 @@
 /**
  * GET /v1/overview: what the console's overview shows.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { optionalTimeSchema, tenantSchema, timeSchema } from './fields';
 import { circuitViewSchema } from './breaker';
 

@@ -2,7 +2,7 @@
  * Portal sessions (issue 14): what an operator sends to mint one, what the API answers, and who a credential is
  * (GET /v1/session, which the console reads to know whether it runs in portal mode).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPES, type Scope } from '../../core/access';
 import { tenantSchema, timeSchema } from './fields';
 import { rule, strictObject } from './zod-issues';

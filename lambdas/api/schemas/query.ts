@@ -1,7 +1,7 @@
 /**
  * Query strings, headers and the small bodies: list parameters, Idempotency-Key, recover, empty bodies.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DELIVERY_STATUSES, deliveryStatusSchema } from './delivery';
 import { IDEMPOTENCY_KEY_PATTERN, LIST_LIMIT, TOKEN_PATTERN } from './fields';
 import { rule, strictObject } from './zod-issues';

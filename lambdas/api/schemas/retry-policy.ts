@@ -3,7 +3,7 @@
  * (`HERALD_DEFAULT_RETRY_POLICY`): every field optional, each checked for type and range, unknown fields
  * rejected, and the combinations that can be wrong within one input checked too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../../core/duration';
 import { type ErrorDetail, ValidationError } from '../../core/errors';
 import { NO_RESPONSE_CLASSES, NO_RESPONSE_VERDICTS, OUTCOME_CLASSES, type OutcomeClass, type RetryPolicy, type RetryPolicyInput, VERDICTS } from '../../core/model';

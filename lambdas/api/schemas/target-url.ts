@@ -2,7 +2,7 @@
  * A URL Herald will POST to (an endpoint, a contact): the deployment's target rules (core/target.ts) decide it, and it
  * is stored as parsed, so what is shown is where requests go.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkTargetUrl } from '../../core/target';
 import { rule, ruleAbort } from './zod-issues';
 

@@ -7,7 +7,7 @@
  * message keep the precision the hand-written checks had ("must be an integer from 1 to 50 (got 0)").
  * TypeBox was the other candidate; its errors would have needed a second, hand-written message table.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorDetail } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
 import { err, ok, type Result } from '../../core/result';
